@@ -1,0 +1,218 @@
+"""The pipeline definition: what a pipeline file may say, as pydantic models.
+
+These models check each value on its own; `states.validation` checks how the
+parts fit together (reachability, ladders, field references).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import isodate
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    StringConstraints,
+    field_validator,
+)
+
+from states.actors import Role
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+ANY_STAGE = "*"
+
+
+def _check_duration(value: str) -> str:
+    try:
+        parsed = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError) as error:
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 duration; write e.g. P1M (one month),"
+            " P6W (six weeks) or P90D (ninety days)"
+        ) from error
+    if isinstance(parsed, timedelta) and parsed <= timedelta(0):
+        raise ValueError(f"duration {value!r} must be longer than zero")
+    if isinstance(parsed, isodate.Duration) and (
+        parsed.years < 0 or parsed.months < 0 or parsed.tdelta < timedelta(0)
+    ):
+        raise ValueError(f"duration {value!r} must not be negative")
+    return value
+
+
+IsoDuration = Annotated[str, AfterValidator(_check_duration)]
+
+
+def _parse_deadline(value: Any) -> Any:
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return _check_duration(value)
+    raise ValueError("deadline must be a date (2026-12-31) or a duration from the start (P1M)")
+
+
+Deadline = Annotated[date | str | None, BeforeValidator(_parse_deadline)]
+
+
+def add_duration(start: date, duration: str) -> date:
+    """The date `duration` (ISO 8601, e.g. P1M) after `start`, month ends respected."""
+    result = start + isodate.parse_duration(duration)
+    assert isinstance(result, date)
+    return result
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class FieldKind(StrEnum):
+    """How a field's value is checked and stored."""
+
+    TEXT = "text"
+    DATE = "date"
+    NUMBER = "number"
+    URL = "url"
+
+
+class FieldSpec(_Strict):
+    """A piece of information an action or stage asks for, e.g. a bill number."""
+
+    title: str = Field(min_length=1)
+    kind: FieldKind = FieldKind.TEXT
+    pattern: str | None = None
+    help: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        import re
+
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"pattern {value!r} is not a regular expression: {error}") from error
+        return value
+
+
+class Ending(StrEnum):
+    """How a commitment ended, given by the terminal stage it reached."""
+
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"
+
+
+class Stage(_Strict):
+    """A place a commitment can be in, owned by one role."""
+
+    key: Key
+    title: str = Field(min_length=1)
+    owner: Role
+    time_limit: PositiveInt | None = Field(
+        default=None, description="working days a commitment may stay here"
+    )
+    requires: tuple[Key, ...] = ()
+    terminal: bool = False
+    outcome: Ending | None = None
+
+
+class CommentRule(StrEnum):
+    """Whether an action must be explained."""
+
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+class Transition(_Strict):
+    """A named action that moves a commitment from some stages to another."""
+
+    action: Key
+    title: str = Field(min_length=1)
+    from_: tuple[str, ...] = Field(alias="from", min_length=1)
+    to: Key
+    roles: tuple[Role, ...] = Field(min_length=1)
+    requires: tuple[Key, ...] = ()
+    comment: CommentRule = CommentRule.OPTIONAL
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _single_stage_as_list(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class LadderLevel(_Strict):
+    """One rung of the escalation ladder: who hears of a stall, and when."""
+
+    level: PositiveInt
+    after: int = Field(ge=0, description="working days past due")
+    notify: Role
+
+
+class Pipeline(_Strict):
+    """A versioned process a commitment follows, from its initial stage to a terminal one."""
+
+    key: Key
+    version: PositiveInt
+    title: str = Field(min_length=1)
+    description: str | None = None
+    initial: Key
+    deadline: Deadline = Field(
+        default=None, description="a date, or an ISO 8601 duration from the start date"
+    )
+    lapse_at_deadline: bool = False
+    on_children_done: Key | None = None
+    snooze_max_days: PositiveInt = 10
+    reminder_days_before: int = Field(default=2, ge=0)
+    fields: dict[Key, FieldSpec] = Field(default_factory=dict)
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    transitions: tuple[Transition, ...] = ()
+    ladder: tuple[LadderLevel, ...] = ()
+
+    def stage(self, key: str) -> Stage:
+        """The stage called `key` (which validation guarantees exists)."""
+        for stage in self.stages:
+            if stage.key == key:
+                return stage
+        raise KeyError(key)
+
+    def has_stage(self, key: str) -> bool:
+        return any(stage.key == key for stage in self.stages)
+
+    def sources(self, transition: Transition) -> tuple[str, ...]:
+        """The stages `transition` may start from, with `*` expanded."""
+        if ANY_STAGE in transition.from_:
+            return tuple(stage.key for stage in self.stages if not stage.terminal)
+        return transition.from_
+
+    def transitions_from(self, stage: str) -> tuple[Transition, ...]:
+        return tuple(t for t in self.transitions if stage in self.sources(t))
+
+    def terminal_stages(self) -> tuple[Stage, ...]:
+        return tuple(stage for stage in self.stages if stage.terminal)
+
+    def deadline_for(self, start: date) -> date | None:
+        """The overall deadline of a commitment started on `start`."""
+        if self.deadline is None or isinstance(self.deadline, date):
+            return self.deadline
+        return add_duration(start, self.deadline)
+
+    def canonical_json(self) -> str:
+        """The definition as canonical JSON: equal for equal definitions."""
+        return json.dumps(
+            self.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
+        )
+
+    def checksum(self) -> str:
+        """A fingerprint that changes whenever the definition's meaning changes."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()

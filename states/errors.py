@@ -1,0 +1,116 @@
+"""The error hierarchy every layer raises from.
+
+Each message is written for the person who will read it: what they tried, why it
+cannot be, and what to do instead. `exit_code` lets the CLI map kinds of failure
+to distinct process exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class TaskforceError(Exception):
+    """Something went wrong in taskforce."""
+
+    exit_code = 1
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a pipeline or data file, located as precisely as possible."""
+
+    path: str
+    message: str
+    line: int | None = None
+    source: str | None = None
+
+    def render(self, default_source: str) -> str:
+        source = self.source or default_source
+        where = f"{source}:{self.line}" if self.line else source
+        prefix = f"{self.path}: " if self.path else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class DefinitionError(TaskforceError):
+    """A pipeline or data file is not valid."""
+
+    exit_code = 65
+
+    def __init__(self, source: str, findings: Sequence[Finding]) -> None:
+        self.source = source
+        self.findings = tuple(findings)
+        lines = [finding.render(source) for finding in self.findings]
+        super().__init__("\n".join(lines) if lines else f"{source}: not valid")
+
+
+class VersionConflictError(TaskforceError):
+    """A pipeline definition changed but kept its version number."""
+
+    exit_code = 65
+
+
+class TransitionError(TaskforceError):
+    """A transition request cannot be applied to a commitment."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, key: str, stage: str, action: str) -> None:
+        self.key = key
+        self.stage = stage
+        self.action = action
+        super().__init__(message)
+
+
+class IllegalTransitionError(TransitionError):
+    """The action does not lead anywhere from the commitment's current stage."""
+
+
+class CommitmentClosedError(TransitionError):
+    """The commitment reached a terminal stage; nothing moves it any more."""
+
+
+class RoleNotAllowedError(TransitionError):
+    """The actor's role, or jurisdiction, may not take this action."""
+
+    exit_code = 3
+
+
+class FieldError(TransitionError):
+    """A field the action needs is missing, unknown or malformed."""
+
+    def __init__(
+        self, message: str, *, key: str, stage: str, action: str, fields: Sequence[str]
+    ) -> None:
+        self.fields = tuple(fields)
+        super().__init__(message, key=key, stage=stage, action=action)
+
+
+class CommentRequiredError(TransitionError):
+    """The action must be explained with a comment."""
+
+
+class NotFoundError(TaskforceError):
+    """The thing asked for does not exist."""
+
+    exit_code = 4
+
+
+class ConflictError(TaskforceError):
+    """Someone else changed the commitment first."""
+
+    exit_code = 5
+
+
+class ConfigurationError(TaskforceError):
+    """A setting is missing or not usable."""
+
+    exit_code = 78

@@ -1,0 +1,301 @@
+"""The transition rule: the one place that decides whether and how a commitment moves.
+
+`apply` is pure. It returns the commitment's next state and the event to record;
+the caller persists both, together, or neither.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from urllib.parse import urlparse
+
+from states.actors import Actor, Role, covers
+from states.definition import Ending, FieldKind, FieldSpec, Pipeline, Stage, Transition
+from states.errors import (
+    CommentRequiredError,
+    CommitmentClosedError,
+    FieldError,
+    IllegalTransitionError,
+    RoleNotAllowedError,
+)
+
+
+class Status(StrEnum):
+    """Whether a commitment is still moving, and if not, how it ended."""
+
+    OPEN = "open"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"
+
+    @classmethod
+    def for_stage(cls, stage: Stage) -> Status:
+        if not stage.terminal:
+            return cls.OPEN
+        assert stage.outcome is not None
+        return {
+            Ending.COMPLETED: cls.COMPLETED,
+            Ending.WITHDRAWN: cls.WITHDRAWN,
+            Ending.LAPSED: cls.LAPSED,
+        }[stage.outcome]
+
+
+class EventKind(StrEnum):
+    """What an event in a commitment's log records."""
+
+    CREATED = "created"
+    TRANSITION = "transition"
+
+
+@dataclass(frozen=True)
+class CommitmentState:
+    """What the rule needs to know about a commitment."""
+
+    key: str
+    pipeline: str
+    pipeline_version: int
+    jurisdiction: str
+    stage: str
+    status: Status
+    stage_entered_at: datetime
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    """Someone asks to take `action` on a commitment."""
+
+    action: str
+    actor: Actor
+    fields: Mapping[str, str] = field(default_factory=dict)
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a commitment's append-only log."""
+
+    kind: EventKind
+    at: datetime
+    actor_email: str
+    actor_role: Role
+    action: str | None
+    from_stage: str | None
+    to_stage: str
+    fields: Mapping[str, str]
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a legal transition: the state to store and the event to append."""
+
+    state: CommitmentState
+    event: Event
+    closed: bool
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """An action open from the current stage, with what it will ask for."""
+
+    transition: Transition
+    needs: tuple[str, ...]
+    comment_required: bool
+
+
+def start(pipeline: Pipeline, *, key: str, jurisdiction: str, actor: Actor, now: datetime,
+          fields: Mapping[str, str] | None = None) -> Outcome:
+    """A new commitment in the pipeline's initial stage, with its `created` event."""
+    stage = pipeline.stage(pipeline.initial)
+    given = dict(fields or {})
+    state = CommitmentState(
+        key=key,
+        pipeline=pipeline.key,
+        pipeline_version=pipeline.version,
+        jurisdiction=jurisdiction,
+        stage=stage.key,
+        status=Status.OPEN,
+        stage_entered_at=now,
+        fields=given,
+    )
+    event = Event(
+        kind=EventKind.CREATED,
+        at=now,
+        actor_email=actor.email,
+        actor_role=actor.role,
+        action=None,
+        from_stage=None,
+        to_stage=stage.key,
+        fields=given,
+        comment=None,
+    )
+    return Outcome(state=state, event=event, closed=False)
+
+
+def apply(
+    pipeline: Pipeline, state: CommitmentState, request: TransitionRequest, *, now: datetime
+) -> Outcome:
+    """Apply `request` to `state`, or raise the TransitionError that says why not."""
+    action = request.action
+    where = {"key": state.key, "stage": state.stage, "action": action}
+    if state.status is not Status.OPEN:
+        raise CommitmentClosedError(
+            f"Can't {action} {state.key}: it is closed ({state.status}) in stage"
+            f" {state.stage}; a closed commitment does not move",
+            **where,
+        )
+    transition = _find(pipeline, state, action)
+    _authorize(transition, state, request.actor)
+    supplied = _check_fields(pipeline, state, transition, request.fields)
+    comment = (request.comment or "").strip() or None
+    if transition.comment == "required" and comment is None:
+        raise CommentRequiredError(
+            f"Can't {action} {state.key}: this action needs a comment saying why"
+            " (use --comment)",
+            **where,
+        )
+    target = pipeline.stage(transition.to)
+    new_state = replace(
+        state,
+        stage=target.key,
+        status=Status.for_stage(target),
+        stage_entered_at=now,
+        fields={**state.fields, **supplied},
+    )
+    event = Event(
+        kind=EventKind.TRANSITION,
+        at=now,
+        actor_email=request.actor.email,
+        actor_role=request.actor.role,
+        action=action,
+        from_stage=state.stage,
+        to_stage=target.key,
+        fields=supplied,
+        comment=comment,
+    )
+    return Outcome(state=new_state, event=event, closed=target.terminal)
+
+
+def options(
+    pipeline: Pipeline, state: CommitmentState, actor: Actor | None = None
+) -> list[ActionOption]:
+    """The actions open from the current stage (to `actor`, when given)."""
+    if state.status is not Status.OPEN:
+        return []
+    result = []
+    for transition in pipeline.transitions_from(state.stage):
+        if Role.SYSTEM in transition.roles:
+            continue
+        if actor is not None and not _may(transition, state, actor):
+            continue
+        result.append(
+            ActionOption(
+                transition=transition,
+                needs=_needed(pipeline, state, transition),
+                comment_required=transition.comment == "required",
+            )
+        )
+    return result
+
+
+def _find(pipeline: Pipeline, state: CommitmentState, action: str) -> Transition:
+    for transition in pipeline.transitions_from(state.stage):
+        if transition.action == action:
+            return transition
+    allowed = [t.action for t in pipeline.transitions_from(state.stage) if Role.SYSTEM not in t.roles]
+    hint = f"allowed here: {', '.join(allowed)}" if allowed else "no action is open here"
+    raise IllegalTransitionError(
+        f"Can't {action} {state.key}: it is in {state.stage}; {hint}",
+        key=state.key,
+        stage=state.stage,
+        action=action,
+    )
+
+
+def _may(transition: Transition, state: CommitmentState, actor: Actor) -> bool:
+    return actor.role in transition.roles and covers(actor.jurisdiction, state.jurisdiction)
+
+
+def _authorize(transition: Transition, state: CommitmentState, actor: Actor) -> None:
+    where = {"key": state.key, "stage": state.stage, "action": transition.action}
+    if actor.role not in transition.roles:
+        roles = ", ".join(transition.roles)
+        raise RoleNotAllowedError(
+            f"Can't {transition.action} {state.key}: {actor.email} is {actor.role};"
+            f" this action is for {roles}",
+            **where,
+        )
+    if not covers(actor.jurisdiction, state.jurisdiction):
+        raise RoleNotAllowedError(
+            f"Can't {transition.action} {state.key}: it belongs to {state.jurisdiction},"
+            f" and {actor.email} acts for {actor.jurisdiction}",
+            **where,
+        )
+
+
+def _needed(pipeline: Pipeline, state: CommitmentState, transition: Transition) -> tuple[str, ...]:
+    target = pipeline.stage(transition.to)
+    names = list(transition.requires)
+    names += [n for n in target.requires if n not in state.fields and n not in names]
+    return tuple(names)
+
+
+def _check_fields(
+    pipeline: Pipeline, state: CommitmentState, transition: Transition, given: Mapping[str, str]
+) -> dict[str, str]:
+    where = {"key": state.key, "stage": state.stage, "action": transition.action}
+    unknown = sorted(name for name in given if name not in pipeline.fields)
+    if unknown:
+        declared = ", ".join(pipeline.fields) or "none"
+        raise FieldError(
+            f"Can't {transition.action} {state.key}: unknown field {', '.join(unknown)};"
+            f" this pipeline's fields are {declared}",
+            fields=unknown,
+            **where,
+        )
+    missing = [name for name in _needed(pipeline, state, transition) if not str(given.get(name, "")).strip()]
+    if missing:
+        described = ", ".join(f"{n} ({pipeline.fields[n].title})" for n in missing)
+        raise FieldError(
+            f"Can't {transition.action} {state.key}: missing {described};"
+            f" give {' '.join(f'--field {n}=...' for n in missing)}",
+            fields=missing,
+            **where,
+        )
+    cleaned: dict[str, str] = {}
+    for name, raw in given.items():
+        problem, value = normalize_field(pipeline.fields[name], str(raw))
+        if problem:
+            raise FieldError(
+                f"Can't {transition.action} {state.key}: field {name} {problem}",
+                fields=[name],
+                **where,
+            )
+        cleaned[name] = value
+    return cleaned
+
+
+def normalize_field(spec: FieldSpec, raw: str) -> tuple[str | None, str]:
+    """Check one field value; returns (problem or None, the value to store)."""
+    value = raw.strip()
+    if spec.kind is FieldKind.DATE:
+        try:
+            value = date.fromisoformat(value).isoformat()
+        except ValueError:
+            return f"must be a date written YYYY-MM-DD, not {raw!r}", value
+    elif spec.kind is FieldKind.NUMBER:
+        if not re.fullmatch(r"-?\d+", value):
+            return f"must be a whole number, not {raw!r}", value
+    elif spec.kind is FieldKind.URL:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            return f"must be a web address starting http:// or https://, not {raw!r}", value
+    if spec.pattern and not re.fullmatch(spec.pattern, value):
+        hint = f" ({spec.help})" if spec.help else ""
+        return f"{value!r} does not match the expected form {spec.pattern}{hint}", value
+    return None, value

@@ -1,0 +1,252 @@
+"""Checks of how a pipeline's parts fit together, beyond what each value says alone."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+
+from states.actors import Role
+from states.definition import ANY_STAGE, Pipeline
+from states.documents import Problem
+
+
+def check_pipeline(pipeline: Pipeline) -> list[Problem]:
+    """Every structural problem in `pipeline`, each located by its path in the file."""
+    problems: list[Problem] = []
+    problems += _duplicate_keys(pipeline)
+    problems += _stage_references(pipeline)
+    problems += _field_references(pipeline)
+    problems += _terminal_rules(pipeline)
+    problems += _ladder_rules(pipeline)
+    if not problems:
+        problems += _reachability(pipeline)
+        problems += _roll_up_action(pipeline)
+    return problems
+
+
+def _duplicate_keys(pipeline: Pipeline) -> list[Problem]:
+    problems: list[Problem] = []
+    counts = Counter(stage.key for stage in pipeline.stages)
+    for index, stage in enumerate(pipeline.stages):
+        if counts[stage.key] > 1:
+            problems.append(
+                (("stages", index, "key"), f"duplicate stage key {stage.key!r}; keys must be unique")
+            )
+    seen: dict[tuple[str, str], int] = {}
+    for index, transition in enumerate(pipeline.transitions):
+        if not all(s == ANY_STAGE or pipeline.has_stage(s) for s in transition.from_):
+            continue  # reported by _stage_references
+        for source in pipeline.sources(transition):
+            pair = (source, transition.action)
+            if pair in seen:
+                problems.append(
+                    (
+                        ("transitions", index, "action"),
+                        f"duplicate action {transition.action!r} from stage {source!r}"
+                        f" (also transitions[{seen[pair]}]); one action may lead to one stage",
+                    )
+                )
+            seen[pair] = index
+    return problems
+
+
+def _stage_list(pipeline: Pipeline) -> str:
+    return ", ".join(stage.key for stage in pipeline.stages)
+
+
+def _stage_references(pipeline: Pipeline) -> list[Problem]:
+    problems: list[Problem] = []
+    if not pipeline.has_stage(pipeline.initial):
+        problems.append(
+            (("initial",), f"unknown stage {pipeline.initial!r}; stages are {_stage_list(pipeline)}")
+        )
+    elif pipeline.stage(pipeline.initial).terminal:
+        problems.append((("initial",), f"initial stage {pipeline.initial!r} must not be terminal"))
+    for index, transition in enumerate(pipeline.transitions):
+        for position, source in enumerate(transition.from_):
+            if source != ANY_STAGE and not pipeline.has_stage(source):
+                problems.append(
+                    (
+                        ("transitions", index, "from", position),
+                        f"unknown stage {source!r} in action {transition.action!r};"
+                        f" stages are {_stage_list(pipeline)} (or * for any open stage)",
+                    )
+                )
+        if not pipeline.has_stage(transition.to):
+            problems.append(
+                (
+                    ("transitions", index, "to"),
+                    f"unknown stage {transition.to!r} in action {transition.action!r};"
+                    f" stages are {_stage_list(pipeline)}",
+                )
+            )
+        if Role.SYSTEM in transition.roles and len(transition.roles) > 1:
+            problems.append(
+                (
+                    ("transitions", index, "roles"),
+                    "an action taken by the system may not also be given to people",
+                )
+            )
+    return problems
+
+
+def _field_references(pipeline: Pipeline) -> list[Problem]:
+    declared = ", ".join(pipeline.fields) or "(none declared)"
+    problems: list[Problem] = []
+    places: list[tuple[tuple[str | int, ...], tuple[str, ...]]] = [
+        (("stages", index, "requires"), stage.requires) for index, stage in enumerate(pipeline.stages)
+    ] + [
+        (("transitions", index, "requires"), t.requires)
+        for index, t in enumerate(pipeline.transitions)
+    ]
+    for loc, names in places:
+        for position, name in enumerate(names):
+            if name not in pipeline.fields:
+                problems.append(
+                    ((*loc, position), f"unknown field {name!r}; declare it under fields: ({declared})")
+                )
+    return problems
+
+
+def _terminal_rules(pipeline: Pipeline) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, stage in enumerate(pipeline.stages):
+        if stage.terminal and stage.outcome is None:
+            problems.append(
+                (
+                    ("stages", index, "outcome"),
+                    f"terminal stage {stage.key!r} needs an outcome: completed, withdrawn or lapsed",
+                )
+            )
+        if not stage.terminal and stage.outcome is not None:
+            problems.append(
+                (
+                    ("stages", index, "outcome"),
+                    f"stage {stage.key!r} has an outcome but is not terminal; add terminal: true",
+                )
+            )
+        if stage.terminal and stage.time_limit is not None:
+            problems.append(
+                (
+                    ("stages", index, "time_limit"),
+                    f"terminal stage {stage.key!r} cannot have a time limit; nothing moves it on",
+                )
+            )
+    for index, transition in enumerate(pipeline.transitions):
+        for source in transition.from_:
+            if pipeline.has_stage(source) and pipeline.stage(source).terminal:
+                problems.append(
+                    (
+                        ("transitions", index, "from"),
+                        f"action {transition.action!r} leaves terminal stage {source!r};"
+                        " a closed commitment cannot move",
+                    )
+                )
+    if not pipeline.terminal_stages():
+        problems.append((("stages",), "no stage is terminal; mark at least one terminal: true"))
+    return problems
+
+
+def _ladder_rules(pipeline: Pipeline) -> list[Problem]:
+    problems: list[Problem] = []
+    previous_after = -1
+    for index, rung in enumerate(pipeline.ladder):
+        if rung.level != index + 1:
+            problems.append(
+                (("ladder", index, "level"), f"levels must count up from 1; expected {index + 1}")
+            )
+        if rung.after <= previous_after:
+            problems.append(
+                (
+                    ("ladder", index, "after"),
+                    f"level {rung.level} must come later than the level before"
+                    f" (after > {previous_after} working days)",
+                )
+            )
+        previous_after = rung.after
+        if rung.notify in (Role.SYSTEM, Role.ADMINISTRATOR):
+            problems.append(
+                (("ladder", index, "notify"), f"{rung.notify} cannot be escalated to; name a person's role")
+            )
+    if pipeline.ladder and pipeline.ladder[-1].notify is not Role.CHAIR:
+        problems.append(
+            (
+                ("ladder", len(pipeline.ladder) - 1, "notify"),
+                f"the last level must notify the chair, not {pipeline.ladder[-1].notify}",
+            )
+        )
+    return problems
+
+
+def _reachability(pipeline: Pipeline) -> list[Problem]:
+    problems: list[Problem] = []
+    forward: dict[str, set[str]] = {stage.key: set() for stage in pipeline.stages}
+    for transition in pipeline.transitions:
+        for source in pipeline.sources(transition):
+            forward[source].add(transition.to)
+    reached = _closure(pipeline.initial, forward)
+    terminals = {stage.key for stage in pipeline.terminal_stages()}
+    backward: dict[str, set[str]] = {key: set() for key in forward}
+    for source, targets in forward.items():
+        for target in targets:
+            backward[target].add(source)
+    can_finish: set[str] = set()
+    for terminal in terminals:
+        can_finish |= _closure(terminal, backward)
+    for index, stage in enumerate(pipeline.stages):
+        if stage.key not in reached:
+            problems.append(
+                (
+                    ("stages", index, "key"),
+                    f"stage {stage.key!r} is unreachable from the initial stage"
+                    f" {pipeline.initial!r}; add a transition into it or remove it",
+                )
+            )
+        elif not stage.terminal and not forward[stage.key]:
+            problems.append(
+                (
+                    ("stages", index, "key"),
+                    f"stage {stage.key!r} is not terminal but has no way out;"
+                    " add a transition from it or mark it terminal: true",
+                )
+            )
+        elif stage.key not in can_finish:
+            problems.append(
+                (
+                    ("stages", index, "key"),
+                    f"from stage {stage.key!r} no terminal stage can be reached;"
+                    " a commitment there could never finish",
+                )
+            )
+    return problems
+
+
+def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for target in edges[queue.popleft()]:
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _roll_up_action(pipeline: Pipeline) -> list[Problem]:
+    action = pipeline.on_children_done
+    if action is None:
+        return []
+    matches = [t for t in pipeline.transitions if t.action == action]
+    if not matches:
+        actions = ", ".join(sorted({t.action for t in pipeline.transitions}))
+        return [(("on_children_done",), f"unknown action {action!r}; actions are {actions}")]
+    problems: list[Problem] = []
+    for transition in matches:
+        if not pipeline.stage(transition.to).terminal:
+            problems.append(
+                (("on_children_done",), f"action {action!r} must lead to a terminal stage")
+            )
+        if Role.SYSTEM not in transition.roles:
+            problems.append(
+                (("on_children_done",), f"action {action!r} must be allowed to role system")
+            )
+    return problems
