@@ -1,0 +1,1 @@
+"""Persistence: models, sessions, queries and migrations for commitments and their history."""

@@ -1,0 +1,24 @@
+"""Alembic environment: runs migrations on the engine handed over by `db.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from db.models import Base
+
+config = context.config
+engine = config.attributes.get("engine")
+if not isinstance(engine, Engine):
+    raise RuntimeError("run migrations through `taskforce init` (db.migrate.upgrade)")
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,153 @@
+"""The tables: people, pipeline versions, meetings, commitments and their event log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Person(Base):
+    """Someone who acts on commitments or receives their escalations."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("language IN ('en', 'ur')", name="language"),
+        Index(None, "role", "jurisdiction"),
+    )
+
+
+class PipelineVersion(Base):
+    """A pipeline definition as it was registered: commitments keep the version they started on."""
+
+    __tablename__ = "pipeline_versions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    checksum: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(500))
+    registered_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    """A task force meeting whose decisions became commitments."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date)
+    chair: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Commitment(Base):
+    """A decision being carried out, one stage of its pipeline at a time.
+
+    `version` is the optimistic lock: every update checks and bumps it, so two
+    writers working from the same read cannot both win.
+    """
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    pipeline_key: Mapped[str] = mapped_column(String(64))
+    pipeline_version: Mapped[int] = mapped_column(Integer)
+    jurisdiction: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(100))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    agenda_item: Mapped[str | None] = mapped_column(String(50))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id"))
+    stage: Mapped[str] = mapped_column(String(64))
+    stage_entered_at: Mapped[datetime]
+    start_date: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    officer: Mapped[Person | None] = relationship(lazy="joined")
+    meeting: Mapped[Meeting | None] = relationship(lazy="joined")
+    parent: Mapped[Commitment | None] = relationship(remote_side=[id], lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pipeline_key", "pipeline_version"],
+            ["pipeline_versions.key", "pipeline_versions.version"],
+        ),
+        CheckConstraint(
+            "status IN ('open', 'completed', 'withdrawn', 'lapsed')", name="status"
+        ),
+        Index(None, "status", "pipeline_key"),
+        Index(None, "jurisdiction"),
+        Index(None, "parent_id"),
+    )
+
+
+class Event(Base):
+    """One entry of a commitment's append-only history (triggers refuse edits)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    actor_email: Mapped[str] = mapped_column(String(254))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str | None] = mapped_column(String(64))
+    from_stage: Mapped[str | None] = mapped_column(String(64))
+    to_stage: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("commitment_id", "seq"),)

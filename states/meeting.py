@@ -1,0 +1,140 @@
+"""The meeting file: a meeting's commitments and the people who carry them out.
+
+Loading it is the database's job; this module only says what a valid file is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from states.actors import Role, jurisdiction_problem
+from states.definition import Key
+from states.documents import Document, Loc, Problem, read_yaml, validate_document
+
+CommitmentKey = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$", max_length=64)
+]
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _jurisdiction(value: str) -> str:
+    problem = jurisdiction_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+class MeetingSpec(_Strict):
+    """Which meeting the commitments were made at."""
+
+    key: Key
+    title: str = Field(min_length=1)
+    held_on: date
+    chair: str = ""
+    note: str | None = None
+
+
+class PersonSpec(_Strict):
+    """Someone who acts on commitments or receives their escalations."""
+
+    email: Email
+    name: str = Field(min_length=1)
+    role: Role
+    jurisdiction: str
+    department: str = Field(min_length=1)
+    language: Literal["en", "ur"] = "en"
+
+    _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction)
+
+
+class CommitmentSpec(_Strict):
+    """A commitment to create, with any children it fans out to."""
+
+    key: CommitmentKey
+    title: str = Field(min_length=1)
+    pipeline: Key
+    jurisdiction: str
+    department: str = Field(min_length=1)
+    officer: Email | None = None
+    agenda_item: str | None = None
+    start: date | None = Field(default=None, description="defaults to the meeting date")
+    deadline: date | None = Field(default=None, description="overrides the pipeline's deadline")
+    parent: CommitmentKey | None = Field(
+        default=None, description="an existing commitment this one belongs to"
+    )
+    children: tuple[CommitmentSpec, ...] = ()
+
+    _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction)
+
+
+class MeetingFile(_Strict):
+    """A whole meeting file."""
+
+    meeting: MeetingSpec
+    people: tuple[PersonSpec, ...] = ()
+    commitments: tuple[CommitmentSpec, ...] = ()
+
+    def walk(self) -> Iterator[tuple[CommitmentSpec, str | None]]:
+        """Every commitment, parents before children, with its parent's key."""
+        stack: list[tuple[CommitmentSpec, str | None]] = [
+            (spec, spec.parent) for spec in reversed(self.commitments)
+        ]
+        while stack:
+            spec, parent = stack.pop()
+            yield spec, parent
+            stack += [(child, spec.key) for child in reversed(spec.children)]
+
+
+def _locations(file: MeetingFile) -> Iterator[tuple[Loc, CommitmentSpec]]:
+    def visit(loc: Loc, spec: CommitmentSpec) -> Iterator[tuple[Loc, CommitmentSpec]]:
+        yield loc, spec
+        for index, child in enumerate(spec.children):
+            yield from visit((*loc, "children", index), child)
+
+    for index, spec in enumerate(file.commitments):
+        yield from visit(("commitments", index), spec)
+
+
+def check_meeting(file: MeetingFile) -> list[Problem]:
+    """Problems across entries: repeated keys or emails, children that name another parent."""
+    problems: list[Problem] = []
+    emails = Counter(person.email.lower() for person in file.people)
+    for index, person in enumerate(file.people):
+        if emails[person.email.lower()] > 1:
+            problems.append((("people", index, "email"), f"{person.email} is listed twice"))
+    located = list(_locations(file))
+    keys = Counter(spec.key for _, spec in located)
+    for loc, spec in located:
+        if keys[spec.key] > 1:
+            problems.append(((*loc, "key"), f"commitment key {spec.key} is used twice"))
+        if spec.children and any(child.parent for child in spec.children):
+            problems.append(
+                ((*loc, "children"), "a nested child takes its parent from where it stands;"
+                 " remove its parent: line")
+            )
+    return problems
+
+
+def parse_meeting(document: Document) -> MeetingFile:
+    """The meeting a parsed file declares, or a DefinitionError listing every problem."""
+    file = validate_document(MeetingFile, document)
+    problems = check_meeting(file)
+    if problems:
+        raise document.refuse(problems)
+    return file
+
+
+def load_meeting_file(path: Path) -> MeetingFile:
+    return parse_meeting(read_yaml(path))

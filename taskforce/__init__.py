@@ -1,0 +1,1 @@
+"""Entry points: the `taskforce` command line, settings and wiring of the layers."""
