@@ -1,0 +1,34 @@
+"""Looking people up, and turning them into actors the rules understand."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Person
+from states.actors import Actor, Role
+from states.errors import NotFoundError
+
+
+def by_email(session: Session, email: str) -> Person:
+    """The person with `email` (any case), or a NotFoundError saying how to add them."""
+    person = session.scalar(select(Person).where(func.lower(Person.email) == email.lower()))
+    if person is None:
+        raise NotFoundError(
+            f"no person with email {email}; people come from the meeting file"
+            " (taskforce load FILE) — check the spelling with: taskforce people"
+        )
+    if not person.active:
+        raise NotFoundError(f"{email} is no longer active and cannot act on commitments")
+    return person
+
+
+def actor_for(person: Person) -> Actor:
+    return Actor(
+        email=person.email, role=Role(person.role), jurisdiction=person.jurisdiction,
+        name=person.name,
+    )
+
+
+def all_people(session: Session) -> list[Person]:
+    return list(session.scalars(select(Person).order_by(Person.jurisdiction, Person.role, Person.email)))

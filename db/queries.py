@@ -1,0 +1,124 @@
+"""Read-side queries: commitments, their history and their children.
+
+Query functions take the session and never commit; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from db.models import Commitment, Event, Person
+from states.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class CommitmentFilter:
+    """Which commitments to list; None means any."""
+
+    pipeline: str | None = None
+    jurisdiction: str | None = None
+    stage: str | None = None
+    status: str | None = None
+    department: str | None = None
+    officer_email: str | None = None
+
+
+def get_commitment(session: Session, key: str, *, lock: bool = False) -> Commitment:
+    """The commitment called `key`; `lock` takes a row lock where the database has them."""
+    query = select(Commitment).where(Commitment.key == key.upper())
+    if lock:
+        query = query.with_for_update(of=Commitment)
+    commitment = session.scalar(query)
+    if commitment is None:
+        raise NotFoundError(f"no commitment {key!r}; list them with: taskforce list")
+    return commitment
+
+
+def list_commitments(session: Session, where: CommitmentFilter) -> Sequence[Commitment]:
+    """Commitments matching `where`, ordered by key."""
+    return session.scalars(_filtered(select(Commitment), where).order_by(Commitment.key)).all()
+
+
+def _filtered(query: Select[tuple[Commitment]], where: CommitmentFilter) -> Select[tuple[Commitment]]:
+    if where.pipeline:
+        query = query.where(Commitment.pipeline_key == where.pipeline)
+    if where.jurisdiction:
+        query = query.where(
+            or_(
+                Commitment.jurisdiction == where.jurisdiction,
+                Commitment.jurisdiction.startswith(where.jurisdiction + "/", autoescape=True),
+            )
+        )
+    if where.stage:
+        query = query.where(Commitment.stage == where.stage)
+    if where.status:
+        query = query.where(Commitment.status == where.status)
+    if where.department:
+        query = query.where(Commitment.department == where.department)
+    if where.officer_email:
+        query = query.join(Commitment.officer).where(
+            func.lower(Person.email) == where.officer_email.lower()
+        )
+    return query
+
+
+def history(session: Session, commitment: Commitment) -> Sequence[Event]:
+    """Every event of `commitment`, oldest first."""
+    return session.scalars(
+        select(Event).where(Event.commitment_id == commitment.id).order_by(Event.seq)
+    ).all()
+
+
+def children(session: Session, commitment: Commitment) -> Sequence[Commitment]:
+    return session.scalars(
+        select(Commitment).where(Commitment.parent_id == commitment.id).order_by(Commitment.key)
+    ).all()
+
+
+def parent_key(session: Session, commitment: Commitment) -> str | None:
+    if commitment.parent_id is None:
+        return None
+    return session.scalar(select(Commitment.key).where(Commitment.id == commitment.parent_id))
+
+
+def open_children_count(session: Session, parent_id: int) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(Commitment)
+        .where(Commitment.parent_id == parent_id, Commitment.status == "open")
+    ) or 0
+
+
+def next_event_seq(session: Session, commitment_id: int) -> int:
+    current = session.scalar(
+        select(func.max(Event.seq)).where(Event.commitment_id == commitment_id)
+    )
+    return (current or 0) + 1
+
+
+def inconsistent_keys(session: Session) -> list[str]:
+    """Commitments whose stage differs from the stage their latest event moved them to.
+
+    Always empty when every change went through the workflow; operators can run it
+    as a check after restoring a backup or editing the database by hand.
+    """
+    latest = aliased(Event)
+    last_seq = (
+        select(Event.commitment_id, func.max(Event.seq).label("seq"))
+        .group_by(Event.commitment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Commitment.key)
+        .outerjoin(last_seq, last_seq.c.commitment_id == Commitment.id)
+        .outerjoin(
+            latest, (latest.commitment_id == Commitment.id) & (latest.seq == last_seq.c.seq)
+        )
+        .where(or_(latest.id.is_(None), latest.to_stage != Commitment.stage))
+        .order_by(Commitment.key)
+    )
+    return [key for (key,) in rows]

@@ -1,0 +1,211 @@
+"""Write-side: creating commitments and moving them, with their events, in one transaction.
+
+This is the only code that changes a commitment's stage. It asks `states.rules`
+whether a move is legal, then stores the new state and the event together; the
+`version` column turns a lost race into a ConflictError instead of a lost update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from db import people, queries
+from db.models import Commitment, Event, Meeting, Person
+from states import rules
+from states.actors import SYSTEM_ACTOR, Actor
+from states.catalogue import Catalogue
+from states.errors import ConflictError, TaskforceError
+from states.rules import CommitmentState, Status, TransitionRequest
+
+
+@dataclass(frozen=True)
+class NewCommitment:
+    """What is needed to start a commitment."""
+
+    key: str
+    title: str
+    pipeline: str
+    jurisdiction: str
+    department: str
+    start_date: date
+    started_at: datetime
+    officer: Person | None = None
+    meeting: Meeting | None = None
+    agenda_item: str | None = None
+    deadline: date | None = None
+    parent: Commitment | None = None
+
+
+@dataclass(frozen=True)
+class Advanced:
+    """What an advance did: the commitment after it, and any parents it completed."""
+
+    commitment: Commitment
+    event: Event
+    rolled_up: tuple[str, ...]
+
+
+def state_of(commitment: Commitment) -> CommitmentState:
+    return CommitmentState(
+        key=commitment.key,
+        pipeline=commitment.pipeline_key,
+        pipeline_version=commitment.pipeline_version,
+        jurisdiction=commitment.jurisdiction,
+        stage=commitment.stage,
+        status=Status(commitment.status),
+        stage_entered_at=commitment.stage_entered_at,
+        fields=dict(commitment.fields),
+    )
+
+
+def create(session: Session, catalogue: Catalogue, new: NewCommitment, *, actor: Actor) -> Commitment:
+    """Start a commitment on the latest version of its pipeline, with its `created` event."""
+    pipeline = catalogue.latest(new.pipeline)
+    if new.parent is not None and new.parent.status != Status.OPEN:
+        raise TaskforceError(
+            f"can't add {new.key} under {new.parent.key}: {new.parent.key} is already"
+            f" {new.parent.status}"
+        )
+    outcome = rules.start(
+        pipeline, key=new.key, jurisdiction=new.jurisdiction, actor=actor, now=new.started_at
+    )
+    commitment = Commitment(
+        key=new.key,
+        title=new.title,
+        pipeline_key=pipeline.key,
+        pipeline_version=pipeline.version,
+        jurisdiction=new.jurisdiction,
+        department=new.department,
+        officer=new.officer,
+        meeting=new.meeting,
+        agenda_item=new.agenda_item,
+        parent_id=new.parent.id if new.parent is not None else None,
+        stage=outcome.state.stage,
+        stage_entered_at=outcome.state.stage_entered_at,
+        start_date=new.start_date,
+        deadline=new.deadline or pipeline.deadline_for(new.start_date),
+        status=outcome.state.status.value,
+        fields={},
+        created_at=new.started_at,
+    )
+    session.add(commitment)
+    session.flush()
+    _append(session, commitment, outcome.event, seq=1)
+    return commitment
+
+
+def advance(
+    session: Session,
+    catalogue: Catalogue,
+    *,
+    key: str,
+    action: str,
+    actor_email: str,
+    fields: Mapping[str, str] | None = None,
+    comment: str | None = None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Advanced:
+    """Take `action` on commitment `key` as the person `actor_email`.
+
+    `expected_version` is the version the person saw (a web form sends it): if the
+    commitment moved since, the request is refused with a ConflictError rather than
+    applied to a state they never saw.
+    """
+    commitment = queries.get_commitment(session, key)
+    if expected_version is not None and commitment.version != expected_version:
+        raise _conflict(commitment, expected_version)
+    actor = people.actor_for(people.by_email(session, actor_email))
+    request = TransitionRequest(action=action, actor=actor, fields=dict(fields or {}), comment=comment)
+    try:
+        event = _apply(session, catalogue, commitment, request, now=now)
+        rolled_up = _roll_up(session, catalogue, commitment, now=now) if commitment.status != Status.OPEN else ()
+        session.flush()
+    except (StaleDataError, IntegrityError) as error:
+        raise ConflictError(
+            f"{commitment.key} was changed by someone else while you were working;"
+            " look at it again (taskforce show) and retry if still needed"
+        ) from error
+    return Advanced(commitment=commitment, event=event, rolled_up=rolled_up)
+
+
+def _conflict(commitment: Commitment, expected_version: int) -> ConflictError:
+    return ConflictError(
+        f"{commitment.key} changed since you looked at it (version {expected_version},"
+        f" now {commitment.version}); it is now in {commitment.stage} — review it and try again"
+    )
+
+
+def _apply(
+    session: Session,
+    catalogue: Catalogue,
+    commitment: Commitment,
+    request: TransitionRequest,
+    *,
+    now: datetime,
+) -> Event:
+    pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+    outcome = rules.apply(pipeline, state_of(commitment), request, now=now)
+    commitment.stage = outcome.state.stage
+    commitment.status = outcome.state.status.value
+    commitment.stage_entered_at = outcome.state.stage_entered_at
+    commitment.fields = dict(outcome.state.fields)
+    if outcome.closed:
+        commitment.closed_at = now
+    session.flush()
+    return _append(session, commitment, outcome.event, seq=queries.next_event_seq(session, commitment.id))
+
+
+def _roll_up(
+    session: Session, catalogue: Catalogue, child: Commitment, *, now: datetime
+) -> tuple[str, ...]:
+    """Complete the parents whose last open child just closed, up the chain.
+
+    The parent row is locked first so two children closing at once cannot each
+    believe the other is still open.
+    """
+    completed: list[str] = []
+    current = child
+    while current.parent_id is not None:
+        parent = session.get(Commitment, current.parent_id, with_for_update=True, populate_existing=True)
+        assert parent is not None
+        pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
+        if (
+            parent.status != Status.OPEN
+            or pipeline.on_children_done is None
+            or queries.open_children_count(session, parent.id) > 0
+        ):
+            break
+        request = TransitionRequest(
+            action=pipeline.on_children_done,
+            actor=SYSTEM_ACTOR,
+            comment="every child commitment has ended",
+        )
+        _apply(session, catalogue, parent, request, now=now)
+        completed.append(parent.key)
+        current = parent
+    return tuple(completed)
+
+
+def _append(session: Session, commitment: Commitment, event: rules.Event, *, seq: int) -> Event:
+    row = Event(
+        commitment_id=commitment.id,
+        seq=seq,
+        kind=event.kind.value,
+        at=event.at,
+        actor_email=event.actor_email,
+        actor_role=event.actor_role.value,
+        action=event.action,
+        from_stage=event.from_stage,
+        to_stage=event.to_stage,
+        fields=dict(event.fields),
+        comment=event.comment,
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,344 @@
+"""The `taskforce` command line: thin commands over the workflow and queries."""
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from db import migrate, people, queries, workflow
+from db.models import Commitment
+from db.engine import transaction
+from db.loading import load_meeting
+from states import rules
+from states.catalogue import load_pipeline_file
+from states.definition import Pipeline
+from states.errors import TaskforceError
+from states.meeting import load_meeting_file
+from taskforce import board as board_view
+from taskforce import views
+from taskforce.app import App, open_app
+from taskforce.data import BUNDLED_MEETING
+from taskforce.settings import load_settings
+
+app = typer.Typer(
+    name="taskforce",
+    help="Commitments of a task force as state machines: load them, advance them, see where they stand.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+
+@contextmanager
+def opened(*, migrate_schema: bool | None = None) -> Iterator[App]:
+    application = open_app(load_settings(), migrate_schema=migrate_schema)
+    try:
+        yield application
+    finally:
+        application.close()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def init() -> None:
+    """Create the database, or upgrade it to the latest schema, and register the pipelines."""
+    with opened(migrate_schema=True) as application:
+        url = application.engine.url.render_as_string(hide_password=True)
+        out.print(f"Database ready: {url} (schema {migrate.current_revision(application.engine)})")
+        out.print(f"Pipelines registered: {len(application.catalogue.all())}")
+
+
+@app.command()
+def load(
+    file: Annotated[
+        Path | None, typer.Argument(help="A meeting file (YAML). Default: the bundled 8th meeting.")
+    ] = None,
+) -> None:
+    """Load a meeting's people and commitments. Loading the same file again changes nothing."""
+    meeting = load_meeting_file(file or BUNDLED_MEETING)
+    with opened() as application, transaction(application.sessions) as session:
+        report = load_meeting(session, application.catalogue, meeting, now=now())
+    out.print(f"Meeting {report.meeting}: {meeting.meeting.title} ({views.day(meeting.meeting.held_on)})")
+    out.print(
+        f"  people: {len(report.people_added)} added, {len(report.people_updated)} updated;"
+        f" commitments: {len(report.commitments_added)} added,"
+        f" {len(report.commitments_kept)} already loaded"
+    )
+    if not report.changed:
+        out.print("  nothing changed")
+
+
+@app.command("list")
+def list_(
+    pipeline: Annotated[str | None, typer.Option(help="Only this pipeline, e.g. provincial_bill.")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="Only this jurisdiction (a province includes its districts).")
+    ] = None,
+    stage: Annotated[str | None, typer.Option(help="Only commitments in this stage.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="open, completed, withdrawn or lapsed.")
+    ] = None,
+    department: Annotated[str | None, typer.Option(help="Only this department, e.g. law.")] = None,
+    officer: Annotated[str | None, typer.Option(help="Only items held by this officer's email.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List commitments, filtered."""
+    where = queries.CommitmentFilter(
+        pipeline=pipeline, jurisdiction=jurisdiction, stage=stage, status=status,
+        department=department, officer_email=officer,
+    )
+    with opened() as application, transaction(application.sessions) as session:
+        items = queries.list_commitments(session, where)
+        records = [views.commitment_record(c, _pipeline(application, c)) for c in items]
+    if as_json:
+        emit_json(records)
+        return
+    table = Table("Key", "Title", "Jurisdiction", "Stage", "Status", "Deadline", title=f"{len(records)} commitments")
+    for record in records:
+        table.add_row(
+            record["key"], record["title"], record["jurisdiction"], record["stage_title"],
+            record["status"], record["deadline"] or "",
+        )
+    out.print(table)
+
+
+@app.command()
+def show(
+    key: Annotated[str, typer.Argument(help="The commitment's key, e.g. CMB-PUNJAB.")],
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Show only the actions this person (email) may take.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a commitment: where it stands, what can move it next, and its history."""
+    with opened() as application, transaction(application.sessions) as session:
+        commitment = queries.get_commitment(session, key)
+        pipeline = _pipeline(application, commitment)
+        actor = people.actor_for(people.by_email(session, as_)) if as_ else None
+        options = rules.options(pipeline, workflow.state_of(commitment), actor)
+        record = views.commitment_record(commitment, pipeline)
+        record["parent"] = queries.parent_key(session, commitment)
+        record["children"] = [
+            {"key": c.key, "stage": c.stage, "status": c.status}
+            for c in queries.children(session, commitment)
+        ]
+        record["next_actions"] = [views.option_record(o, pipeline) for o in options]
+        record["history"] = [views.event_record(e) for e in queries.history(session, commitment)]
+    if as_json:
+        emit_json(record)
+        return
+    _print_commitment(record)
+
+
+def _print_commitment(record: dict[str, Any]) -> None:
+    out.print(f"[bold]{record['key']}[/bold]: {record['title']}")
+    out.print(
+        f"  {record['pipeline']} v{record['pipeline_version']} · {record['jurisdiction']}"
+        f" · {record['department']} · officer {record['officer'] or '(none)'}"
+    )
+    out.print(f"  stage: [bold]{record['stage_title']}[/bold] ({record['stage']}), status {record['status']}")
+    out.print(f"  deadline: {record['deadline'] or 'none'}; version {record['version']}")
+    if record["fields"]:
+        out.print("  fields: " + ", ".join(f"{k}={v}" for k, v in record["fields"].items()))
+    if record["parent"]:
+        out.print(f"  part of: {record['parent']}")
+    if record["children"]:
+        out.print("  children: " + ", ".join(f"{c['key']} ({c['stage']})" for c in record["children"]))
+    if record["next_actions"]:
+        table = Table("Action", "Leads to", "Who", "Needs", title="Next actions")
+        for option in record["next_actions"]:
+            needs = [f"--field {f['name']}=… ({f['title']})" for f in option["fields"]]
+            if option["comment_required"]:
+                needs.append("--comment")
+            table.add_row(option["action"], option["to"], ", ".join(option["roles"]), "\n".join(needs))
+        out.print(table)
+    elif record["status"] == "open":
+        out.print("  no action is open to you here")
+    _print_history(record["history"])
+
+
+def _print_history(events: list[dict[str, Any]]) -> None:
+    table = Table("#", "When (PKT)", "Who", "What", "Comment", title="History")
+    for event in events:
+        what = f"{event['from']} → {event['to']}" if event["from"] else f"created in {event['to']}"
+        if event["action"]:
+            what = f"{event['action']}: {what}"
+        if event["fields"]:
+            what += "\n" + ", ".join(f"{k}={v}" for k, v in event["fields"].items())
+        when = views.local(datetime.fromisoformat(event["at"]))
+        table.add_row(str(event["seq"]), when, event["actor"], what, event["comment"] or "")
+    out.print(table)
+
+
+@app.command()
+def advance(
+    key: Annotated[str, typer.Argument(help="The commitment's key, e.g. CMB-PUNJAB.")],
+    action: Annotated[str, typer.Argument(help="The action to take; `taskforce show KEY` lists them.")],
+    as_: Annotated[str, typer.Option("--as", help="Your email, as loaded from the meeting file.")],
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="A field the action needs, as name=value; repeatable.")
+    ] = None,
+    comment: Annotated[str | None, typer.Option(help="Why; some actions require it.")] = None,
+    expect_version: Annotated[
+        int | None,
+        typer.Option(help="Refuse if the commitment's version is no longer this (it moved since you looked)."),
+    ] = None,
+) -> None:
+    """Move a commitment to its next stage by taking an action."""
+    fields = _parse_fields(field or [])
+    with opened() as application, transaction(application.sessions) as session:
+        result = workflow.advance(
+            session, application.catalogue, key=key, action=action, actor_email=as_,
+            fields=fields, comment=comment, now=now(), expected_version=expect_version,
+        )
+        stage_title = _pipeline(application, result.commitment).stage(result.commitment.stage).title
+        message = f"{result.commitment.key}: {action} → {stage_title} (version {result.commitment.version})"
+    out.print(message)
+    for parent in result.rolled_up:
+        out.print(f"{parent}: every child has ended, so it is now complete")
+
+
+def _parse_fields(pairs: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise TaskforceError(f"--field {pair!r}: write it as name=value, e.g. --field bill_number=12")
+        fields[name.strip()] = value
+    return fields
+
+
+@app.command()
+def history(
+    key: Annotated[str, typer.Argument(help="The commitment's key.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show every event of a commitment, oldest first."""
+    with opened() as application, transaction(application.sessions) as session:
+        commitment = queries.get_commitment(session, key)
+        events = [views.event_record(e) for e in queries.history(session, commitment)]
+    if as_json:
+        emit_json(events)
+    else:
+        _print_history(events)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Pipeline files to check.")],
+) -> None:
+    """Check pipeline files and print every problem found, with its line."""
+    failed = 0
+    for path in paths:
+        try:
+            pipeline = load_pipeline_file(path)
+        except TaskforceError as error:
+            failed += 1
+            err.print(error.message, markup=False, highlight=False)
+            continue
+        out.print(
+            f"{path}: ok — {pipeline.key} version {pipeline.version},"
+            f" {len(pipeline.stages)} stages, {len(pipeline.transitions)} actions"
+        )
+    if failed:
+        raise typer.Exit(65)
+
+
+@app.command("pipelines")
+def pipelines_(as_json: JsonOption = False) -> None:
+    """List the registered pipelines (every version) with their stages."""
+    with opened() as application:
+        catalogue = application.catalogue
+        if as_json:
+            emit_json([views.pipeline_record(p) for p in catalogue.all()])
+            return
+        table = Table("Pipeline", "Version", "Title", "Stages", "Deadline")
+        for p in catalogue.all():
+            stages = " → ".join(s.key for s in p.stages if not s.terminal)
+            ends = ", ".join(s.key for s in p.terminal_stages())
+            table.add_row(p.key, str(p.version), p.title, f"{stages}\nends: {ends}", str(p.deadline or ""))
+        out.print(table)
+
+
+@app.command("people")
+def people_(as_json: JsonOption = False) -> None:
+    """List the people who act on commitments and receive escalations."""
+    with opened() as application, transaction(application.sessions) as session:
+        rows = [
+            {"email": p.email, "name": p.name, "role": p.role, "jurisdiction": p.jurisdiction,
+             "department": p.department, "language": p.language, "active": p.active}
+            for p in people.all_people(session)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("Email", "Name", "Role", "Jurisdiction", "Department", "Lang")
+    for row in rows:
+        table.add_row(row["email"], row["name"], row["role"], row["jurisdiction"], row["department"], row["language"])
+    out.print(table)
+
+
+@app.command()
+def board(
+    jurisdiction: Annotated[str | None, typer.Option(help="Only this jurisdiction.")] = None,
+) -> None:
+    """Print the board: every commitment by pipeline and stage."""
+    with opened() as application, transaction(application.sessions) as session:
+        board_view.print_board(out, session, application.catalogue, jurisdiction=jurisdiction, today=now())
+
+
+@app.command()
+def demo(
+    database: Annotated[
+        Path, typer.Option(help="The demo's own SQLite file; it is replaced on every run.")
+    ] = Path("taskforce-demo.sqlite3"),
+) -> None:
+    """Play the bundled meeting: load it, let officers advance items, print the board."""
+    from taskforce.demo import run_demo
+
+    run_demo(out, database)
+
+
+def _pipeline(application: App, commitment: Commitment) -> Pipeline:
+    return application.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+
+
+def main() -> None:
+    """Run the CLI; errors become one clear line and an exit code, never a traceback."""
+    try:
+        app()
+    except TaskforceError as error:
+        err.print(f"error: {error.message}", markup=False, highlight=False)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as error:
+        if os.environ.get("TASKFORCE_DEBUG"):
+            raise
+        err.print(
+            f"internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in taskforce; run again with TASKFORCE_DEBUG=1 to see where it happened.",
+            markup=False, highlight=False,
+        )
+        sys.exit(70)
+
