@@ -116,7 +116,11 @@ def _person(session: Session, spec: PersonSpec, report: LoadReport, *, now: date
         session.add(person)
         report.people_added.append(spec.email)
     elif (person.name, person.role, person.jurisdiction, person.department, person.language) != (
-        spec.name, spec.role.value, spec.jurisdiction, spec.department, spec.language
+        spec.name,
+        spec.role.value,
+        spec.jurisdiction,
+        spec.department,
+        spec.language,
     ):
         report.people_updated.append(spec.email)
     person.name = spec.name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -33,7 +33,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
 
 
 class Person(Base):
@@ -117,15 +120,13 @@ class Commitment(Base):
     meeting: Mapped[Meeting | None] = relationship(lazy="joined")
     parent: Mapped[Commitment | None] = relationship(remote_side=[id], lazy="raise")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
         ForeignKeyConstraint(
             ["pipeline_key", "pipeline_version"],
             ["pipeline_versions.key", "pipeline_versions.version"],
         ),
-        CheckConstraint(
-            "status IN ('open', 'completed', 'withdrawn', 'lapsed')", name="status"
-        ),
+        CheckConstraint("status IN ('open', 'completed', 'withdrawn', 'lapsed')", name="status"),
         Index(None, "status", "pipeline_key"),
         Index(None, "jurisdiction"),
         Index(None, "parent_id"),

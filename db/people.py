@@ -25,10 +25,14 @@ def by_email(session: Session, email: str) -> Person:
 
 def actor_for(person: Person) -> Actor:
     return Actor(
-        email=person.email, role=Role(person.role), jurisdiction=person.jurisdiction,
+        email=person.email,
+        role=Role(person.role),
+        jurisdiction=person.jurisdiction,
         name=person.name,
     )
 
 
 def all_people(session: Session) -> list[Person]:
-    return list(session.scalars(select(Person).order_by(Person.jurisdiction, Person.role, Person.email)))
+    return list(
+        session.scalars(select(Person).order_by(Person.jurisdiction, Person.role, Person.email))
+    )

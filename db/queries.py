@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -38,12 +39,12 @@ def get_commitment(session: Session, key: str, *, lock: bool = False) -> Commitm
     return commitment
 
 
-def list_commitments(session: Session, where: CommitmentFilter) -> Sequence[Commitment]:
+def list_commitments(session: Session, where: CommitmentFilter) -> list[Commitment]:
     """Commitments matching `where`, ordered by key."""
-    return session.scalars(_filtered(select(Commitment), where).order_by(Commitment.key)).all()
+    return list(session.scalars(_filtered(select(Commitment), where).order_by(Commitment.key)))
 
 
-def _filtered(query: Select[tuple[Commitment]], where: CommitmentFilter) -> Select[tuple[Commitment]]:
+def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
     if where.pipeline:
         query = query.where(Commitment.pipeline_key == where.pipeline)
     if where.jurisdiction:
@@ -86,11 +87,14 @@ def parent_key(session: Session, commitment: Commitment) -> str | None:
 
 
 def open_children_count(session: Session, parent_id: int) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(Commitment)
-        .where(Commitment.parent_id == parent_id, Commitment.status == "open")
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Commitment)
+            .where(Commitment.parent_id == parent_id, Commitment.status == "open")
+        )
+        or 0
+    )
 
 
 def next_event_seq(session: Session, commitment_id: int) -> int:
@@ -115,9 +119,7 @@ def inconsistent_keys(session: Session) -> list[str]:
     rows = session.execute(
         select(Commitment.key)
         .outerjoin(last_seq, last_seq.c.commitment_id == Commitment.id)
-        .outerjoin(
-            latest, (latest.commitment_id == Commitment.id) & (latest.seq == last_seq.c.seq)
-        )
+        .outerjoin(latest, (latest.commitment_id == Commitment.id) & (latest.seq == last_seq.c.seq))
         .where(or_(latest.id.is_(None), latest.to_stage != Commitment.stage))
         .order_by(Commitment.key)
     )

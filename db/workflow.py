@@ -64,7 +64,9 @@ def state_of(commitment: Commitment) -> CommitmentState:
     )
 
 
-def create(session: Session, catalogue: Catalogue, new: NewCommitment, *, actor: Actor) -> Commitment:
+def create(
+    session: Session, catalogue: Catalogue, new: NewCommitment, *, actor: Actor
+) -> Commitment:
     """Start a commitment on the latest version of its pipeline, with its `created` event."""
     pipeline = catalogue.latest(new.pipeline)
     if new.parent is not None and new.parent.status != Status.OPEN:
@@ -122,10 +124,16 @@ def advance(
     if expected_version is not None and commitment.version != expected_version:
         raise _conflict(commitment, expected_version)
     actor = people.actor_for(people.by_email(session, actor_email))
-    request = TransitionRequest(action=action, actor=actor, fields=dict(fields or {}), comment=comment)
+    request = TransitionRequest(
+        action=action, actor=actor, fields=dict(fields or {}), comment=comment
+    )
     try:
         event = _apply(session, catalogue, commitment, request, now=now)
-        rolled_up = _roll_up(session, catalogue, commitment, now=now) if commitment.status != Status.OPEN else ()
+        rolled_up = (
+            _roll_up(session, catalogue, commitment, now=now)
+            if commitment.status != Status.OPEN
+            else ()
+        )
         session.flush()
     except (StaleDataError, IntegrityError) as error:
         raise ConflictError(
@@ -159,7 +167,9 @@ def _apply(
     if outcome.closed:
         commitment.closed_at = now
     session.flush()
-    return _append(session, commitment, outcome.event, seq=queries.next_event_seq(session, commitment.id))
+    return _append(
+        session, commitment, outcome.event, seq=queries.next_event_seq(session, commitment.id)
+    )
 
 
 def _roll_up(
@@ -173,7 +183,9 @@ def _roll_up(
     completed: list[str] = []
     current = child
     while current.parent_id is not None:
-        parent = session.get(Commitment, current.parent_id, with_for_update=True, populate_existing=True)
+        parent = session.get(
+            Commitment, current.parent_id, with_for_update=True, populate_existing=True
+        )
         assert parent is not None
         pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
         if (

@@ -91,8 +91,7 @@ class Catalogue:
         source = self._versions.get((key, version))
         if source is None:
             raise NotFoundError(
-                f"pipeline {key!r} version {version} is not known;"
-                f" known pipelines: {self._known()}"
+                f"pipeline {key!r} version {version} is not known; known pipelines: {self._known()}"
             )
         return source.pipeline
 
@@ -114,4 +113,3 @@ class Catalogue:
 
     def _known(self) -> str:
         return ", ".join(sorted({key for key, _ in self._versions})) or "(none)"
-

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 import isodate
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PositiveInt,
@@ -101,7 +101,9 @@ class FieldSpec(_Strict):
             try:
                 re.compile(value)
             except re.error as error:
-                raise ValueError(f"pattern {value!r} is not a regular expression: {error}") from error
+                raise ValueError(
+                    f"pattern {value!r} is not a regular expression: {error}"
+                ) from error
         return value
 
 

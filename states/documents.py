@@ -34,8 +34,8 @@ class _YamlRefusal(Exception):
 class _StrictLoader(yaml.SafeLoader):
     """A safe loader that also refuses aliases, explicit tags and duplicate keys."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, yaml.AliasEvent):
             raise _YamlRefusal("aliases (*name) are not allowed; write the value out", line)
@@ -44,13 +44,12 @@ class _StrictLoader(yaml.SafeLoader):
             raise _YamlRefusal(f"tags such as {tag!r} are not allowed; write plain values", line)
         if getattr(event, "anchor", None) is not None:
             raise _YamlRefusal("anchors (&name) are not allowed; write the value out", line)
-        node: yaml.Node = super().compose_node(parent, index)  # type: ignore[no-untyped-call]
-        return node
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise _YamlRefusal(
                     f"duplicate key {key!r}; each key may appear once in a mapping",
@@ -108,8 +107,8 @@ def parse_yaml(text: str, source: str) -> Document:
     """Parse `text` strictly; a syntax problem becomes a DefinitionError naming the line."""
     loader = _StrictLoader(text)
     try:
-        node = loader.get_single_node()  # type: ignore[no-untyped-call]
-        data = loader.construct_document(node) if node is not None else None  # type: ignore[no-untyped-call]
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except _YamlRefusal as refusal:
         raise DefinitionError(source, [Finding("", refusal.message, refusal.line)]) from None
     except yaml.MarkedYAMLError as error:
@@ -117,7 +116,7 @@ def parse_yaml(text: str, source: str) -> Document:
         problem = error.problem or str(error)
         raise DefinitionError(source, [Finding("", f"not valid YAML: {problem}", line)]) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     lines: dict[Loc, int] = {}
     if node is not None:
         _line_index(node, (), lines)

@@ -121,8 +121,10 @@ def check_meeting(file: MeetingFile) -> list[Problem]:
             problems.append(((*loc, "key"), f"commitment key {spec.key} is used twice"))
         if spec.children and any(child.parent for child in spec.children):
             problems.append(
-                ((*loc, "children"), "a nested child takes its parent from where it stands;"
-                 " remove its parent: line")
+                (
+                    (*loc, "children"),
+                    "a nested child takes its parent from where it stands; remove its parent: line",
+                )
             )
     return problems
 

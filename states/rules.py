@@ -108,8 +108,15 @@ class ActionOption:
     comment_required: bool
 
 
-def start(pipeline: Pipeline, *, key: str, jurisdiction: str, actor: Actor, now: datetime,
-          fields: Mapping[str, str] | None = None) -> Outcome:
+def start(
+    pipeline: Pipeline,
+    *,
+    key: str,
+    jurisdiction: str,
+    actor: Actor,
+    now: datetime,
+    fields: Mapping[str, str] | None = None,
+) -> Outcome:
     """A new commitment in the pipeline's initial stage, with its `created` event."""
     stage = pipeline.stage(pipeline.initial)
     given = dict(fields or {})
@@ -155,8 +162,7 @@ def apply(
     comment = (request.comment or "").strip() or None
     if transition.comment == "required" and comment is None:
         raise CommentRequiredError(
-            f"Can't {action} {state.key}: this action needs a comment saying why"
-            " (use --comment)",
+            f"Can't {action} {state.key}: this action needs a comment saying why (use --comment)",
             **where,
         )
     target = pipeline.stage(transition.to)
@@ -207,7 +213,9 @@ def _find(pipeline: Pipeline, state: CommitmentState, action: str) -> Transition
     for transition in pipeline.transitions_from(state.stage):
         if transition.action == action:
             return transition
-    allowed = [t.action for t in pipeline.transitions_from(state.stage) if Role.SYSTEM not in t.roles]
+    allowed = [
+        t.action for t in pipeline.transitions_from(state.stage) if Role.SYSTEM not in t.roles
+    ]
     hint = f"allowed here: {', '.join(allowed)}" if allowed else "no action is open here"
     raise IllegalTransitionError(
         f"Can't {action} {state.key}: it is in {state.stage}; {hint}",
@@ -258,7 +266,11 @@ def _check_fields(
             fields=unknown,
             **where,
         )
-    missing = [name for name in _needed(pipeline, state, transition) if not str(given.get(name, "")).strip()]
+    missing = [
+        name
+        for name in _needed(pipeline, state, transition)
+        if not str(given.get(name, "")).strip()
+    ]
     if missing:
         described = ", ".join(f"{n} ({pipeline.fields[n].title})" for n in missing)
         raise FieldError(

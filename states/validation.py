@@ -6,7 +6,7 @@ from collections import Counter, deque
 
 from states.actors import Role
 from states.definition import ANY_STAGE, Pipeline
-from states.documents import Problem
+from states.documents import Loc, Problem
 
 
 def check_pipeline(pipeline: Pipeline) -> list[Problem]:
@@ -29,7 +29,10 @@ def _duplicate_keys(pipeline: Pipeline) -> list[Problem]:
     for index, stage in enumerate(pipeline.stages):
         if counts[stage.key] > 1:
             problems.append(
-                (("stages", index, "key"), f"duplicate stage key {stage.key!r}; keys must be unique")
+                (
+                    ("stages", index, "key"),
+                    f"duplicate stage key {stage.key!r}; keys must be unique",
+                )
             )
     seen: dict[tuple[str, str], int] = {}
     for index, transition in enumerate(pipeline.transitions):
@@ -57,7 +60,10 @@ def _stage_references(pipeline: Pipeline) -> list[Problem]:
     problems: list[Problem] = []
     if not pipeline.has_stage(pipeline.initial):
         problems.append(
-            (("initial",), f"unknown stage {pipeline.initial!r}; stages are {_stage_list(pipeline)}")
+            (
+                ("initial",),
+                f"unknown stage {pipeline.initial!r}; stages are {_stage_list(pipeline)}",
+            )
         )
     elif pipeline.stage(pipeline.initial).terminal:
         problems.append((("initial",), f"initial stage {pipeline.initial!r} must not be terminal"))
@@ -92,17 +98,19 @@ def _stage_references(pipeline: Pipeline) -> list[Problem]:
 def _field_references(pipeline: Pipeline) -> list[Problem]:
     declared = ", ".join(pipeline.fields) or "(none declared)"
     problems: list[Problem] = []
-    places: list[tuple[tuple[str | int, ...], tuple[str, ...]]] = [
-        (("stages", index, "requires"), stage.requires) for index, stage in enumerate(pipeline.stages)
-    ] + [
-        (("transitions", index, "requires"), t.requires)
-        for index, t in enumerate(pipeline.transitions)
+    places: list[tuple[Loc, tuple[str, ...]]] = []
+    places += [(("stages", i, "requires"), s.requires) for i, s in enumerate(pipeline.stages)]
+    places += [
+        (("transitions", i, "requires"), t.requires) for i, t in enumerate(pipeline.transitions)
     ]
     for loc, names in places:
         for position, name in enumerate(names):
             if name not in pipeline.fields:
                 problems.append(
-                    ((*loc, position), f"unknown field {name!r}; declare it under fields: ({declared})")
+                    (
+                        (*loc, position),
+                        f"unknown field {name!r}; declare it under fields: ({declared})",
+                    )
                 )
     return problems
 
@@ -114,7 +122,8 @@ def _terminal_rules(pipeline: Pipeline) -> list[Problem]:
             problems.append(
                 (
                     ("stages", index, "outcome"),
-                    f"terminal stage {stage.key!r} needs an outcome: completed, withdrawn or lapsed",
+                    f"terminal stage {stage.key!r} needs an outcome:"
+                    " completed, withdrawn or lapsed",
                 )
             )
         if not stage.terminal and stage.outcome is not None:
@@ -165,7 +174,10 @@ def _ladder_rules(pipeline: Pipeline) -> list[Problem]:
         previous_after = rung.after
         if rung.notify in (Role.SYSTEM, Role.ADMINISTRATOR):
             problems.append(
-                (("ladder", index, "notify"), f"{rung.notify} cannot be escalated to; name a person's role")
+                (
+                    ("ladder", index, "notify"),
+                    f"{rung.notify} cannot be escalated to; name a person's role",
+                )
             )
     if pipeline.ladder and pipeline.ladder[-1].notify is not Role.CHAIR:
         problems.append(

@@ -55,9 +55,7 @@ def open_app(settings: Settings, *, migrate_schema: bool | None = None) -> App:
         if migrate_schema:
             migrate.upgrade(engine)
         elif not migrate.is_current(engine):
-            raise ConfigurationError(
-                "the database schema is not up to date; run: taskforce init"
-            )
+            raise ConfigurationError("the database schema is not up to date; run: taskforce init")
         sessions = session_factory(engine)
         files = Catalogue.from_directories(definition_dirs(settings))
         with transaction(sessions) as session:

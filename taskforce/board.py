@@ -42,18 +42,30 @@ def print_board(
             definition = catalogue.get(item.pipeline_key, item.pipeline_version)
             stage = definition.stage(item.stage)
             keys = [s.key for s in open_stages]
-            step = len(keys) if stage.terminal else keys.index(item.stage) if item.stage in keys else 0
+            step = (
+                len(keys) if stage.terminal else keys.index(item.stage) if item.stage in keys else 0
+            )
             progress = "■" * step + "□" * (len(keys) - step)
             deadline = item.deadline.strftime("%-d %b %Y") if item.deadline else ""
             if item.deadline and item.status == "open":
                 left = (item.deadline - local_today).days
                 deadline += f" ({left}d left)" if left >= 0 else f" ([red]{-left}d late[/red])"
             style = STATUS_STYLE.get(item.status, "")
-            table.add_row(item.key, item.jurisdiction, stage.title, progress,
-                          f"[{style}]{item.status}[/{style}]" if style else item.status, deadline)
+            table.add_row(
+                item.key,
+                item.jurisdiction,
+                stage.title,
+                progress,
+                f"[{style}]{item.status}[/{style}]" if style else item.status,
+                deadline,
+            )
         console.print(table)
     counts: dict[str, int] = defaultdict(int)
     for item in items:
         counts[item.status] += 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    console.print(f"{len(items)} commitments: {summary}" if items else "No commitments loaded yet: run taskforce load")
+    console.print(
+        f"{len(items)} commitments: {summary}"
+        if items
+        else "No commitments loaded yet: run taskforce load"
+    )

@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from db import migrate, people, queries, workflow
-from db.models import Commitment
 from db.engine import transaction
 from db.loading import load_meeting
+from db.models import Commitment
 from states import rules
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
@@ -30,7 +30,7 @@ from taskforce.settings import load_settings
 
 app = typer.Typer(
     name="taskforce",
-    help="Commitments of a task force as state machines: load them, advance them, see where they stand.",
+    help="Commitments as state machines: load them, advance them, see where they stand.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -38,7 +38,9 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
+]
 
 
 @contextmanager
@@ -77,7 +79,9 @@ def load(
     meeting = load_meeting_file(file or BUNDLED_MEETING)
     with opened() as application, transaction(application.sessions) as session:
         report = load_meeting(session, application.catalogue, meeting, now=now())
-    out.print(f"Meeting {report.meeting}: {meeting.meeting.title} ({views.day(meeting.meeting.held_on)})")
+    out.print(
+        f"Meeting {report.meeting}: {meeting.meeting.title} ({views.day(meeting.meeting.held_on)})"
+    )
     out.print(
         f"  people: {len(report.people_added)} added, {len(report.people_updated)} updated;"
         f" commitments: {len(report.commitments_added)} added,"
@@ -89,7 +93,9 @@ def load(
 
 @app.command("list")
 def list_(
-    pipeline: Annotated[str | None, typer.Option(help="Only this pipeline, e.g. provincial_bill.")] = None,
+    pipeline: Annotated[
+        str | None, typer.Option(help="Only this pipeline, e.g. provincial_bill.")
+    ] = None,
     jurisdiction: Annotated[
         str | None, typer.Option(help="Only this jurisdiction (a province includes its districts).")
     ] = None,
@@ -98,13 +104,19 @@ def list_(
         str | None, typer.Option(help="open, completed, withdrawn or lapsed.")
     ] = None,
     department: Annotated[str | None, typer.Option(help="Only this department, e.g. law.")] = None,
-    officer: Annotated[str | None, typer.Option(help="Only items held by this officer's email.")] = None,
+    officer: Annotated[
+        str | None, typer.Option(help="Only items held by this officer's email.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """List commitments, filtered."""
     where = queries.CommitmentFilter(
-        pipeline=pipeline, jurisdiction=jurisdiction, stage=stage, status=status,
-        department=department, officer_email=officer,
+        pipeline=pipeline,
+        jurisdiction=jurisdiction,
+        stage=stage,
+        status=status,
+        department=department,
+        officer_email=officer,
     )
     with opened() as application, transaction(application.sessions) as session:
         items = queries.list_commitments(session, where)
@@ -112,11 +124,23 @@ def list_(
     if as_json:
         emit_json(records)
         return
-    table = Table("Key", "Title", "Jurisdiction", "Stage", "Status", "Deadline", title=f"{len(records)} commitments")
+    table = Table(
+        "Key",
+        "Title",
+        "Jurisdiction",
+        "Stage",
+        "Status",
+        "Deadline",
+        title=f"{len(records)} commitments",
+    )
     for record in records:
         table.add_row(
-            record["key"], record["title"], record["jurisdiction"], record["stage_title"],
-            record["status"], record["deadline"] or "",
+            record["key"],
+            record["title"],
+            record["jurisdiction"],
+            record["stage_title"],
+            record["status"],
+            record["deadline"] or "",
         )
     out.print(table)
 
@@ -155,21 +179,28 @@ def _print_commitment(record: dict[str, Any]) -> None:
         f"  {record['pipeline']} v{record['pipeline_version']} · {record['jurisdiction']}"
         f" · {record['department']} · officer {record['officer'] or '(none)'}"
     )
-    out.print(f"  stage: [bold]{record['stage_title']}[/bold] ({record['stage']}), status {record['status']}")
+    out.print(
+        f"  stage: [bold]{record['stage_title']}[/bold] ({record['stage']}),"
+        f" status {record['status']}"
+    )
     out.print(f"  deadline: {record['deadline'] or 'none'}; version {record['version']}")
     if record["fields"]:
         out.print("  fields: " + ", ".join(f"{k}={v}" for k, v in record["fields"].items()))
     if record["parent"]:
         out.print(f"  part of: {record['parent']}")
     if record["children"]:
-        out.print("  children: " + ", ".join(f"{c['key']} ({c['stage']})" for c in record["children"]))
+        out.print(
+            "  children: " + ", ".join(f"{c['key']} ({c['stage']})" for c in record["children"])
+        )
     if record["next_actions"]:
         table = Table("Action", "Leads to", "Who", "Needs", title="Next actions")
         for option in record["next_actions"]:
             needs = [f"--field {f['name']}=… ({f['title']})" for f in option["fields"]]
             if option["comment_required"]:
                 needs.append("--comment")
-            table.add_row(option["action"], option["to"], ", ".join(option["roles"]), "\n".join(needs))
+            table.add_row(
+                option["action"], option["to"], ", ".join(option["roles"]), "\n".join(needs)
+            )
         out.print(table)
     elif record["status"] == "open":
         out.print("  no action is open to you here")
@@ -192,26 +223,39 @@ def _print_history(events: list[dict[str, Any]]) -> None:
 @app.command()
 def advance(
     key: Annotated[str, typer.Argument(help="The commitment's key, e.g. CMB-PUNJAB.")],
-    action: Annotated[str, typer.Argument(help="The action to take; `taskforce show KEY` lists them.")],
+    action: Annotated[
+        str, typer.Argument(help="The action to take; `taskforce show KEY` lists them.")
+    ],
     as_: Annotated[str, typer.Option("--as", help="Your email, as loaded from the meeting file.")],
     field: Annotated[
-        list[str] | None, typer.Option("--field", help="A field the action needs, as name=value; repeatable.")
+        list[str] | None,
+        typer.Option("--field", help="A field the action needs, as name=value; repeatable."),
     ] = None,
     comment: Annotated[str | None, typer.Option(help="Why; some actions require it.")] = None,
     expect_version: Annotated[
         int | None,
-        typer.Option(help="Refuse if the commitment's version is no longer this (it moved since you looked)."),
+        typer.Option(
+            help="Refuse if the commitment's version is no longer this (it moved since you looked)."
+        ),
     ] = None,
 ) -> None:
     """Move a commitment to its next stage by taking an action."""
     fields = _parse_fields(field or [])
     with opened() as application, transaction(application.sessions) as session:
         result = workflow.advance(
-            session, application.catalogue, key=key, action=action, actor_email=as_,
-            fields=fields, comment=comment, now=now(), expected_version=expect_version,
+            session,
+            application.catalogue,
+            key=key,
+            action=action,
+            actor_email=as_,
+            fields=fields,
+            comment=comment,
+            now=now(),
+            expected_version=expect_version,
         )
         stage_title = _pipeline(application, result.commitment).stage(result.commitment.stage).title
-        message = f"{result.commitment.key}: {action} → {stage_title} (version {result.commitment.version})"
+        version = result.commitment.version
+        message = f"{result.commitment.key}: {action} → {stage_title} (version {version})"
     out.print(message)
     for parent in result.rolled_up:
         out.print(f"{parent}: every child has ended, so it is now complete")
@@ -222,7 +266,9 @@ def _parse_fields(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise TaskforceError(f"--field {pair!r}: write it as name=value, e.g. --field bill_number=12")
+            raise TaskforceError(
+                f"--field {pair!r}: write it as name=value, e.g. --field bill_number=12"
+            )
         fields[name.strip()] = value
     return fields
 
@@ -275,7 +321,9 @@ def pipelines_(as_json: JsonOption = False) -> None:
         for p in catalogue.all():
             stages = " → ".join(s.key for s in p.stages if not s.terminal)
             ends = ", ".join(s.key for s in p.terminal_stages())
-            table.add_row(p.key, str(p.version), p.title, f"{stages}\nends: {ends}", str(p.deadline or ""))
+            table.add_row(
+                p.key, str(p.version), p.title, f"{stages}\nends: {ends}", str(p.deadline or "")
+            )
         out.print(table)
 
 
@@ -283,9 +331,16 @@ def pipelines_(as_json: JsonOption = False) -> None:
 def people_(as_json: JsonOption = False) -> None:
     """List the people who act on commitments and receive escalations."""
     with opened() as application, transaction(application.sessions) as session:
-        rows = [
-            {"email": p.email, "name": p.name, "role": p.role, "jurisdiction": p.jurisdiction,
-             "department": p.department, "language": p.language, "active": p.active}
+        rows: list[dict[str, Any]] = [
+            {
+                "email": p.email,
+                "name": p.name,
+                "role": p.role,
+                "jurisdiction": p.jurisdiction,
+                "department": p.department,
+                "language": p.language,
+                "active": p.active,
+            }
             for p in people.all_people(session)
         ]
     if as_json:
@@ -293,7 +348,14 @@ def people_(as_json: JsonOption = False) -> None:
         return
     table = Table("Email", "Name", "Role", "Jurisdiction", "Department", "Lang")
     for row in rows:
-        table.add_row(row["email"], row["name"], row["role"], row["jurisdiction"], row["department"], row["language"])
+        table.add_row(
+            row["email"],
+            row["name"],
+            row["role"],
+            row["jurisdiction"],
+            row["department"],
+            row["language"],
+        )
     out.print(table)
 
 
@@ -303,7 +365,9 @@ def board(
 ) -> None:
     """Print the board: every commitment by pipeline and stage."""
     with opened() as application, transaction(application.sessions) as session:
-        board_view.print_board(out, session, application.catalogue, jurisdiction=jurisdiction, today=now())
+        board_view.print_board(
+            out, session, application.catalogue, jurisdiction=jurisdiction, today=now()
+        )
 
 
 @app.command()
@@ -337,8 +401,8 @@ def main() -> None:
             raise
         err.print(
             f"internal error: {type(error).__name__}: {error}\n"
-            "This is a bug in taskforce; run again with TASKFORCE_DEBUG=1 to see where it happened.",
-            markup=False, highlight=False,
+            "This is a bug in taskforce; run again with TASKFORCE_DEBUG=1 to see where.",
+            markup=False,
+            highlight=False,
         )
         sys.exit(70)
-

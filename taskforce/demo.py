@@ -35,20 +35,41 @@ STEPS = (
     Step(2, "CMB-PUNJAB", "send_for_vetting", "law.officer.punjab@example.org"),
     Step(6, "CMB-PUNJAB", "vet", "law.secretary.punjab@example.org"),
     Step(3, "CSW-PUNJAB", "shortlist", "women.officer.punjab@example.org", {"shortlist_size": "9"}),
-    Step(8, "CSW-PUNJAB", "approve", "women.secretary.punjab@example.org",
-         {"summary_number": "SO(WD)/2026-114"}),
+    Step(
+        8,
+        "CSW-PUNJAB",
+        "approve",
+        "women.secretary.punjab@example.org",
+        {"summary_number": "SO(WD)/2026-114"},
+    ),
     Step(5, "CSW-SINDH", "shortlist", "women.officer.sindh@example.org", {"shortlist_size": "7"}),
     # Punjab's secretary cannot act on a Sindh item: the demo shows the refusal.
-    Step(6, "CSW-SINDH", "approve", "women.secretary.punjab@example.org",
-         {"summary_number": "X-1"}),
+    Step(
+        6, "CSW-SINDH", "approve", "women.secretary.punjab@example.org", {"summary_number": "X-1"}
+    ),
     Step(4, "DHRC-SINDH", "nominate_members", "hr.officer.sindh@example.org", {"members": "11"}),
-    Step(9, "DHRC-SINDH", "hold_first_meeting", "hr.officer.sindh@example.org",
-         {"first_meeting_on": "2026-06-20", "minutes_reference": "DHRC-S/01"}),
-    Step(7, "FSC-RULING-2023", "approve_plan", "law.secretary.federal@example.org",
-         {"plan_reference": "MoLJ/FSC/2026-3"}),
+    Step(
+        9,
+        "DHRC-SINDH",
+        "hold_first_meeting",
+        "hr.officer.sindh@example.org",
+        {"first_meeting_on": "2026-06-20", "minutes_reference": "DHRC-S/01"},
+    ),
+    Step(
+        7,
+        "FSC-RULING-2023",
+        "approve_plan",
+        "law.secretary.federal@example.org",
+        {"plan_reference": "MoLJ/FSC/2026-3"},
+    ),
     Step(10, "NAP-HR-07", "take_up", "police.officer.federal@example.org"),
-    Step(12, "NAP-HR-07", "report_completion", "police.officer.federal@example.org",
-         {"evidence": "NPB circular 44/2026"}),
+    Step(
+        12,
+        "NAP-HR-07",
+        "report_completion",
+        "police.officer.federal@example.org",
+        {"evidence": "NPB circular 44/2026"},
+    ),
     Step(13, "NAP-HR-07", "verify", "police.secretary.federal@example.org"),
 )
 
@@ -84,17 +105,24 @@ def _play(console: Console, application: App) -> None:
         try:
             with transaction(application.sessions) as session:
                 result = workflow.advance(
-                    session, application.catalogue, key=step.key, action=step.action,
-                    actor_email=step.actor, fields=step.fields, comment=step.comment, now=at,
+                    session,
+                    application.catalogue,
+                    key=step.key,
+                    action=step.action,
+                    actor_email=step.actor,
+                    fields=step.fields,
+                    comment=step.comment,
+                    now=at,
                 )
                 stage = result.commitment.stage
-            console.print(f"  day {step.day:>2}  {step.key}: {step.action} → {stage}  ({step.actor})")
+            console.print(
+                f"  day {step.day:>2}  {step.key}: {step.action} → {stage}  ({step.actor})"
+            )
         except TaskforceError as refused:
-            console.print(f"  day {step.day:>2}  {step.key}: [red]refused[/red] — {refused.message}")
+            console.print(
+                f"  day {step.day:>2}  {step.key}: [red]refused[/red] — {refused.message}"
+            )
     console.print()
     final_day = start_of_day(meeting.meeting.held_on) + timedelta(days=14, hours=17)
     with transaction(application.sessions) as session:
         print_board(console, session, application.catalogue, jurisdiction=None, today=final_day)
-
-
-

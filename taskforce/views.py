@@ -74,7 +74,11 @@ def option_record(option: ActionOption, pipeline: Pipeline) -> dict[str, Any]:
         "to": transition.to,
         "roles": [str(role) for role in transition.roles],
         "fields": [
-            {"name": name, "title": pipeline.fields[name].title, "kind": str(pipeline.fields[name].kind)}
+            {
+                "name": name,
+                "title": pipeline.fields[name].title,
+                "kind": str(pipeline.fields[name].kind),
+            }
             for name in option.needs
         ],
         "comment_required": option.comment_required,
