@@ -29,7 +29,7 @@ PROVINCES = (
     "gilgit_baltistan",
     "azad_kashmir",
 )
-_DISTRICT = re.compile(r"^[a-z][a-z0-9_]*$")
+_DISTRICT = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def jurisdiction_problem(value: str) -> str | None:
@@ -44,7 +44,7 @@ def jurisdiction_problem(value: str) -> str | None:
     if province not in PROVINCES:
         allowed = ", ".join((FEDERAL, *PROVINCES))
         return f"unknown jurisdiction {value!r}; use one of {allowed}, or PROVINCE/district"
-    if "/" in value and not _DISTRICT.match(district):
+    if "/" in value and not _DISTRICT.fullmatch(district):
         return (
             f"district in {value!r} must be lower-case letters, digits and underscores"
             " (e.g. punjab/dera_ghazi_khan)"

@@ -40,6 +40,9 @@ def _check_duration(value: str) -> str:
         ) from error
     if isinstance(parsed, timedelta) and parsed <= timedelta(0):
         raise ValueError(f"duration {value!r} must be longer than zero")
+    days = parsed.tdelta if isinstance(parsed, isodate.Duration) else parsed
+    if days % timedelta(days=1):
+        raise ValueError(f"duration {value!r} must be whole days, weeks, months or years")
     if isinstance(parsed, isodate.Duration) and (
         parsed.years < 0 or parsed.months < 0 or parsed.tdelta < timedelta(0)
     ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -50,6 +51,13 @@ class _StrictLoader(yaml.SafeLoader):
         seen: set[object] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool | date) or key_node.tag.endswith(
+                (":seq", ":map")
+            ):
+                raise _YamlRefusal(
+                    "a key must be a plain word or number, not a list or mapping",
+                    key_node.start_mark.line + 1,
+                )
             if key in seen:
                 raise _YamlRefusal(
                     f"duplicate key {key!r}; each key may appear once in a mapping",

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from urllib.parse import urlparse
 
-from states.actors import Actor, Role, covers
+from states.actors import Actor, Role, covers, jurisdiction_problem
 from states.definition import Ending, FieldKind, FieldSpec, Pipeline, Stage, Transition
 from states.errors import (
     CommentRequiredError,
@@ -21,6 +21,7 @@ from states.errors import (
     FieldError,
     IllegalTransitionError,
     RoleNotAllowedError,
+    TaskforceError,
 )
 
 
@@ -115,11 +116,13 @@ def start(
     jurisdiction: str,
     actor: Actor,
     now: datetime,
-    fields: Mapping[str, str] | None = None,
 ) -> Outcome:
     """A new commitment in the pipeline's initial stage, with its `created` event."""
+    problem = jurisdiction_problem(jurisdiction)
+    if problem:
+        raise TaskforceError(f"Can't start {key}: {problem}")
     stage = pipeline.stage(pipeline.initial)
-    given = dict(fields or {})
+    given: dict[str, str] = {}
     state = CommitmentState(
         key=key,
         pipeline=pipeline.key,
@@ -150,6 +153,11 @@ def apply(
     """Apply `request` to `state`, or raise the TransitionError that says why not."""
     action = request.action
     where = {"key": state.key, "stage": state.stage, "action": action}
+    if (state.pipeline, state.pipeline_version) != (pipeline.key, pipeline.version):
+        raise TaskforceError(
+            f"{state.key} follows {state.pipeline} version {state.pipeline_version},"
+            f" not {pipeline.key} version {pipeline.version}"
+        )
     if state.status is not Status.OPEN:
         raise CommitmentClosedError(
             f"Can't {action} {state.key}: it is closed ({state.status}) in stage"
@@ -301,8 +309,9 @@ def normalize_field(spec: FieldSpec, raw: str) -> tuple[str | None, str]:
         except ValueError:
             return f"must be a date written YYYY-MM-DD, not {raw!r}", value
     elif spec.kind is FieldKind.NUMBER:
-        if not re.fullmatch(r"-?\d+", value):
-            return f"must be a whole number, not {raw!r}", value
+        if not re.fullmatch(r"[0-9]+", value):
+            return f"must be a whole number written with digits 0-9, not {raw!r}", value
+        value = str(int(value))
     elif spec.kind is FieldKind.URL:
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:

@@ -67,6 +67,14 @@ def _stage_references(pipeline: Pipeline) -> list[Problem]:
         )
     elif pipeline.stage(pipeline.initial).terminal:
         problems.append((("initial",), f"initial stage {pipeline.initial!r} must not be terminal"))
+    elif pipeline.stage(pipeline.initial).requires:
+        problems.append(
+            (
+                ("initial",),
+                f"initial stage {pipeline.initial!r} cannot require fields:"
+                " a new commitment has none yet",
+            )
+        )
     for index, transition in enumerate(pipeline.transitions):
         for position, source in enumerate(transition.from_):
             if source != ANY_STAGE and not pipeline.has_stage(source):
