@@ -1,0 +1,110 @@
+# taskforce: developer tasks.  Run `make help` for the list.
+#
+# Everything runs inside a virtual environment in .venv, built on first use
+# and reinstalled whenever pyproject.toml changes.
+
+PYTHON ?= python3
+# PG=1 runs the tests on SQLite and on a throwaway PostgreSQL server too;
+# PG=0 runs them on SQLite only (the PostgreSQL ones are skipped).
+PG ?= 1
+# Extra arguments for pytest, e.g. make test PYTEST_ARGS='-x -k migrations'
+PYTEST_ARGS ?=
+
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PGCTL := tests/support/postgres.sh
+
+# One bash per recipe line, stopping at the first failing command.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+.DEFAULT_GOAL := help
+# A recipe that fails half-way leaves no target behind to look finished.
+.DELETE_ON_ERROR:
+.PHONY: help setup demo test lint format clean
+
+help: ## List the targets
+	@echo "Usage: make TARGET [PG=0|1] [PYTHON=python3] [PYTEST_ARGS=...]"
+	@echo
+	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+
+# --- the virtual environment -------------------------------------------------
+
+# Created once; needs Python 3.11 or newer.
+$(BIN)/python:
+	@if ! command -v $(PYTHON) >/dev/null; then \
+		echo "taskforce needs Python 3.11 or newer, but '$(PYTHON)' is not installed." \
+			"Install it, or name another: make PYTHON=/path/to/python3.11 ..." >&2; \
+		exit 1; \
+	elif ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+		echo "taskforce needs Python 3.11 or newer, but '$(PYTHON)' is" \
+			"$$($(PYTHON) --version 2>&1). Install a newer one, or name it:" \
+			"make PYTHON=/path/to/python3.11 ..." >&2; \
+		exit 1; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+
+# (Re)installed whenever pyproject.toml is newer than the stamp.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install taskforce with its dev tools
+
+# --- running -------------------------------------------------------------------
+
+demo: $(STAMP) ## Run the end-to-end demo
+	$(BIN)/taskforce demo
+
+# --- testing -------------------------------------------------------------------
+
+define PG_MISSING
+make test runs the suite against PostgreSQL as well as SQLite, but initdb and
+pg_ctl were found neither on PATH nor under /usr/lib/postgresql/*/bin. Install
+the PostgreSQL server (Debian/Ubuntu: apt-get install postgresql; macOS:
+brew install postgresql@15), or run the tests on SQLite only: make test PG=0
+endef
+export PG_MISSING
+
+ifeq ($(PG),0)
+# SQLite only: make sure no PostgreSQL settings leak in from the environment.
+test: $(STAMP) ## Run the tests (on SQLite and a throwaway PostgreSQL; PG=0: SQLite only)
+	env -u TASKFORCE_TEST_POSTGRES_URL -u TASKFORCE_TEST_REQUIRE_POSTGRES \
+		$(BIN)/pytest $(PYTEST_ARGS)
+else
+# Start a PostgreSQL server in a fresh temporary directory, run pytest against
+# it (postgres tests fail rather than skip), then stop the server and remove
+# the directory whatever happened: the EXIT trap runs on success, failure and
+# interruption alike, and the recipe exits with pytest's status.
+test: $(STAMP)
+	@$(PGCTL) bindir >/dev/null || { echo "$$PG_MISSING" >&2; exit 1; }
+	@pgdir=$$(mktemp -d "$${TMPDIR:-/tmp}/taskforce-pg.XXXXXX"); \
+	trap '$(PGCTL) stop "$$pgdir"' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
+	echo "Starting a throwaway PostgreSQL server in $$pgdir"; \
+	url=$$($(PGCTL) start "$$pgdir"); \
+	echo "TASKFORCE_TEST_POSTGRES_URL=$$url"; \
+	TASKFORCE_TEST_POSTGRES_URL="$$url" TASKFORCE_TEST_REQUIRE_POSTGRES=1 \
+		$(BIN)/pytest $(PYTEST_ARGS)
+endif
+
+# --- code quality --------------------------------------------------------------
+
+lint: $(STAMP) ## Check style (ruff) and types (mypy)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: $(STAMP) ## Sort imports and reformat the code (ruff)
+	$(BIN)/ruff check --select I --fix .
+	$(BIN)/ruff format .
+
+# --- tidying -------------------------------------------------------------------
+
+clean: ## Remove .venv, caches and SQLite databases
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./.git -prune -o -type f \
+		\( -name '*.sqlite3' -o -name '*.sqlite3-wal' -o -name '*.sqlite3-shm' \) \
+		-exec rm -f {} +
