@@ -65,7 +65,7 @@ def open_app(settings: Settings, *, migrate_schema: bool | None = None) -> App:
         engine.dispose()
         raise ConfigurationError(
             f"cannot use the database {engine.url.render_as_string(hide_password=True)}:"
-            f" {error.orig}"
+            f" {' '.join(str(error.orig).split())}"
         ) from None
     except BaseException:
         engine.dispose()

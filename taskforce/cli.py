@@ -5,7 +5,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,8 +35,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: a message stays one line however narrow the terminal (tables still fit it).
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
@@ -183,7 +184,8 @@ def _print_commitment(record: dict[str, Any]) -> None:
         f"  stage: [bold]{record['stage_title']}[/bold] ({record['stage']}),"
         f" status {record['status']}"
     )
-    out.print(f"  deadline: {record['deadline'] or 'none'}; version {record['version']}")
+    deadline = views.day(date.fromisoformat(record["deadline"])) if record["deadline"] else "none"
+    out.print(f"  deadline: {deadline}; version {record['version']}")
     if record["fields"]:
         out.print("  fields: " + ", ".join(f"{k}={v}" for k, v in record["fields"].items()))
     if record["parent"]:
