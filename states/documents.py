@@ -47,6 +47,15 @@ class _StrictLoader(yaml.SafeLoader):
             raise _YamlRefusal("anchors (&name) are not allowed; write the value out", line)
         return super().compose_node(parent, index)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # PyYAML raises a bare ValueError, with no line, for a date like 2026-02-30.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise _YamlRefusal(
+                f"{node.value} is not a day in the calendar ({error})", node.start_mark.line + 1
+            ) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[object] = set()
         for key_node, _ in node.value:
@@ -233,3 +242,9 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
             seen.add(problem)
             result.append(problem)
     return result
+
+
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    _StrictLoader.construct_yaml_timestamp,
+)
