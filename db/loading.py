@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from db import queries, workflow
 from db.models import Commitment, Meeting, Person
 from states.actors import SYSTEM_ACTOR, covers
+from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.errors import NotFoundError, TaskforceError
 from states.meeting import MeetingFile, PersonSpec
@@ -44,7 +45,12 @@ def start_of_day(day: date) -> datetime:
 
 
 def load_meeting(
-    session: Session, catalogue: Catalogue, file: MeetingFile, *, now: datetime
+    session: Session,
+    catalogue: Catalogue,
+    file: MeetingFile,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar = workflow.PUBLIC_HOLIDAYS_ONLY,
 ) -> LoadReport:
     """Store the meeting's people and any commitments not yet stored."""
     report = LoadReport(meeting=file.meeting.key)
@@ -86,6 +92,7 @@ def load_meeting(
                 parent=parent,
             ),
             actor=SYSTEM_ACTOR,
+            calendar=calendar,
         )
         report.commitments_added.append(spec.key)
     session.flush()

@@ -114,6 +114,9 @@ class Commitment(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None] = mapped_column(
+        doc="when the commitment becomes overdue where it stands; None once closed"
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     officer: Mapped[Person | None] = relationship(lazy="joined")
@@ -130,6 +133,8 @@ class Commitment(Base):
         Index(None, "status", "pipeline_key"),
         Index(None, "jurisdiction"),
         Index(None, "parent_id"),
+        # The sweep reads only open commitments already due: its cost follows the stalled count.
+        Index(None, "status", "due_at"),
     )
 
 

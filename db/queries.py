@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -26,6 +27,7 @@ class CommitmentFilter:
     status: str | None = None
     department: str | None = None
     officer_email: str | None = None
+    due_by: datetime | None = None
 
 
 def get_commitment(session: Session, key: str, *, lock: bool = False) -> Commitment:
@@ -60,11 +62,28 @@ def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
         query = query.where(Commitment.status == where.status)
     if where.department:
         query = query.where(Commitment.department == where.department)
+    if where.due_by is not None:
+        query = query.where(Commitment.status == "open", Commitment.due_at <= where.due_by)
     if where.officer_email:
         query = query.join(Commitment.officer).where(
             func.lower(Person.email) == where.officer_email.lower()
         )
     return query
+
+
+def due_commitments(session: Session, now: datetime) -> list[Commitment]:
+    """Open commitments already past their due time, longest overdue first.
+
+    Served by the (status, due_at) index: the cost follows how many are due, not
+    how many commitments there are.
+    """
+    return list(
+        session.scalars(
+            select(Commitment)
+            .where(Commitment.status == "open", Commitment.due_at <= now)
+            .order_by(Commitment.due_at, Commitment.key)
+        )
+    )
 
 
 def history(session: Session, commitment: Commitment) -> Sequence[Event]:

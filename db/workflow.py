@@ -17,11 +17,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db import people, queries
 from db.models import Commitment, Event, Meeting, Person
-from states import rules
+from states import rules, stalls
 from states.actors import SYSTEM_ACTOR, Actor
+from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
+from states.definition import Pipeline
 from states.errors import ConflictError, TaskforceError
 from states.rules import CommitmentState, Status, TransitionRequest
+
+# Weekends and Pakistan's public holidays, without administrator-added closed days.
+PUBLIC_HOLIDAYS_ONLY = WorkingCalendar()
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,12 @@ def state_of(commitment: Commitment) -> CommitmentState:
 
 
 def create(
-    session: Session, catalogue: Catalogue, new: NewCommitment, *, actor: Actor
+    session: Session,
+    catalogue: Catalogue,
+    new: NewCommitment,
+    *,
+    actor: Actor,
+    calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
 ) -> Commitment:
     """Start a commitment on the latest version of its pipeline, with its `created` event."""
     pipeline = catalogue.latest(new.pipeline)
@@ -96,10 +106,20 @@ def create(
         fields={},
         created_at=new.started_at,
     )
+    commitment.due_at = _due_at(pipeline, commitment, calendar)
     session.add(commitment)
     session.flush()
     _append(session, commitment, outcome.event, seq=1)
     return commitment
+
+
+def _due_at(
+    pipeline: Pipeline, commitment: Commitment, calendar: WorkingCalendar
+) -> datetime | None:
+    when = stalls.due(
+        pipeline, state_of(commitment), deadline=commitment.deadline, calendar=calendar
+    )
+    return when.at if when else None
 
 
 def advance(
@@ -113,6 +133,7 @@ def advance(
     comment: str | None = None,
     now: datetime,
     expected_version: int | None = None,
+    calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
 ) -> Advanced:
     """Take `action` on commitment `key` as the person `actor_email`.
 
@@ -121,6 +142,7 @@ def advance(
     applied to a state they never saw.
     """
     commitment = queries.get_commitment(session, key)
+    known_key = commitment.key  # still readable after a failed flush expires the object
     if expected_version is not None and commitment.version != expected_version:
         raise _conflict(commitment, expected_version)
     actor = people.actor_for(people.by_email(session, actor_email))
@@ -128,16 +150,16 @@ def advance(
         action=action, actor=actor, fields=dict(fields or {}), comment=comment
     )
     try:
-        event = _apply(session, catalogue, commitment, request, now=now)
+        event = _apply(session, catalogue, commitment, request, now=now, calendar=calendar)
         rolled_up = (
-            _roll_up(session, catalogue, commitment, now=now)
+            _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
             if commitment.status != Status.OPEN
             else ()
         )
         session.flush()
     except (StaleDataError, IntegrityError) as error:
         raise ConflictError(
-            f"{commitment.key} was changed by someone else while you were working;"
+            f"{known_key} was changed by someone else while you were working;"
             " look at it again (taskforce show) and retry if still needed"
         ) from error
     return Advanced(commitment=commitment, event=event, rolled_up=rolled_up)
@@ -157,6 +179,7 @@ def _apply(
     request: TransitionRequest,
     *,
     now: datetime,
+    calendar: WorkingCalendar,
 ) -> Event:
     pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     outcome = rules.apply(pipeline, state_of(commitment), request, now=now)
@@ -166,6 +189,7 @@ def _apply(
     commitment.fields = dict(outcome.state.fields)
     if outcome.closed:
         commitment.closed_at = now
+    commitment.due_at = _due_at(pipeline, commitment, calendar)
     session.flush()
     return _append(
         session, commitment, outcome.event, seq=queries.next_event_seq(session, commitment.id)
@@ -173,7 +197,12 @@ def _apply(
 
 
 def _roll_up(
-    session: Session, catalogue: Catalogue, child: Commitment, *, now: datetime
+    session: Session,
+    catalogue: Catalogue,
+    child: Commitment,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
 ) -> tuple[str, ...]:
     """Complete the parents whose last open child just closed, up the chain.
 
@@ -184,7 +213,12 @@ def _roll_up(
     current = child
     while current.parent_id is not None:
         parent = session.get(
-            Commitment, current.parent_id, with_for_update=True, populate_existing=True
+            Commitment,
+            current.parent_id,
+            # Lock the commitment row alone: PostgreSQL refuses FOR UPDATE across the
+            # outer joins that eagerly load the officer and meeting.
+            with_for_update={"of": Commitment},
+            populate_existing=True,
         )
         assert parent is not None
         pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
@@ -199,7 +233,7 @@ def _roll_up(
             actor=SYSTEM_ACTOR,
             comment="every child commitment has ended",
         )
-        _apply(session, catalogue, parent, request, now=now)
+        _apply(session, catalogue, parent, request, now=now, calendar=calendar)
         completed.append(parent.key)
         current = parent
     return tuple(completed)

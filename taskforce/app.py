@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import migrate, pipelines
 from db.engine import make_engine, session_factory, transaction
+from states.calendar import WorkingCalendar, load_calendar
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from states.errors import ConfigurationError
 from taskforce.settings import Settings
@@ -25,6 +26,7 @@ class App:
     engine: Engine
     sessions: sessionmaker[Session]
     catalogue: Catalogue
+    calendar: WorkingCalendar
 
     def close(self) -> None:
         self.engine.dispose()
@@ -48,6 +50,7 @@ def open_app(settings: Settings, *, migrate_schema: bool | None = None) -> App:
     is upgraded only by `taskforce init` (migrate_schema=True), so production
     schema changes happen when an operator decides.
     """
+    calendar = load_calendar(settings.calendar_file)
     engine = make_engine(settings.database_url)
     try:
         if migrate_schema is None:
@@ -70,4 +73,10 @@ def open_app(settings: Settings, *, migrate_schema: bool | None = None) -> App:
     except BaseException:
         engine.dispose()
         raise
-    return App(settings=settings, engine=engine, sessions=sessions, catalogue=catalogue)
+    return App(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        catalogue=catalogue,
+        calendar=calendar,
+    )

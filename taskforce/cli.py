@@ -17,7 +17,7 @@ from db import migrate, people, queries, workflow
 from db.engine import transaction
 from db.loading import load_meeting
 from db.models import Commitment
-from states import rules
+from states import rules, stalls
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
 from states.errors import TaskforceError
@@ -79,7 +79,9 @@ def load(
     """Load a meeting's people and commitments. Loading the same file again changes nothing."""
     meeting = load_meeting_file(file or BUNDLED_MEETING)
     with opened() as application, transaction(application.sessions) as session:
-        report = load_meeting(session, application.catalogue, meeting, now=now())
+        report = load_meeting(
+            session, application.catalogue, meeting, now=now(), calendar=application.calendar
+        )
     out.print(
         f"Meeting {report.meeting}: {meeting.meeting.title} ({views.day(meeting.meeting.held_on)})"
     )
@@ -108,10 +110,21 @@ def list_(
     officer: Annotated[
         str | None, typer.Option(help="Only items held by this officer's email.")
     ] = None,
+    stalled: Annotated[
+        bool, typer.Option("--stalled", help="Only stalled items, with ladder level and delay.")
+    ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Judge stalls as of this time (ISO 8601; no zone means Pakistan time)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List commitments, filtered."""
+    """List commitments, filtered; --stalled shows how overdue each is and its ladder level."""
+    moment = parse_moment(at) if at else now()
     where = queries.CommitmentFilter(
+        due_by=moment if stalled else None,
         pipeline=pipeline,
         jurisdiction=jurisdiction,
         stage=stage,
@@ -122,8 +135,17 @@ def list_(
     with opened() as application, transaction(application.sessions) as session:
         items = queries.list_commitments(session, where)
         records = [views.commitment_record(c, _pipeline(application, c)) for c in items]
+        if stalled:
+            for commitment, record in zip(items, records, strict=True):
+                record["stall"] = _stall_record(application, commitment, moment)
+            records.sort(
+                key=lambda r: (-(r["stall"] or {}).get("overdue_working_days", 0), r["key"])
+            )
     if as_json:
         emit_json(records)
+        return
+    if stalled:
+        _print_stalled(records)
         return
     table = Table(
         "Key",
@@ -254,6 +276,7 @@ def advance(
             comment=comment,
             now=now(),
             expected_version=expect_version,
+            calendar=application.calendar,
         )
         stage_title = _pipeline(application, result.commitment).stage(result.commitment.stage).title
         version = result.commitment.version
@@ -382,6 +405,67 @@ def demo(
     from taskforce.demo import run_demo
 
     run_demo(out, database)
+
+
+def _stall_record(
+    application: App, commitment: Commitment, moment: datetime
+) -> dict[str, Any] | None:
+    stall = stalls.assess(
+        _pipeline(application, commitment),
+        workflow.state_of(commitment),
+        deadline=commitment.deadline,
+        now=moment,
+        calendar=application.calendar,
+    )
+    if stall is None:
+        return None
+    return {
+        "reason": str(stall.due.reason),
+        "due_at": stall.due.at.isoformat(),
+        "overdue_working_days": stall.overdue_days,
+        "level": stall.level.level if stall.level else None,
+        "notify": str(stall.level.notify) if stall.level else None,
+    }
+
+
+def _print_stalled(records: list[dict[str, Any]]) -> None:
+    table = Table(
+        "Key",
+        "Jurisdiction",
+        "Stage",
+        "Why",
+        "Due by end of",
+        "Overdue (working)",
+        "Level",
+        title=f"{len(records)} stalled commitments",
+    )
+    for record in records:
+        stall = record["stall"] or {}
+        level = stall.get("level")
+        why = "stage limit" if stall.get("reason") == "stage_limit" else "deadline"
+        table.add_row(
+            record["key"],
+            record["jurisdiction"],
+            record["stage_title"],
+            why,
+            views.day_ending(datetime.fromisoformat(stall["due_at"])) if stall else "",
+            f"{stall.get('overdue_working_days', 0)} days",
+            f"{level} ({stall.get('notify')})" if level else "-",
+        )
+    out.print(table)
+
+
+def parse_moment(text: str) -> datetime:
+    """An ISO 8601 date or time given on the command line; without a zone, Pakistan time."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise TaskforceError(
+            f"--now {text!r}: write a date or time in ISO 8601, e.g. 2026-07-27 or 2026-07-27T10:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=views.LOCAL_ZONE)
+    return moment.astimezone(UTC)
 
 
 def _pipeline(application: App, commitment: Commitment) -> Pipeline:

@@ -94,7 +94,9 @@ def _play(console: Console, application: App) -> None:
     meeting = load_meeting_file(BUNDLED_MEETING)
     opened_at = start_of_day(meeting.meeting.held_on) + timedelta(hours=15)
     with transaction(application.sessions) as session:
-        report = load_meeting(session, application.catalogue, meeting, now=opened_at)
+        report = load_meeting(
+            session, application.catalogue, meeting, now=opened_at, calendar=application.calendar
+        )
     console.print(
         f"[bold]{meeting.meeting.title}[/bold], {meeting.meeting.held_on:%-d %B %Y}:"
         f" {len(report.commitments_added)} commitments, {len(report.people_added)} people loaded."
@@ -113,6 +115,7 @@ def _play(console: Console, application: App) -> None:
                     fields=step.fields,
                     comment=step.comment,
                     now=at,
+                    calendar=application.calendar,
                 )
                 stage = result.commitment.stage
             console.print(

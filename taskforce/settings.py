@@ -31,7 +31,10 @@ class Settings(BaseSettings):
     pipelines_dir: Path | None = Field(
         default=None, description="a folder of extra pipeline files, beside the bundled ones"
     )
-    timezone: str = Field(default="Asia/Karachi", description="the zone times are shown in")
+    calendar_file: Path | None = Field(
+        default=None,
+        description="a YAML file of extra closed days (beyond weekends and public holidays)",
+    )
 
     @classmethod
     def settings_customise_sources(

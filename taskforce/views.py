@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,11 @@ def local(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(LOCAL_ZONE).strftime("%-d %B %Y %H:%M")
+
+
+def day_ending(moment: datetime) -> str:
+    """The Pakistan day that ends at `moment` (a due time is the end of a day)."""
+    return day((moment.astimezone(LOCAL_ZONE) - timedelta(microseconds=1)).date())
 
 
 def day(value: date | None) -> str:

@@ -1,0 +1,82 @@
+"""Stall detection: when a commitment is due, how overdue it is, which ladder rung it reached.
+
+Pure: the caller passes the calendar and `now`. A commitment is due at the earlier
+of the end of its stage's time limit and the end of its overall deadline day;
+past that it is stalled, and the working days since decide the ladder level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from states.calendar import WorkingCalendar, end_of_day
+from states.definition import LadderLevel, Pipeline
+from states.rules import CommitmentState, Status
+
+
+class StallReason(StrEnum):
+    """Why a commitment counts as stalled."""
+
+    STAGE_LIMIT = "stage_limit"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True)
+class Due:
+    """When a commitment in its current stage becomes overdue, and on which clock."""
+
+    at: datetime
+    reason: StallReason
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A stalled commitment: since when, how many working days, and the rung reached."""
+
+    due: Due
+    overdue_days: int
+    level: LadderLevel | None
+
+
+def due(
+    pipeline: Pipeline, state: CommitmentState, *, deadline: date | None, calendar: WorkingCalendar
+) -> Due | None:
+    """The moment the commitment becomes overdue where it stands, or None if it never does.
+
+    The stage clock restarts whenever the commitment enters a stage; the deadline
+    clock runs from the start. The earlier one wins.
+    """
+    if state.status is not Status.OPEN:
+        return None
+    candidates: list[Due] = []
+    limit = pipeline.stage(state.stage).time_limit
+    if limit is not None:
+        at = calendar.due_at(state.stage_entered_at, limit, state.jurisdiction)
+        candidates.append(Due(at=at, reason=StallReason.STAGE_LIMIT))
+    if deadline is not None:
+        candidates.append(Due(at=end_of_day(deadline), reason=StallReason.DEADLINE))
+    return min(candidates, key=lambda d: d.at) if candidates else None
+
+
+def ladder_level(pipeline: Pipeline, overdue_days: int) -> LadderLevel | None:
+    """The highest rung whose `after` the overdue working days have reached."""
+    reached = [rung for rung in pipeline.ladder if overdue_days >= rung.after]
+    return reached[-1] if reached else None
+
+
+def assess(
+    pipeline: Pipeline,
+    state: CommitmentState,
+    *,
+    deadline: date | None,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> Stall | None:
+    """The commitment's stall at `now`, or None while it is on time (or closed)."""
+    when = due(pipeline, state, deadline=deadline, calendar=calendar)
+    if when is None or now < when.at:
+        return None
+    overdue = calendar.overdue_working_days(when.at, now, state.jurisdiction)
+    return Stall(due=when, overdue_days=overdue, level=ladder_level(pipeline, overdue))
