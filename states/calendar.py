@@ -26,7 +26,7 @@ import holidays
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from states.actors import FEDERAL, covers, jurisdiction_problem
-from states.documents import Document, Problem, read_yaml, validate_document
+from states.documents import Document, Problem, read_yaml, validate_and_check
 
 PAKISTAN_TIME = ZoneInfo("Asia/Karachi")
 WEEKEND = frozenset({5, 6})  # Saturday and Sunday, as date.weekday() numbers them
@@ -269,10 +269,7 @@ def parse_calendar(document: Document) -> WorkingCalendar:
     """The calendar a parsed file declares, or a DefinitionError listing every problem."""
     if document.data is None:  # an empty file: no extra closed days
         return WorkingCalendar()
-    file = validate_document(CalendarFile, document)
-    problems = check_calendar(file)
-    if problems:
-        raise document.refuse(problems)
+    file = validate_and_check(CalendarFile, document, check_calendar)
     return WorkingCalendar(closed_days=file.closed_days)
 
 

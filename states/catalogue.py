@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from states.definition import Pipeline
-from states.documents import Document, read_yaml, validate_document
+from states.documents import Document, read_yaml, validate_and_check
 from states.errors import DefinitionError, NotFoundError, VersionConflictError
 from states.validation import check_pipeline
 
@@ -16,11 +16,7 @@ BUNDLED_PIPELINES = Path(__file__).parent / "pipelines"
 
 def parse_pipeline(document: Document) -> Pipeline:
     """The pipeline a parsed file declares, or a DefinitionError listing every problem."""
-    pipeline = validate_document(Pipeline, document)
-    problems = check_pipeline(pipeline)
-    if problems:
-        raise document.refuse(problems)
-    return pipeline
+    return validate_and_check(Pipeline, document, check_pipeline)
 
 
 def load_pipeline_file(path: Path) -> Pipeline:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -221,6 +221,17 @@ def _describe(error: Any, model: type[BaseModel]) -> str:
     if isinstance(given, str | int | float | bool) and repr(given) not in message:
         message += f" (got {given!r})"
     return message
+
+
+def validate_and_check(
+    model: type[ModelT], document: Document, check: Callable[[ModelT], list[Problem]]
+) -> ModelT:
+    """Validate each value, then `check` how they fit together; every problem is located."""
+    parsed = validate_document(model, document)
+    problems = check(parsed)
+    if problems:
+        raise document.refuse(problems)
+    return parsed
 
 
 def validate_document(model: type[ModelT], document: Document) -> ModelT:

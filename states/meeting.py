@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from states.actors import Role, jurisdiction_problem
 from states.definition import Key
-from states.documents import Document, Loc, Problem, read_yaml, validate_document
+from states.documents import Document, Loc, Problem, read_yaml, validate_and_check
 
 CommitmentKey = Annotated[
     str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$", max_length=64)
@@ -131,11 +131,7 @@ def check_meeting(file: MeetingFile) -> list[Problem]:
 
 def parse_meeting(document: Document) -> MeetingFile:
     """The meeting a parsed file declares, or a DefinitionError listing every problem."""
-    file = validate_document(MeetingFile, document)
-    problems = check_meeting(file)
-    if problems:
-        raise document.refuse(problems)
-    return file
+    return validate_and_check(MeetingFile, document, check_meeting)
 
 
 def load_meeting_file(path: Path) -> MeetingFile:
