@@ -49,7 +49,13 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
             "an in-memory SQLite database loses everything on exit; name a file:"
             " sqlite:///taskforce.sqlite3"
         )
-    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(database).expanduser().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot create the folder {folder} for the SQLite database: {error.strerror}"
+        ) from None
     engine = create_engine(
         url, connect_args={"timeout": SQLITE_BUSY_SECONDS, "check_same_thread": False}
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import migrate, pipelines
@@ -64,7 +64,7 @@ def open_app(settings: Settings, *, migrate_schema: bool | None = None) -> App:
         with transaction(sessions) as session:
             pipelines.register(session, files, now=datetime.now(UTC))
             catalogue = pipelines.registered(session)
-    except OperationalError as error:
+    except DatabaseError as error:
         engine.dispose()
         raise ConfigurationError(
             f"cannot use the database {engine.url.render_as_string(hide_password=True)}:"

@@ -1,0 +1,350 @@
+"""The `taskforce` command end to end, in a subprocess, as an officer or operator uses it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from states.catalogue import BUNDLED_PIPELINES
+from taskforce.cli import app
+
+pytestmark = pytest.mark.slow
+
+Taskforce = Callable[..., Any]
+
+LAW_OFFICER = "law.officer.punjab@example.org"
+COMMANDS = sorted(typer.main.get_group(app).commands)
+
+
+def ok(done: Any) -> Any:
+    """`done`, after checking the command succeeded and said nothing on stderr."""
+    assert (done.code, done.stderr) == (0, ""), f"taskforce {' '.join(done.args)} failed"
+    return done
+
+
+def refused(done: Any, code: int) -> str:
+    """The one error the command printed, after checking how it failed."""
+    assert done.code == code, (done.code, done.stderr)
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: ")
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1, f"not one line: {done.stderr!r}"
+    return str(done.said)
+
+
+def test_an_officer_loads_the_meeting_and_moves_a_bill(taskforce: Taskforce) -> None:
+    assert "Database ready" in ok(taskforce("init")).stdout
+
+    first = ok(taskforce("load")).stdout
+    assert "commitments: 24 added" in first
+    assert "people: 42 added" in first
+    again = ok(taskforce("load")).stdout
+    assert "24 already loaded" in again
+    assert "nothing changed" in again
+
+    records = json.loads(ok(taskforce("list", "--json")).stdout)
+    assert len(records) == 24
+    for record in records:
+        assert {"key", "title", "pipeline", "jurisdiction", "stage", "deadline", "status"} <= set(
+            record
+        )
+        assert record["status"] == "open"
+        if record["deadline"] is not None:
+            date.fromisoformat(record["deadline"])
+        datetime.fromisoformat(record["stage_entered_at"])
+    bill = next(r for r in records if r["key"] == "CMB-PUNJAB")
+    assert (bill["pipeline"], bill["jurisdiction"], bill["stage"], bill["deadline"]) == (
+        "provincial_bill",
+        "punjab",
+        "drafting",
+        "2026-12-12",
+    )
+
+    shown = json.loads(ok(taskforce("show", "CMB-PUNJAB", "--json")).stdout)
+    assert [a["action"] for a in shown["next_actions"]] == ["send_for_vetting", "withdraw", "lapse"]
+    assert [(e["seq"], e["kind"], e["to"]) for e in shown["history"]] == [
+        (1, "created", "drafting")
+    ]
+
+    moved = ok(
+        taskforce(
+            "advance",
+            "CMB-PUNJAB",
+            "send_for_vetting",
+            "--as",
+            LAW_OFFICER,
+            "--comment",
+            "Draft agreed with the Women Development Department",
+        )
+    )
+    assert "CMB-PUNJAB" in moved.stdout
+    assert "Law Department vetting" in moved.stdout
+
+    shown = json.loads(ok(taskforce("show", "CMB-PUNJAB", "--json")).stdout)
+    assert (shown["stage"], shown["version"]) == ("law_vetting", 2)
+    assert shown["history"][-1]["actor"] == LAW_OFFICER
+    assert shown["history"][-1]["comment"] == "Draft agreed with the Women Development Department"
+    assert "Law Department vetting" in ok(taskforce("show", "CMB-PUNJAB")).stdout
+
+    ok(
+        taskforce(
+            "advance",
+            "DHRC-SINDH",
+            "nominate_members",
+            "--as",
+            "hr.officer.sindh@example.org",
+            "--field",
+            "members=11",
+        )
+    )
+    history = json.loads(ok(taskforce("history", "DHRC-SINDH", "--json")).stdout)
+    assert [(e["action"], e["fields"]) for e in history] == [
+        (None, {}),
+        ("nominate_members", {"members": "11"}),
+    ]
+    in_vetting = json.loads(ok(taskforce("list", "--stage", "law_vetting", "--json")).stdout)
+    assert [r["key"] for r in in_vetting] == ["CMB-PUNJAB"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        pytest.param(
+            ("show", "CMB-NOWHERE"),
+            4,
+            "no commitment 'CMB-NOWHERE'; list them with: taskforce list",
+            id="unknown-key",
+        ),
+        pytest.param(
+            ("advance", "CMB-NOWHERE", "send_for_vetting", "--as", LAW_OFFICER),
+            4,
+            "no commitment 'CMB-NOWHERE'",
+            id="unknown-key-advance",
+        ),
+        pytest.param(
+            ("advance", "CMB-PUNJAB", "approve_in_cabinet", "--as", LAW_OFFICER),
+            2,
+            "Can't approve_in_cabinet CMB-PUNJAB: it is in drafting;"
+            " allowed here: send_for_vetting, withdraw, lapse",
+            id="illegal-action",
+        ),
+        pytest.param(
+            ("advance", "CMB-PUNJAB", "withdraw", "--as", LAW_OFFICER, "--comment", "why"),
+            3,
+            "Can't withdraw CMB-PUNJAB: law.officer.punjab@example.org is officer;"
+            " this action is for secretary, chief_secretary, chair",
+            id="wrong-role",
+        ),
+        pytest.param(
+            ("advance", "DHRC-SINDH", "nominate_members", "--as", "hr.officer.sindh@example.org"),
+            2,
+            "missing members (Number of members nominated); give --field members=...",
+            id="missing-field",
+        ),
+        pytest.param(
+            (
+                "advance",
+                "DHRC-SINDH",
+                "nominate_members",
+                "--as",
+                "hr.officer.sindh@example.org",
+                "--field",
+                "members",
+            ),
+            1,
+            "--field 'members': write it as name=value",
+            id="malformed-field",
+        ),
+        pytest.param(
+            ("advance", "CMB-PUNJAB", "send_for_vetting", "--as", "nobody@example.org"),
+            4,
+            "no person with email nobody@example.org",
+            id="unknown-email",
+        ),
+    ],
+)
+def test_a_refused_command_prints_one_line_and_exits_non_zero(
+    loaded_taskforce: Taskforce, args: tuple[str, ...], code: int, says: str
+) -> None:
+    message = refused(loaded_taskforce(*args), code)
+
+    assert says in message
+
+
+def test_a_refused_advance_changes_nothing(loaded_taskforce: Taskforce) -> None:
+    before = ok(loaded_taskforce("show", "CMB-PUNJAB", "--json")).stdout
+
+    refused(loaded_taskforce("advance", "CMB-PUNJAB", "vet", "--as", LAW_OFFICER), 2)
+
+    assert ok(loaded_taskforce("show", "CMB-PUNJAB", "--json")).stdout == before
+
+
+def test_check_accepts_the_bundled_pipelines(taskforce: Taskforce) -> None:
+    files = sorted(str(path) for path in BUNDLED_PIPELINES.glob("*.yaml"))
+
+    checked = ok(taskforce("check", *files))
+
+    assert checked.stdout.count(": ok") == len(files)
+
+
+def test_check_reports_a_broken_file_with_its_line(taskforce: Taskforce, tmp_path: Path) -> None:
+    text = (BUNDLED_PIPELINES / "committee_activation.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("initial: notified", "initial: nowhere"), encoding="utf-8")
+    line = text.splitlines().index("initial: notified") + 1
+
+    done = taskforce("check", str(BUNDLED_PIPELINES / "action_task.yaml"), str(broken))
+
+    assert done.code == 65
+    assert "action_task.yaml: ok" in done.stdout
+    assert f"broken.yaml:{line}: initial: unknown stage 'nowhere'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_broken_meeting_file_is_refused_with_its_line(
+    taskforce: Taskforce, tmp_path: Path
+) -> None:
+    meeting = tmp_path / "meeting.yaml"
+    meeting.write_text(
+        "meeting:\n  key: ntf_hr_09\n  title: 9th\n  held_on: 2026-09-31\n", encoding="utf-8"
+    )
+
+    done = taskforce("load", str(meeting))
+
+    assert done.code == 65
+    assert "meeting.yaml:4:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_read_only_commands_print_what_is_stored(loaded_taskforce: Taskforce) -> None:
+    registered = json.loads(ok(loaded_taskforce("pipelines", "--json")).stdout)
+    assert {(p["key"], p["version"]) for p in registered} == {
+        (path.stem, 1) for path in BUNDLED_PIPELINES.glob("*.yaml")
+    }
+
+    people = json.loads(ok(loaded_taskforce("people", "--json")).stdout)
+    assert len(people) == 42
+    assert {"email", "name", "role", "jurisdiction", "department", "language", "active"} <= set(
+        people[0]
+    )
+
+    history = json.loads(ok(loaded_taskforce("history", "DHRC-NATIONAL", "--json")).stdout)
+    assert [(e["seq"], e["actor"], e["to"]) for e in history] == [(1, "system", "in_progress")]
+    datetime.fromisoformat(history[0]["at"])
+
+    board = ok(loaded_taskforce("board")).stdout
+    assert "24 commitments: 24 open" in board
+    assert "CMB-PUNJAB" in board
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_itself(taskforce: Taskforce, command: str) -> None:
+    helped = ok(taskforce(command, "--help"))
+
+    assert f"Usage: taskforce {command}" in helped.stdout
+
+
+def test_the_top_level_help_lists_every_command(taskforce: Taskforce) -> None:
+    helped = ok(taskforce("--help")).stdout
+
+    for command in COMMANDS:
+        assert command in helped
+
+
+def test_the_demo_plays_the_meeting_and_prints_the_board(
+    taskforce: Taskforce, tmp_path: Path
+) -> None:
+    played = ok(taskforce("demo", "--database", "tmp/demo.sqlite3"))
+
+    assert "24 commitments:" in played.stdout
+    assert "refused" in played.stdout  # the Punjab secretary acting on a Sindh item
+    assert (tmp_path / "tmp" / "demo.sqlite3").is_file()
+    assert not (tmp_path / "taskforce.sqlite3").exists(), "the demo wrote to the real database"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        pytest.param("nonsense", "database URL 'nonsense' is not a URL", id="not-a-url"),
+        pytest.param("mysql://db.example.org/tf", "unsupported database 'mysql'", id="mysql"),
+        pytest.param("sqlite://", "an in-memory SQLite database loses everything", id="memory"),
+        pytest.param(
+            "postgresql+psycopg://postgres@127.0.0.1:1/taskforce",
+            "cannot use the database postgresql+psycopg://postgres@127.0.0.1:1/taskforce",
+            id="unreachable-server",
+        ),
+        pytest.param(
+            "sqlite:///{tmp}/a-file/taskforce.sqlite3",
+            "a-file",
+            id="folder-is-a-file",
+        ),
+        pytest.param(
+            "sqlite:///{tmp}/not-a-database.sqlite3",
+            "not-a-database.sqlite3",
+            id="not-a-database",
+        ),
+    ],
+)
+def test_a_bad_database_url_is_one_clear_line(
+    taskforce: Taskforce, tmp_path: Path, url: str, says: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    (tmp_path / "not-a-database.sqlite3").write_text("not a database\n", encoding="utf-8")
+
+    done = taskforce("list", TASKFORCE_DATABASE_URL=url.format(tmp=tmp_path))
+
+    assert says in refused(done, 78)
+
+
+def test_the_cli_works_on_each_database(
+    taskforce_on: Callable[[str], Taskforce], database_url: str
+) -> None:
+    taskforce = taskforce_on(database_url)
+    if database_url.startswith("postgresql"):
+        # PostgreSQL is migrated only when an operator says so.
+        assert "run: taskforce init" in refused(taskforce("list"), 78)
+    ok(taskforce("init"))
+    assert "24 added" in ok(taskforce("load")).stdout
+    assert "nothing changed" in ok(taskforce("load")).stdout
+    records = json.loads(ok(taskforce("list", "--json")).stdout)
+    assert len(records) == 24
+    ok(taskforce("advance", "CMB-PUNJAB", "send_for_vetting", "--as", LAW_OFFICER))
+    shown = json.loads(ok(taskforce("show", "CMB-PUNJAB", "--json")).stdout)
+    assert (shown["stage"], len(shown["history"])) == ("law_vetting", 2)
+
+
+def test_a_new_pipeline_version_leaves_started_commitments_on_theirs(
+    taskforce: Taskforce, tmp_path: Path
+) -> None:
+    ok(taskforce("init"))
+    ok(taskforce("load"))
+    extra = tmp_path / "pipelines"
+    extra.mkdir()
+    text = (BUNDLED_PIPELINES / "action_task.yaml").read_text(encoding="utf-8")
+    renamed = text.replace("action: take_up", "action: start_work", 1)
+    (extra / "action_task.yaml").write_text(renamed, encoding="utf-8")
+
+    # Changed but still version 1: refused, with the way out.
+    clash = taskforce("pipelines", "--json", TASKFORCE_PIPELINES_DIR=str(extra))
+    assert "pipeline 'action_task' version 1" in refused(clash, 65)
+
+    (extra / "action_task.yaml").write_text(
+        renamed.replace("version: 1", "version: 2", 1), encoding="utf-8"
+    )
+    registered = json.loads(
+        ok(taskforce("pipelines", "--json", TASKFORCE_PIPELINES_DIR=str(extra))).stdout
+    )
+    assert [p["version"] for p in registered if p["key"] == "action_task"] == [1, 2]
+
+    # NAP-HR-07 started on version 1 and is still moved by it, even without the folder.
+    shown = json.loads(ok(taskforce("show", "NAP-HR-07", "--json")).stdout)
+    assert shown["pipeline_version"] == 1
+    assert [a["action"] for a in shown["next_actions"]] == ["take_up", "drop"]
+    ok(taskforce("advance", "NAP-HR-07", "take_up", "--as", "police.officer.federal@example.org"))
+    assert json.loads(ok(taskforce("show", "NAP-HR-07", "--json")).stdout)["stage"] == "in_progress"

@@ -1,0 +1,255 @@
+"""Fixtures for tests on a real database: registered pipelines, the bundled meeting, factories.
+
+Every fixture here builds on `sessions` (tests/conftest.py), so each test that uses
+one runs on a new SQLite file and on a new PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import people, pipelines, queries, workflow
+from db.engine import transaction
+from db.loading import load_meeting
+from db.models import Commitment, Event, Person
+from states.actors import SYSTEM_ACTOR
+from states.catalogue import BUNDLED_PIPELINES, Catalogue
+from states.meeting import load_meeting_file
+from taskforce.data import BUNDLED_MEETING
+
+# The bundled meeting was held on 2026-06-12; everything here happens after it.
+# The microseconds make sure timestamps survive a round trip through the database whole.
+LOADED_AT = datetime(2026, 6, 12, 10, 0, 0, 250_000, tzinfo=UTC)
+FIRST_TICK = datetime(2026, 6, 15, 9, 0, 0, 123_456, tzinfo=UTC)
+
+# committee_activation, from notified to operational: (action, stage reached, fields).
+COMMITTEE_STEPS = (
+    ("nominate_members", "members_nominated", {"members": "9"}),
+    (
+        "hold_first_meeting",
+        "first_meeting_held",
+        {"first_meeting_on": "2026-07-01", "minutes_reference": "MIN/2026/1"},
+    ),
+    ("report_operational", "operational", {"first_report_on": "2026-08-01"}),
+)
+
+
+@pytest.fixture
+def clock() -> Callable[[], datetime]:
+    """Successive moments an hour apart, so every event has its own time."""
+    ticks = iter(range(10_000))
+
+    def now() -> datetime:
+        return FIRST_TICK + timedelta(hours=next(ticks))
+
+    return now
+
+
+@pytest.fixture
+def catalogue(sessions: sessionmaker[Session]) -> Catalogue:
+    """The bundled pipelines, registered in the database and read back as the rules see them."""
+    files = Catalogue.from_directories([BUNDLED_PIPELINES])
+    with transaction(sessions) as session:
+        pipelines.register(session, files, now=LOADED_AT)
+        return pipelines.registered(session)
+
+
+@pytest.fixture
+def loaded(sessions: sessionmaker[Session], catalogue: Catalogue) -> Catalogue:
+    """The bundled 8th meeting loaded (42 people, 24 commitments); returns the catalogue."""
+    meeting = load_meeting_file(BUNDLED_MEETING)
+    with transaction(sessions) as session:
+        load_meeting(session, catalogue, meeting, now=LOADED_AT)
+    return catalogue
+
+
+@pytest.fixture
+def make_person(sessions: sessionmaker[Session]) -> Callable[..., Person]:
+    """Add a person: make_person("a@example.org", role="secretary", jurisdiction="sindh")."""
+
+    def make(
+        email: str,
+        *,
+        role: str = "officer",
+        jurisdiction: str = "punjab",
+        department: str = "law",
+        name: str | None = None,
+        language: str = "en",
+        active: bool = True,
+    ) -> Person:
+        with transaction(sessions) as session:
+            person = Person(
+                email=email,
+                name=name or email.partition("@")[0],
+                role=role,
+                jurisdiction=jurisdiction,
+                department=department,
+                language=language,
+                active=active,
+                created_at=LOADED_AT,
+            )
+            session.add(person)
+        return person
+
+    return make
+
+
+@pytest.fixture
+def make_commitment(
+    sessions: sessionmaker[Session], catalogue: Catalogue
+) -> Callable[..., Commitment]:
+    """Start a commitment through the workflow, as loading a meeting would.
+
+    make_commitment("NAP-HR-99", "action_task", "federal", officer="x@example.org",
+    parent="DHRC-PUNJAB"); `using` names another catalogue (e.g. with a newer version).
+    """
+
+    def make(
+        key: str,
+        pipeline: str = "action_task",
+        jurisdiction: str = "punjab",
+        *,
+        title: str | None = None,
+        department: str = "human_rights",
+        officer: str | None = None,
+        parent: str | None = None,
+        start_date: date = date(2026, 6, 12),
+        deadline: date | None = None,
+        using: Catalogue | None = None,
+    ) -> Commitment:
+        with transaction(sessions) as session:
+            return workflow.create(
+                session,
+                using or catalogue,
+                workflow.NewCommitment(
+                    key=key,
+                    title=title or f"Test commitment {key}",
+                    pipeline=pipeline,
+                    jurisdiction=jurisdiction,
+                    department=department,
+                    start_date=start_date,
+                    started_at=LOADED_AT,
+                    officer=people.by_email(session, officer) if officer else None,
+                    deadline=deadline,
+                    parent=queries.get_commitment(session, parent) if parent else None,
+                ),
+                actor=SYSTEM_ACTOR,
+            )
+
+    return make
+
+
+@pytest.fixture
+def advance(
+    sessions: sessionmaker[Session], catalogue: Catalogue, clock: Callable[[], datetime]
+) -> Callable[..., workflow.Advanced]:
+    """Take one action in its own transaction, as one CLI or web request would.
+
+    advance("CMB-PUNJAB", "send_for_vetting", "law.officer.punjab@example.org",
+    fields={...}, comment="...", expected_version=2, using=other_catalogue)
+    """
+
+    def act(
+        key: str,
+        action: str,
+        actor_email: str,
+        *,
+        fields: Mapping[str, str] | None = None,
+        comment: str | None = None,
+        expected_version: int | None = None,
+        using: Catalogue | None = None,
+    ) -> workflow.Advanced:
+        with transaction(sessions) as session:
+            return workflow.advance(
+                session,
+                using or catalogue,
+                key=key,
+                action=action,
+                actor_email=actor_email,
+                fields=fields,
+                comment=comment,
+                now=clock(),
+                expected_version=expected_version,
+            )
+
+    return act
+
+
+@pytest.fixture
+def activate_committee(
+    advance: Callable[..., workflow.Advanced],
+) -> Callable[..., workflow.Advanced]:
+    """Walk a committee_activation commitment as its officer, up to `until`; returns the last step.
+
+    activate_committee("DHRC-SINDH", "hr.officer.sindh@example.org", until="first_meeting_held")
+    """
+
+    def walk(key: str, officer: str, *, until: str = "operational") -> workflow.Advanced:
+        for action, stage, fields in COMMITTEE_STEPS:
+            result = advance(key, action, officer, fields=fields)
+            if stage == until:
+                return result
+        raise ValueError(f"committee_activation has no stage {until!r} to walk to")
+
+    return walk
+
+
+@pytest.fixture
+def stored(sessions: sessionmaker[Session]) -> Callable[..., dict[str, Any]]:
+    """What the database holds for a commitment, read in a new session: its row and history.
+
+    stored("CMB-PUNJAB"), or stored("CMB-PUNJAB", through=other_sessionmaker).
+    """
+
+    def read(key: str, *, through: sessionmaker[Session] | None = None) -> dict[str, Any]:
+        with (through or sessions)() as session:
+            return snapshot(session, key)
+
+    return read
+
+
+def snapshot(session: Session, key: str) -> dict[str, Any]:
+    """A commitment's stored state and its whole event log, as plain values."""
+    commitment = queries.get_commitment(session, key)
+    return {
+        "key": commitment.key,
+        "pipeline": (commitment.pipeline_key, commitment.pipeline_version),
+        "stage": commitment.stage,
+        "status": commitment.status,
+        "stage_entered_at": commitment.stage_entered_at,
+        "closed_at": commitment.closed_at,
+        "fields": dict(commitment.fields),
+        "version": commitment.version,
+        "history": [
+            {
+                "seq": event.seq,
+                "kind": event.kind,
+                "at": event.at,
+                "actor": event.actor_email,
+                "role": event.actor_role,
+                "action": event.action,
+                "from": event.from_stage,
+                "to": event.to_stage,
+                "fields": dict(event.fields),
+                "comment": event.comment,
+            }
+            for event in queries.history(session, commitment)
+        ],
+    }
+
+
+@pytest.fixture
+def event_count(sessions: sessionmaker[Session]) -> Callable[[], int]:
+    """How many events the whole log holds."""
+
+    def count() -> int:
+        with sessions() as session:
+            return session.scalar(select(func.count()).select_from(Event)) or 0
+
+    return count
