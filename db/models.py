@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -117,6 +118,10 @@ class Commitment(Base):
     due_at: Mapped[datetime | None] = mapped_column(
         doc="when the commitment becomes overdue where it stands; None once closed"
     )
+    # The seq of the event that brought it into its stage: a stall episode's identity.
+    stage_seq: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     officer: Mapped[Person | None] = relationship(lazy="joined")
@@ -157,3 +162,59 @@ class Event(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("commitment_id", "seq"),)
+
+
+class Escalation(Base):
+    """One rung of the ladder reached by one stall episode; level 0 is the reminder before due.
+
+    The unique constraint is what makes escalation exactly-once: two sweeps at
+    once, or a sweep rerun after a crash, cannot record the same rung twice.
+    """
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    stage_seq: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    overdue_days: Mapped[int] = mapped_column(Integer)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    missing_role: Mapped[str | None] = mapped_column(String(32))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(254))
+
+    __table_args__ = (
+        UniqueConstraint("commitment_id", "stage_seq", "level"),
+        Index(None, "created_at"),
+    )
+
+
+class OutboxMessage(Base):
+    """A message waiting to be delivered, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    subject: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("escalation_id", "recipient_email"),
+        CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+        Index(None, "status", "id"),
+    )

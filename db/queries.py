@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -103,6 +103,50 @@ def parent_key(session: Session, commitment: Commitment) -> str | None:
     if commitment.parent_id is None:
         return None
     return session.scalar(select(Commitment.key).where(Commitment.id == commitment.parent_id))
+
+
+def children_count(session: Session, parent_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Commitment).where(Commitment.parent_id == parent_id)
+        )
+        or 0
+    )
+
+
+def parents_with_every_child_ended(session: Session, pipelines: Sequence[str]) -> list[int]:
+    """Open parents on a roll-up pipeline that have children, none of them open."""
+    if not pipelines:
+        return []
+    child = aliased(Commitment)
+    open_child = aliased(Commitment)
+    return list(
+        session.scalars(
+            select(Commitment.id).where(
+                Commitment.status == "open",
+                Commitment.pipeline_key.in_(pipelines),
+                select(child.id).where(child.parent_id == Commitment.id).exists(),
+                ~select(open_child.id)
+                .where(open_child.parent_id == Commitment.id, open_child.status == "open")
+                .exists(),
+            )
+        )
+    )
+
+
+def open_past_deadline(session: Session, pipelines: Sequence[str], *, today: date) -> list[int]:
+    """Open commitments on a pipeline that acts at its deadline, whose deadline has passed."""
+    if not pipelines:
+        return []
+    return list(
+        session.scalars(
+            select(Commitment.id).where(
+                Commitment.status == "open",
+                Commitment.pipeline_key.in_(pipelines),
+                Commitment.deadline < today,
+            )
+        )
+    )
 
 
 def open_children_count(session: Session, parent_id: int) -> int:

@@ -105,11 +105,12 @@ def create(
         status=outcome.state.status.value,
         fields={},
         created_at=new.started_at,
+        stage_seq=1,
     )
     commitment.due_at = _due_at(pipeline, commitment, calendar)
     session.add(commitment)
     session.flush()
-    _append(session, commitment, outcome.event, seq=1)
+    append_event(session, commitment, outcome.event, seq=1)
     return commitment
 
 
@@ -189,11 +190,102 @@ def _apply(
     commitment.fields = dict(outcome.state.fields)
     if outcome.closed:
         commitment.closed_at = now
+    seq = queries.next_event_seq(session, commitment.id)
+    # A new stage is a new stall episode: its own clock, its own escalations, no snooze.
+    commitment.stage_seq = seq
+    commitment.snoozed_until = None
     commitment.due_at = _due_at(pipeline, commitment, calendar)
     session.flush()
-    return _append(
-        session, commitment, outcome.event, seq=queries.next_event_seq(session, commitment.id)
+    return append_event(session, commitment, outcome.event, seq=seq)
+
+
+def complete_parent(
+    session: Session,
+    catalogue: Catalogue,
+    parent_id: int,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
+) -> tuple[str, ...]:
+    """The sweep's safety net: complete a parent whose children have all ended.
+
+    Normally the last child's advance does this; a parent can still be left open
+    when, say, its children were closed before the pipeline declared a roll-up.
+    """
+    parent = _locked(session, parent_id)
+    if parent.status != Status.OPEN or not queries.children_count(session, parent.id):
+        return ()
+    pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
+    if pipeline.on_children_done is None or queries.open_children_count(session, parent.id):
+        return ()
+    _system_apply(
+        session,
+        catalogue,
+        parent,
+        pipeline.on_children_done,
+        "every child commitment has ended",
+        now=now,
+        calendar=calendar,
     )
+    return (parent.key, *_roll_up(session, catalogue, parent, now=now, calendar=calendar))
+
+
+def lapse_at_deadline(
+    session: Session,
+    catalogue: Catalogue,
+    commitment_id: int,
+    *,
+    today: date,
+    now: datetime,
+    calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
+) -> tuple[str, ...]:
+    """Take the pipeline's on_deadline action on a commitment whose deadline has passed."""
+    commitment = _locked(session, commitment_id)
+    pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+    if (
+        commitment.status != Status.OPEN
+        or pipeline.on_deadline is None
+        or commitment.deadline is None
+        or commitment.deadline >= today
+    ):
+        return ()
+    _system_apply(
+        session,
+        catalogue,
+        commitment,
+        pipeline.on_deadline,
+        f"the deadline of {commitment.deadline:%-d %B %Y} has passed",
+        now=now,
+        calendar=calendar,
+    )
+    return (commitment.key, *_roll_up(session, catalogue, commitment, now=now, calendar=calendar))
+
+
+def _locked(session: Session, commitment_id: int) -> Commitment:
+    commitment = session.get(
+        Commitment,
+        commitment_id,
+        # Lock the commitment row alone: PostgreSQL refuses FOR UPDATE across the
+        # outer joins that eagerly load the officer and meeting.
+        with_for_update={"of": Commitment},
+        populate_existing=True,
+    )
+    assert commitment is not None
+    return commitment
+
+
+def _system_apply(
+    session: Session,
+    catalogue: Catalogue,
+    commitment: Commitment,
+    action: str,
+    why: str,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> Event:
+    request = TransitionRequest(action=action, actor=SYSTEM_ACTOR, comment=why)
+    return _apply(session, catalogue, commitment, request, now=now, calendar=calendar)
 
 
 def _roll_up(
@@ -212,15 +304,7 @@ def _roll_up(
     completed: list[str] = []
     current = child
     while current.parent_id is not None:
-        parent = session.get(
-            Commitment,
-            current.parent_id,
-            # Lock the commitment row alone: PostgreSQL refuses FOR UPDATE across the
-            # outer joins that eagerly load the officer and meeting.
-            with_for_update={"of": Commitment},
-            populate_existing=True,
-        )
-        assert parent is not None
+        parent = _locked(session, current.parent_id)
         pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
         if (
             parent.status != Status.OPEN
@@ -228,18 +312,23 @@ def _roll_up(
             or queries.open_children_count(session, parent.id) > 0
         ):
             break
-        request = TransitionRequest(
-            action=pipeline.on_children_done,
-            actor=SYSTEM_ACTOR,
-            comment="every child commitment has ended",
+        _system_apply(
+            session,
+            catalogue,
+            parent,
+            pipeline.on_children_done,
+            "every child commitment has ended",
+            now=now,
+            calendar=calendar,
         )
-        _apply(session, catalogue, parent, request, now=now, calendar=calendar)
         completed.append(parent.key)
         current = parent
     return tuple(completed)
 
 
-def _append(session: Session, commitment: Commitment, event: rules.Event, *, seq: int) -> Event:
+def append_event(
+    session: Session, commitment: Commitment, event: rules.Event, *, seq: int
+) -> Event:
     row = Event(
         commitment_id=commitment.id,
         seq=seq,

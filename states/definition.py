@@ -175,8 +175,12 @@ class Pipeline(_Strict):
     deadline: Deadline = Field(
         default=None, description="a date, or an ISO 8601 duration from the start date"
     )
-    lapse_at_deadline: bool = False
-    on_children_done: Key | None = None
+    on_deadline: Key | None = Field(
+        default=None, description="an action the system takes once the deadline has passed"
+    )
+    on_children_done: Key | None = Field(
+        default=None, description="an action the system takes once every child has ended"
+    )
     snooze_max_days: PositiveInt = 10
     reminder_days_before: int = Field(default=2, ge=0)
     fields: dict[Key, FieldSpec] = Field(default_factory=dict)

@@ -50,6 +50,9 @@ class EventKind(StrEnum):
 
     CREATED = "created"
     TRANSITION = "transition"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    EXEMPTED = "exempted"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
     problems += _ladder_rules(pipeline)
     if not problems:
         problems += _reachability(pipeline)
-        problems += _roll_up_action(pipeline)
+        problems += _system_action(pipeline, "on_children_done", pipeline.on_children_done)
+        problems += _system_action(pipeline, "on_deadline", pipeline.on_deadline)
     return problems
 
 
@@ -251,22 +252,18 @@ def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def _roll_up_action(pipeline: Pipeline) -> list[Problem]:
-    action = pipeline.on_children_done
+def _system_action(pipeline: Pipeline, setting: str, action: str | None) -> list[Problem]:
+    """An action the engine takes by itself must exist, be the system's, and end the commitment."""
     if action is None:
         return []
     matches = [t for t in pipeline.transitions if t.action == action]
     if not matches:
         actions = ", ".join(sorted({t.action for t in pipeline.transitions}))
-        return [(("on_children_done",), f"unknown action {action!r}; actions are {actions}")]
+        return [((setting,), f"unknown action {action!r}; actions are {actions}")]
     problems: list[Problem] = []
     for transition in matches:
         if not pipeline.stage(transition.to).terminal:
-            problems.append(
-                (("on_children_done",), f"action {action!r} must lead to a terminal stage")
-            )
+            problems.append(((setting,), f"action {action!r} must lead to a terminal stage"))
         if Role.SYSTEM not in transition.roles:
-            problems.append(
-                (("on_children_done",), f"action {action!r} must be allowed to role system")
-            )
+            problems.append(((setting,), f"action {action!r} must be allowed to role system"))
     return problems

@@ -1,5 +1,6 @@
 """The `taskforce` command line: thin commands over the workflow and queries."""
 
+import inspect
 import json
 import os
 import sys
@@ -13,11 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from db import escalations as escalation_store
 from db import migrate, people, queries, workflow
 from db.engine import transaction
 from db.loading import load_meeting
 from db.models import Commitment
+from db.sweep import run_sweep
 from states import rules, stalls
+from states.calendar import local_day
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
 from states.errors import TaskforceError
@@ -405,6 +409,233 @@ def demo(
     from taskforce.demo import run_demo
 
     run_demo(out, database)
+
+
+@app.command()
+def sweep(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Sweep as of this time (ISO 8601; no zone means Pakistan time)."
+        ),
+    ] = None,
+    through_prefect: Annotated[
+        bool | None,
+        typer.Option(
+            "--prefect/--direct",
+            help="Run as a Prefect flow run (default when PREFECT_API_URL is set) or directly.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run one sweep: roll up parents, escalate stalled commitments, send reminders."""
+    moment = parse_moment(at) if at else now()
+    if through_prefect is None:
+        through_prefect = bool(os.environ.get("PREFECT_API_URL"))
+    if through_prefect:
+        report = run_flow_once(moment)
+    else:
+        with opened() as application:
+            report = run_sweep(
+                application.sessions, application.catalogue, application.calendar, now=moment
+            ).as_dict()
+    if as_json:
+        emit_json(report)
+    else:
+        _print_sweep(report)
+
+
+def run_flow_once(moment: datetime) -> dict[str, Any]:
+    """The sweep as a Prefect flow run, with heartbeats off (they add a second a run)."""
+    prefect_quietly()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from taskforce.deploy import sweep as sweep_flow
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        result: dict[str, Any] = sweep_flow(now=moment)
+    return result
+
+
+def prefect_quietly() -> None:
+    """Prefect offline and quiet unless the operator said otherwise."""
+    for name, value in {
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        "PREFECT_LOGGING_COLORS": "false",
+    }.items():
+        os.environ.setdefault(name, value)
+
+
+def _print_sweep(report: dict[str, Any]) -> None:
+    moment = views.local(datetime.fromisoformat(report["now"]))
+    out.print(f"Sweep as of {moment} (Pakistan time): {report['stalled']} stalled")
+    if report["by_level"]:
+        levels = ", ".join(f"level {k}: {v}" for k, v in report["by_level"].items())
+        places = ", ".join(f"{k}: {v}" for k, v in report["by_jurisdiction"].items())
+        out.print(f"  by level reached: {levels}")
+        out.print(f"  by jurisdiction: {places}")
+    for title, notices in (
+        ("New escalations", report["escalations"]),
+        ("Reminders", report["reminders"]),
+    ):
+        if not notices:
+            out.print(f"  {title.lower()}: none")
+            continue
+        table = Table("Key", "Level", "Role", "To", "Overdue", "Why", title=title)
+        for n in notices:
+            to = ", ".join(n["recipients"]) or "(nobody)"
+            if n["missing_role"]:
+                to += f"  [nobody holds {n['missing_role']}: sent up the ladder]"
+            table.add_row(
+                n["key"],
+                str(n["level"]),
+                n["role"],
+                to,
+                f"{n['overdue_working_days']} days",
+                n["reason"],
+            )
+        out.print(table)
+    for key in report["completed_parents"]:
+        out.print(f"  {key}: every child has ended, so it is now complete")
+    for key in report["lapsed"]:
+        out.print(f"  {key}: lapsed at its deadline")
+    for problem in report["skipped_conflicts"]:
+        out.print(f"  skipped (changed meanwhile; the next sweep retries): {problem}")
+    if report["missing_recipients"]:
+        missing = ", ".join(
+            f"{n['key']} level {n['level']} ({n['missing_role']})"
+            for n in report["missing_recipients"]
+        )
+        out.print(f"  [bold]nobody holds the role for:[/bold] {missing} — add them to the people")
+
+
+@app.command()
+def escalations(
+    key: Annotated[str | None, typer.Argument(help="Only this commitment's escalations.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List escalations (level 0 is the reminder before due), newest first."""
+    with opened() as application, transaction(application.sessions) as session:
+        records: list[dict[str, Any]] = [
+            {
+                "key": commitment_key,
+                "level": e.level,
+                "role": e.role,
+                "recipients": list(e.recipients),
+                "missing_role": e.missing_role,
+                "reason": e.reason,
+                "overdue_working_days": e.overdue_days,
+                "stage": e.snapshot.get("stage"),
+                "time": e.created_at.isoformat(),
+                "acknowledged_by": e.acknowledged_by,
+                "acknowledged_at": views.iso(e.acknowledged_at),
+            }
+            for e, commitment_key in escalation_store.list_escalations(session, key)
+        ]
+    if as_json:
+        emit_json(records)
+        return
+    table = Table(
+        "When (PKT)",
+        "Key",
+        "Level",
+        "Role",
+        "To",
+        "Stage",
+        "Overdue",
+        "Acknowledged",
+        title=f"{len(records)} escalations",
+    )
+    for r in records:
+        table.add_row(
+            views.local(datetime.fromisoformat(r["time"])),
+            r["key"],
+            "reminder" if r["level"] == 0 else str(r["level"]),
+            r["role"],
+            ", ".join(r["recipients"]) or f"(nobody holds {r['missing_role']})",
+            r["stage"] or "",
+            f"{r['overdue_working_days']} days",
+            r["acknowledged_by"] or "",
+        )
+    out.print(table)
+
+
+ReasonOption = Annotated[str, typer.Option(help="Why: kept in the commitment's history.")]
+AsOption = Annotated[str, typer.Option("--as", help="Your email, as loaded from the meeting file.")]
+
+
+@app.command()
+def acknowledge(
+    key: Annotated[str, typer.Argument(help="The commitment's key.")],
+    as_: AsOption,
+    reason: ReasonOption,
+) -> None:
+    """Acknowledge a commitment's escalations (secretaries and above, in its jurisdiction)."""
+    with opened() as application, transaction(application.sessions) as session:
+        count = escalation_store.acknowledge(
+            session, key=key, actor_email=as_, reason=reason, now=now()
+        )
+    out.print(f"{key.upper()}: {count} escalation(s) acknowledged by {as_}")
+
+
+@app.command()
+def snooze(
+    key: Annotated[str, typer.Argument(help="The commitment's key.")],
+    until: Annotated[str, typer.Option(help="Hold escalations through this day (YYYY-MM-DD).")],
+    as_: AsOption,
+    reason: ReasonOption,
+) -> None:
+    """Hold a commitment's escalations until a day, within its pipeline's snooze limit."""
+    try:
+        day_until = date.fromisoformat(until)
+    except ValueError:
+        raise TaskforceError(f"--until {until!r}: write the day as YYYY-MM-DD") from None
+    moment = now()
+    with opened() as application, transaction(application.sessions) as session:
+        escalation_store.snooze(
+            session,
+            application.catalogue,
+            key=key,
+            actor_email=as_,
+            until=day_until,
+            reason=reason,
+            now=moment,
+            today=local_day(moment),
+        )
+    out.print(f"{key.upper()}: escalations held through {views.day(day_until)}")
+
+
+@app.command()
+def exempt(
+    key: Annotated[str, typer.Argument(help="The commitment's key.")],
+    as_: AsOption,
+    reason: ReasonOption,
+) -> None:
+    """Take a commitment off the escalation ladder (the chair only)."""
+    with opened() as application, transaction(application.sessions) as session:
+        escalation_store.exempt(session, key=key, actor_email=as_, reason=reason, now=now())
+    out.print(f"{key.upper()}: exempt from escalation")
+
+
+@app.command()
+def serve() -> None:
+    """Serve the sweep on its schedule: hourly on weekdays, Pakistan time (Ctrl-C stops)."""
+    prefect_quietly()
+    from prefect import serve as prefect_serve
+    from prefect.schedules import Cron
+
+    from taskforce.deploy import sweep as sweep_flow
+
+    deployment = sweep_flow.to_deployment(
+        name="sweep",
+        schedules=[Cron("0 * * * 1-5", timezone="Asia/Karachi")],
+        concurrency_limit=1,
+    )
+    assert not inspect.isawaitable(deployment)  # called outside any event loop: a plain value
+    prefect_serve(deployment)
 
 
 def _stall_record(

@@ -1,0 +1,479 @@
+"""The sweep: find every stalled commitment with set-based SQL and escalate each rung once.
+
+Its cost follows the number of commitments already due (an index on status and
+due time), not the number of commitments. Each batch of escalations and the
+messages they cause commit together; the unique constraint on (commitment, stall
+episode, level) makes a concurrent or repeated sweep a no-op for rungs already
+recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Table, and_, false, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import queries, workflow
+from db.engine import transaction
+from db.models import Commitment, Escalation, OutboxMessage, Person
+from states.actors import Role, province_of
+from states.calendar import PAKISTAN_TIME, WorkingCalendar, local_day
+from states.catalogue import Catalogue
+from states.definition import LadderLevel, Pipeline
+from states.errors import ConflictError
+from states.escalation import Candidate, Delivery, Item, deliveries, levels_to_escalate, recipients
+from states.stalls import Stall, assess, due
+
+BATCH_SIZE = 500
+REMINDER = 0  # the level recorded for a reminder before the due time
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One escalation or reminder the sweep recorded."""
+
+    key: str
+    jurisdiction: str
+    level: int
+    role: str
+    reason: str
+    overdue_days: int
+    recipients: tuple[str, ...]
+    missing_role: str | None = None
+
+
+@dataclass
+class SweepReport:
+    """What one sweep saw and did."""
+
+    now: datetime
+    stalled: int = 0
+    by_level: Counter[int] = field(default_factory=Counter)
+    by_jurisdiction: Counter[str] = field(default_factory=Counter)
+    escalations: list[Notice] = field(default_factory=list)
+    reminders: list[Notice] = field(default_factory=list)
+    completed_parents: list[str] = field(default_factory=list)
+    lapsed: list[str] = field(default_factory=list)
+    skipped_conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def missing_recipients(self) -> list[Notice]:
+        return [n for n in self.escalations + self.reminders if n.missing_role]
+
+    def as_dict(self) -> dict[str, Any]:
+        def notice(n: Notice) -> dict[str, Any]:
+            return {
+                "key": n.key,
+                "jurisdiction": n.jurisdiction,
+                "level": n.level,
+                "role": n.role,
+                "reason": n.reason,
+                "overdue_working_days": n.overdue_days,
+                "recipients": list(n.recipients),
+                "missing_role": n.missing_role,
+            }
+
+        return {
+            "now": self.now.isoformat(),
+            "stalled": self.stalled,
+            "by_level": {str(k): v for k, v in sorted(self.by_level.items())},
+            "by_jurisdiction": dict(sorted(self.by_jurisdiction.items())),
+            "escalations": [notice(n) for n in self.escalations],
+            "reminders": [notice(n) for n in self.reminders],
+            "missing_recipients": [notice(n) for n in self.missing_recipients],
+            "completed_parents": self.completed_parents,
+            "lapsed": self.lapsed,
+            "skipped_conflicts": self.skipped_conflicts,
+        }
+
+
+def run_sweep(
+    sessions: sessionmaker[Session],
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    *,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+) -> SweepReport:
+    """Roll up, lapse, escalate and remind as of `now`; safe to run twice or at once."""
+    report = SweepReport(now=now)
+    today = local_day(now)
+    _automatic_transitions(sessions, catalogue, calendar, report, now=now, today=today)
+    with transaction(sessions) as session:
+        people = _candidates(session)
+        stalled_ids = _stalled_ids(session, now=now, today=today)
+    for chunk in batched(stalled_ids, batch_size):
+        with transaction(sessions) as session:
+            _escalate(session, catalogue, calendar, people, chunk, report, now=now)
+    with transaction(sessions) as session:
+        soon_ids = _due_soon_ids(session, catalogue, now=now)
+    for chunk in batched(soon_ids, batch_size):
+        with transaction(sessions) as session:
+            _remind(session, catalogue, calendar, people, chunk, report, now=now, today=today)
+    return report
+
+
+def batched(ids: Iterable[int], size: int) -> Iterator[list[int]]:
+    """`ids` in lists of at most `size`, so one transaction never grows without bound."""
+    iterator = iter(ids)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def stalled_ids_query(now: datetime, today: date) -> Any:
+    """Open, due, not exempt and not snoozed: the set the sweep works on."""
+    return (
+        select(Commitment.id)
+        .where(
+            Commitment.status == "open",
+            Commitment.due_at <= now,
+            Commitment.exempt == false(),
+            or_(Commitment.snoozed_until.is_(None), Commitment.snoozed_until < today),
+        )
+        .order_by(Commitment.id)
+    )
+
+
+def _stalled_ids(session: Session, *, now: datetime, today: date) -> list[int]:
+    return list(session.scalars(stalled_ids_query(now, today)))
+
+
+def _automatic_transitions(
+    sessions: sessionmaker[Session],
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    report: SweepReport,
+    *,
+    now: datetime,
+    today: date,
+) -> None:
+    roll_up = sorted({p.key for p in catalogue.all() if p.on_children_done})
+    lapse = sorted({p.key for p in catalogue.all() if p.on_deadline})
+    with transaction(sessions) as session:
+        parents = queries.parents_with_every_child_ended(session, roll_up)
+        overdue = queries.open_past_deadline(session, lapse, today=today)
+    for parent_id in parents:
+        report.completed_parents += _system(
+            sessions,
+            report,
+            lambda s, i=parent_id: workflow.complete_parent(
+                s, catalogue, i, now=now, calendar=calendar
+            ),
+        )
+    for commitment_id in overdue:
+        report.lapsed += _system(
+            sessions,
+            report,
+            lambda s, i=commitment_id: workflow.lapse_at_deadline(
+                s, catalogue, i, today=today, now=now, calendar=calendar
+            ),
+        )
+
+
+def _system(sessions: sessionmaker[Session], report: SweepReport, move: Any) -> list[str]:
+    try:
+        with transaction(sessions) as session:
+            return list(move(session))
+    except ConflictError as error:
+        report.skipped_conflicts.append(error.message)
+        return []
+
+
+def _candidates(session: Session) -> list[Candidate]:
+    rows = session.scalars(select(Person).where(Person.active.is_(True)))
+    return [
+        Candidate(
+            email=p.email,
+            name=p.name,
+            role=Role(p.role),
+            jurisdiction=p.jurisdiction,
+            department=p.department,
+            language=p.language,
+        )
+        for p in rows
+    ]
+
+
+def _item(commitment: Commitment) -> Item:
+    return Item(
+        key=commitment.key,
+        jurisdiction=commitment.jurisdiction,
+        department=commitment.department,
+        officer_email=commitment.officer.email if commitment.officer else None,
+    )
+
+
+def _recorded_levels(session: Session, ids: Sequence[int]) -> dict[int, set[int]]:
+    """The rungs each commitment's current stall episode has already reached."""
+    rows = session.execute(
+        select(Escalation.commitment_id, Escalation.level)
+        .join(
+            Commitment,
+            and_(
+                Commitment.id == Escalation.commitment_id,
+                Commitment.stage_seq == Escalation.stage_seq,
+            ),
+        )
+        .where(Escalation.commitment_id.in_(ids))
+    )
+    recorded: dict[int, set[int]] = {}
+    for commitment_id, level in rows:
+        recorded.setdefault(commitment_id, set()).add(level)
+    return recorded
+
+
+def _load(session: Session, ids: Sequence[int]) -> Iterator[Commitment]:
+    yield from session.scalars(
+        select(Commitment).where(Commitment.id.in_(ids)).order_by(Commitment.id)
+    )
+
+
+def _escalate(
+    session: Session,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    people: Sequence[Candidate],
+    ids: Sequence[int],
+    report: SweepReport,
+    *,
+    now: datetime,
+) -> None:
+    recorded = _recorded_levels(session, ids)
+    for commitment in _load(session, ids):
+        pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+        stall = assess(
+            pipeline,
+            workflow.state_of(commitment),
+            deadline=commitment.deadline,
+            now=now,
+            calendar=calendar,
+        )
+        if stall is None:
+            continue
+        report.stalled += 1
+        report.by_level[stall.level.level if stall.level else 0] += 1
+        report.by_jurisdiction[province_of(commitment.jurisdiction)] += 1
+        reason = _reason(session, commitment, stall)
+        levels = levels_to_escalate(pipeline, stall.level, recorded.get(commitment.id, set()))
+        for delivery in deliveries(pipeline, levels, _item(commitment), people):
+            notice = _record(
+                session,
+                commitment,
+                pipeline,
+                delivery,
+                reason=reason,
+                due_at=stall.due.at,
+                overdue=stall.overdue_days,
+                now=now,
+            )
+            if notice is not None:
+                report.escalations.append(notice)
+
+
+def _reason(session: Session, commitment: Commitment, stall: Stall) -> str:
+    if stall.due.reason == "deadline" and queries.open_children_count(session, commitment.id):
+        return "children_open"
+    return str(stall.due.reason)
+
+
+def _record(
+    session: Session,
+    commitment: Commitment,
+    pipeline: Pipeline,
+    delivery: Delivery,
+    *,
+    reason: str,
+    due_at: datetime,
+    overdue: int,
+    now: datetime,
+) -> Notice | None:
+    """Insert the escalation and its messages; None if another sweep recorded it first."""
+    level = delivery.level
+    emails = tuple(p.email for p in delivery.recipients)
+    missing = str(delivery.missing.notify) if delivery.missing else None
+    escalation_id = _insert_once(
+        session,
+        Escalation.__table__,  # type: ignore[arg-type]
+        ["commitment_id", "stage_seq", "level"],
+        {
+            "commitment_id": commitment.id,
+            "stage_seq": commitment.stage_seq,
+            "level": level.level,
+            "role": str(level.notify),
+            "reason": reason,
+            "due_at": due_at,
+            "overdue_days": overdue,
+            "recipients": list(emails),
+            "missing_role": missing,
+            "snapshot": _snapshot(session, commitment, pipeline),
+            "created_at": now,
+        },
+    )
+    if escalation_id is None:
+        return None
+    subject = _subject(commitment, pipeline, level, reason=reason, overdue=overdue, due_at=due_at)
+    for person in delivery.recipients:
+        _insert_once(
+            session,
+            OutboxMessage.__table__,  # type: ignore[arg-type]
+            ["escalation_id", "recipient_email"],
+            {
+                "escalation_id": escalation_id,
+                "kind": "reminder" if level.level == REMINDER else "escalation",
+                "recipient_email": person.email,
+                "recipient_name": person.name,
+                "language": person.language,
+                "subject": subject,
+                "payload": {
+                    "commitment": commitment.key,
+                    "level": level.level,
+                    "role": str(level.notify),
+                    "reason": reason,
+                    "overdue_working_days": overdue,
+                    "due_at": due_at.isoformat(),
+                    "missing_role": missing,
+                },
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+            },
+        )
+    return Notice(
+        key=commitment.key,
+        jurisdiction=commitment.jurisdiction,
+        level=level.level,
+        role=str(level.notify),
+        reason=reason,
+        overdue_days=overdue,
+        recipients=emails,
+        missing_role=missing,
+    )
+
+
+def _insert_once(
+    session: Session, table: Table, unique: list[str], values: dict[str, Any]
+) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the id only if this call inserted the row."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(table.c.id)
+    )
+    inserted: int | None = session.scalar(statement)
+    return inserted
+
+
+def _snapshot(session: Session, commitment: Commitment, pipeline: Pipeline) -> dict[str, Any]:
+    """The commitment as it stood when escalated, so the record outlives later moves."""
+    return {
+        "key": commitment.key,
+        "title": commitment.title,
+        "pipeline": commitment.pipeline_key,
+        "pipeline_version": commitment.pipeline_version,
+        "stage": commitment.stage,
+        "stage_title": pipeline.stage(commitment.stage).title,
+        "stage_entered_at": commitment.stage_entered_at.isoformat(),
+        "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
+        "jurisdiction": commitment.jurisdiction,
+        "department": commitment.department,
+        "officer": commitment.officer.email if commitment.officer else None,
+        "fields": dict(commitment.fields),
+        "version": commitment.version,
+        "open_children": [
+            c.key for c in queries.children(session, commitment) if c.status == "open"
+        ],
+    }
+
+
+def _subject(
+    commitment: Commitment,
+    pipeline: Pipeline,
+    level: LadderLevel,
+    *,
+    reason: str,
+    overdue: int,
+    due_at: datetime,
+) -> str:
+    stage = pipeline.stage(commitment.stage).title
+    if level.level == REMINDER:
+        day = (due_at.astimezone(PAKISTAN_TIME) - timedelta(microseconds=1)).date()
+        return f"Reminder: {commitment.key} ({stage}) is due on {day:%-d %B %Y}"
+    why = {"deadline": "is past its deadline", "children_open": "is held up by its children"}.get(
+        reason, f"has been in {stage} past its time limit"
+    )
+    text = f"Escalation level {level.level}: {commitment.key} {why} ({overdue} working days)"
+    return " ".join(text.split())[:300]
+
+
+def _due_soon_ids(session: Session, catalogue: Catalogue, *, now: datetime) -> list[int]:
+    """Open commitments falling due within the longest reminder window (a superset, by index)."""
+    longest = max((p.reminder_days_before for p in catalogue.all()), default=0)
+    if longest == 0:
+        return []
+    # Working days are never denser than calendar days; weekends and holidays need slack.
+    horizon = now + timedelta(days=longest * 2 + 14)
+    return list(
+        session.scalars(
+            select(Commitment.id)
+            .where(
+                Commitment.status == "open",
+                Commitment.due_at > now,
+                Commitment.due_at <= horizon,
+                Commitment.exempt == false(),
+            )
+            .order_by(Commitment.id)
+        )
+    )
+
+
+def _remind(
+    session: Session,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    people: Sequence[Candidate],
+    ids: Sequence[int],
+    report: SweepReport,
+    *,
+    now: datetime,
+    today: date,
+) -> None:
+    recorded = _recorded_levels(session, ids)
+    for commitment in _load(session, ids):
+        if REMINDER in recorded.get(commitment.id, set()):
+            continue
+        pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+        when = due(
+            pipeline, workflow.state_of(commitment), deadline=commitment.deadline, calendar=calendar
+        )
+        if when is None or pipeline.reminder_days_before == 0:
+            continue
+        due_day = local_day(when.at - timedelta(microseconds=1))
+        left = calendar.working_days_between(today, due_day, commitment.jurisdiction)
+        if left > pipeline.reminder_days_before:
+            continue
+        # Level 0 is outside any ladder (levels count from 1), hence no validation here.
+        rung = LadderLevel.model_construct(level=REMINDER, after=0, notify=Role.OFFICER)
+        found = recipients(Role.OFFICER, _item(commitment), people)
+        delivery = Delivery(level=rung, recipients=found, missing=None if found else rung)
+        notice = _record(
+            session,
+            commitment,
+            pipeline,
+            delivery,
+            reason=str(when.reason),
+            due_at=when.at,
+            overdue=0,
+            now=now,
+        )
+        if notice is not None:
+            report.reminders.append(notice)

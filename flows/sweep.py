@@ -1,0 +1,26 @@
+"""The sweep flow: one run escalates every stalled commitment, in set-based SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from db.sweep import run_sweep
+from flows.runtime import runtime
+
+
+@task(name="sweep-commitments", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=30)
+def sweep_commitments(*, now: datetime) -> dict[str, Any]:
+    """Roll up, lapse, escalate and remind; a retry repeats nothing already recorded."""
+    current = runtime()
+    report = run_sweep(current.sessions, current.catalogue, current.calendar, now=now)
+    return report.as_dict()
+
+
+@flow(name="sweep", log_prints=False)
+def sweep(now: datetime | None = None) -> dict[str, Any]:
+    """Find stalled commitments and escalate them; `now` replays a moment (default: the clock)."""
+    return sweep_commitments(now=now or datetime.now(UTC))

@@ -1,0 +1,217 @@
+"""Escalation rules: who hears of a stall at each rung, and who may answer it.
+
+Pure: the caller passes the people to choose from, the commitment and `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from states.actors import FEDERAL, Actor, Role, covers
+from states.definition import LadderLevel, Pipeline
+from states.errors import CommentRequiredError, RoleNotAllowedError, TransitionError
+from states.rules import CommitmentState, Event, EventKind, Status
+
+# How far up the hierarchy a role stands; acknowledging and snoozing need more than an officer.
+RANK = {
+    Role.OFFICER: 1,
+    Role.SECRETARY: 2,
+    Role.CHIEF_SECRETARY: 3,
+    Role.FEDERAL_SECRETARY: 3,
+    Role.CHAIR: 4,
+    Role.ADMINISTRATOR: 0,
+    Role.SYSTEM: 0,
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person who might receive an escalation."""
+
+    email: str
+    name: str
+    role: Role
+    jurisdiction: str
+    department: str
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Item:
+    """What recipient resolution needs to know about a commitment."""
+
+    key: str
+    jurisdiction: str
+    department: str
+    officer_email: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Who gets the message for one rung, and whether they stand in for a missing rung."""
+
+    level: LadderLevel
+    recipients: tuple[Candidate, ...]
+    # The rung whose role nobody holds, when these recipients are the next rung up.
+    missing: LadderLevel | None = None
+
+
+def role_for(role: Role, item: Item) -> Role:
+    """A federal item has no chief secretary: the federal secretary stands in."""
+    if role is Role.CHIEF_SECRETARY and item.jurisdiction == FEDERAL:
+        return Role.FEDERAL_SECRETARY
+    return role
+
+
+def _depth(jurisdiction: str) -> int:
+    return 0 if jurisdiction == FEDERAL else jurisdiction.count("/") + 1
+
+
+def recipients(role: Role, item: Item, people: Sequence[Candidate]) -> tuple[Candidate, ...]:
+    """The people holding `role` for this item: the closest jurisdiction, same department first.
+
+    The officer rung goes to the item's own officer when it has one.
+    """
+    wanted = role_for(role, item)
+    if wanted is Role.OFFICER and item.officer_email:
+        own = [p for p in people if p.email.lower() == item.officer_email.lower()]
+        if own:
+            return tuple(own)
+    pool = [p for p in people if p.role is wanted and covers(p.jurisdiction, item.jurisdiction)]
+    if wanted in (Role.OFFICER, Role.SECRETARY):
+        same_department = [p for p in pool if p.department == item.department]
+        pool = same_department or pool
+    if not pool:
+        return ()
+    closest = max(_depth(p.jurisdiction) for p in pool)
+    return tuple(
+        sorted((p for p in pool if _depth(p.jurisdiction) == closest), key=lambda p: p.email)
+    )
+
+
+def deliveries(
+    pipeline: Pipeline, levels: Sequence[LadderLevel], item: Item, people: Sequence[Candidate]
+) -> list[Delivery]:
+    """For each rung to escalate, its recipients; a rung nobody holds goes to the next one up."""
+    result = []
+    for level in levels:
+        found = recipients(level.notify, item, people)
+        if found:
+            result.append(Delivery(level=level, recipients=found))
+            continue
+        above = [rung for rung in pipeline.ladder if rung.level > level.level]
+        stand_in: tuple[Candidate, ...] = ()
+        for rung in above:
+            stand_in = recipients(rung.notify, item, people)
+            if stand_in:
+                break
+        result.append(Delivery(level=level, recipients=stand_in, missing=level))
+    return result
+
+
+def levels_to_escalate(
+    pipeline: Pipeline, reached: LadderLevel | None, already: set[int]
+) -> list[LadderLevel]:
+    """Every rung up to the one reached that this stall episode has not escalated yet."""
+    if reached is None:
+        return []
+    return [r for r in pipeline.ladder if r.level <= reached.level and r.level not in already]
+
+
+def _above_the_item(state: CommitmentState, actor: Actor, action: str) -> None:
+    where = {"key": state.key, "stage": state.stage, "action": action}
+    if RANK[actor.role] <= RANK[Role.OFFICER]:
+        raise RoleNotAllowedError(
+            f"Can't {action} {state.key}: {actor.email} is {actor.role}; a secretary, chief"
+            " secretary, federal secretary or the chair must do it",
+            **where,
+        )
+    if not covers(actor.jurisdiction, state.jurisdiction):
+        raise RoleNotAllowedError(
+            f"Can't {action} {state.key}: it belongs to {state.jurisdiction}, and"
+            f" {actor.email} acts for {actor.jurisdiction}",
+            **where,
+        )
+
+
+def _open_with_reason(state: CommitmentState, action: str, reason: str) -> str:
+    where = {"key": state.key, "stage": state.stage, "action": action}
+    if state.status is not Status.OPEN:
+        raise TransitionError(
+            f"Can't {action} {state.key}: it is closed ({state.status}); nothing is escalated",
+            **where,
+        )
+    cleaned = reason.strip()
+    if not cleaned:
+        raise CommentRequiredError(f"Can't {action} {state.key}: give a --reason", **where)
+    return cleaned
+
+
+def _event(
+    kind: EventKind,
+    state: CommitmentState,
+    actor: Actor,
+    now: datetime,
+    reason: str,
+    fields: dict[str, str] | None = None,
+) -> Event:
+    return Event(
+        kind=kind,
+        at=now,
+        actor_email=actor.email,
+        actor_role=actor.role,
+        action=kind.value,
+        from_stage=state.stage,
+        to_stage=state.stage,
+        fields=fields or {},
+        comment=reason,
+    )
+
+
+def acknowledge(state: CommitmentState, actor: Actor, *, reason: str, now: datetime) -> Event:
+    """Someone above the item says they know of the stall and what is being done."""
+    cleaned = _open_with_reason(state, "acknowledge", reason)
+    _above_the_item(state, actor, "acknowledge")
+    return _event(EventKind.ACKNOWLEDGED, state, actor, now, cleaned)
+
+
+def snooze(
+    pipeline: Pipeline,
+    state: CommitmentState,
+    actor: Actor,
+    *,
+    until: date,
+    reason: str,
+    now: datetime,
+    today: date,
+) -> Event:
+    """Hold escalations until `until`, at most the pipeline's snooze_max_days ahead."""
+    cleaned = _open_with_reason(state, "snooze", reason)
+    _above_the_item(state, actor, "snooze")
+    latest = today + timedelta(days=pipeline.snooze_max_days)
+    if not today < until <= latest:
+        raise TransitionError(
+            f"Can't snooze {state.key} until {until:%-d %B %Y}: choose a day after today and"
+            f" no later than {latest:%-d %B %Y} ({pipeline.snooze_max_days} days, the most"
+            f" {pipeline.key} allows)",
+            key=state.key,
+            stage=state.stage,
+            action="snooze",
+        )
+    return _event(EventKind.SNOOZED, state, actor, now, cleaned, {"until": until.isoformat()})
+
+
+def exempt(state: CommitmentState, actor: Actor, *, reason: str, now: datetime) -> Event:
+    """The chair takes the item off the ladder: no more escalations for it."""
+    cleaned = _open_with_reason(state, "exempt", reason)
+    if actor.role is not Role.CHAIR:
+        raise RoleNotAllowedError(
+            f"Can't exempt {state.key}: only the chair may exempt an item, and"
+            f" {actor.email} is {actor.role}",
+            key=state.key,
+            stage=state.stage,
+            action="exempt",
+        )
+    return _event(EventKind.EXEMPTED, state, actor, now, cleaned)
