@@ -184,13 +184,14 @@ def _apply(
 ) -> Event:
     pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     outcome = rules.apply(pipeline, state_of(commitment), request, now=now)
+    # Read before changing anything: one UPDATE, one version bump per move.
+    seq = queries.next_event_seq(session, commitment.id)
     commitment.stage = outcome.state.stage
     commitment.status = outcome.state.status.value
     commitment.stage_entered_at = outcome.state.stage_entered_at
     commitment.fields = dict(outcome.state.fields)
     if outcome.closed:
         commitment.closed_at = now
-    seq = queries.next_event_seq(session, commitment.id)
     # A new stage is a new stall episode: its own clock, its own escalations, no snooze.
     commitment.stage_seq = seq
     commitment.snoozed_until = None
