@@ -1,16 +1,23 @@
-"""The demo: the bundled meeting loaded into a fresh SQLite file, officers at work, the board."""
+"""The demo: a simulated month after the meeting, in a fresh SQLite file.
+
+Officers move some items, others stall; a sweep runs every simulated day and the
+escalations climb the ladder to the chair. Each simulated week is reported.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
-from db import workflow
+from db import escalations, workflow
 from db.engine import transaction
 from db.loading import load_meeting, start_of_day
+from db.sweep import SweepReport, run_sweep
+from states.calendar import local_day
 from states.errors import TaskforceError
 from states.meeting import load_meeting_file
 from taskforce.app import App, open_app
@@ -18,10 +25,12 @@ from taskforce.board import print_board
 from taskforce.data import BUNDLED_MEETING
 from taskforce.settings import Settings
 
+DAYS = 30
+
 
 @dataclass(frozen=True)
 class Step:
-    """One officer's action, some days after the meeting."""
+    """One person's action on a day after the meeting: advance, acknowledge or snooze."""
 
     day: int
     key: str
@@ -29,12 +38,17 @@ class Step:
     actor: str
     fields: dict[str, str] = field(default_factory=dict)
     comment: str | None = None
+    snooze_days: int = 0
 
 
 STEPS = (
-    Step(2, "CMB-PUNJAB", "send_for_vetting", "law.officer.punjab@example.org"),
-    Step(6, "CMB-PUNJAB", "vet", "law.secretary.punjab@example.org"),
     Step(3, "CSW-PUNJAB", "shortlist", "women.officer.punjab@example.org", {"shortlist_size": "9"}),
+    Step(5, "CMB-PUNJAB", "send_for_vetting", "law.officer.punjab@example.org"),
+    Step(6, "CSW-SINDH", "shortlist", "women.officer.sindh@example.org", {"shortlist_size": "7"}),
+    # Punjab's secretary cannot act on a Sindh item: the demo shows the refusal.
+    Step(
+        6, "CSW-SINDH", "approve", "women.secretary.punjab@example.org", {"summary_number": "X-1"}
+    ),
     Step(
         8,
         "CSW-PUNJAB",
@@ -42,90 +56,209 @@ STEPS = (
         "women.secretary.punjab@example.org",
         {"summary_number": "SO(WD)/2026-114"},
     ),
-    Step(5, "CSW-SINDH", "shortlist", "women.officer.sindh@example.org", {"shortlist_size": "7"}),
-    # Punjab's secretary cannot act on a Sindh item: the demo shows the refusal.
+    Step(10, "DHRC-SINDH", "nominate_members", "hr.officer.sindh@example.org", {"members": "11"}),
     Step(
-        6, "CSW-SINDH", "approve", "women.secretary.punjab@example.org", {"summary_number": "X-1"}
-    ),
-    Step(4, "DHRC-SINDH", "nominate_members", "hr.officer.sindh@example.org", {"members": "11"}),
-    Step(
-        9,
-        "DHRC-SINDH",
-        "hold_first_meeting",
-        "hr.officer.sindh@example.org",
-        {"first_meeting_on": "2026-06-20", "minutes_reference": "DHRC-S/01"},
+        11,
+        "CSW-PUNJAB",
+        "notify",
+        "women.officer.punjab@example.org",
+        {"notification_number": "No. SO(WD)4-12/2026"},
     ),
     Step(
-        7,
+        12,
         "FSC-RULING-2023",
         "approve_plan",
         "law.secretary.federal@example.org",
         {"plan_reference": "MoLJ/FSC/2026-3"},
     ),
-    Step(10, "NAP-HR-07", "take_up", "police.officer.federal@example.org"),
+    Step(13, "CMB-PUNJAB", "vet", "law.secretary.punjab@example.org"),
     Step(
-        12,
+        16,
+        "CSW-PUNJAB",
+        "take_office",
+        "women.officer.punjab@example.org",
+        {"members_in_office": "9"},
+    ),
+    Step(
+        17,
+        "DHRC-SINDH",
+        "hold_first_meeting",
+        "hr.officer.sindh@example.org",
+        {"first_meeting_on": "2026-06-29", "minutes_reference": "DHRC-S/01"},
+    ),
+    Step(18, "NAP-HR-07", "take_up", "police.officer.federal@example.org"),
+    Step(
+        19,
+        "CSW-KP",
+        "acknowledge",
+        "cs.kp@example.org",
+        comment="The Chief Minister's summary was held up by the budget session; moving it now.",
+    ),
+    Step(
+        20,
         "NAP-HR-07",
         "report_completion",
         "police.officer.federal@example.org",
         {"evidence": "NPB circular 44/2026"},
     ),
-    Step(13, "NAP-HR-07", "verify", "police.secretary.federal@example.org"),
+    Step(
+        20,
+        "CSW-SINDH",
+        "snooze",
+        "women.secretary.sindh@example.org",
+        comment="Awaiting the Chief Minister's return to sign the summary.",
+        snooze_days=5,
+    ),
+    Step(22, "NAP-HR-07", "verify", "police.secretary.federal@example.org"),
+    Step(
+        24,
+        "CMB-PUNJAB",
+        "approve_in_cabinet",
+        "cs.punjab@example.org",
+        {
+            "cabinet_decision": "CAB-2026-41",
+            "bill_number": "Bill No. 12 of 2026",
+            "introduced_on": "2026-07-07",
+        },
+    ),
 )
 
 
 def run_demo(console: Console, database: Path) -> None:
-    """Replace `database` with the bundled meeting and two weeks of officers' work."""
+    """Replace `database` with the bundled meeting and a simulated month after it."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    settings = Settings(database_url=f"sqlite:///{database}")
-    application = open_app(settings)
+    application = open_app(Settings(database_url=f"sqlite:///{database}"))
     try:
         _play(console, application)
     finally:
         application.close()
     console.print(
         f"\nThe demo database is {database}. Explore it with, for example:\n"
-        f"  TASKFORCE_DATABASE_URL=sqlite:///{database} .venv/bin/taskforce show CSW-PUNJAB"
+        f"  export TASKFORCE_DATABASE_URL=sqlite:///{database}\n"
+        "  .venv/bin/taskforce escalations CSW-BALOCHISTAN\n"
+        "  .venv/bin/taskforce list --stalled --now 2026-07-12"
     )
+
+
+@dataclass
+class Week:
+    """What happened in one simulated week, for the weekly report."""
+
+    lines: list[str] = field(default_factory=list)
+    escalated: dict[tuple[int, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    reminded: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
 
 
 def _play(console: Console, application: App) -> None:
     meeting = load_meeting_file(BUNDLED_MEETING)
-    opened_at = start_of_day(meeting.meeting.held_on) + timedelta(hours=15)
+    midnight = start_of_day(meeting.meeting.held_on)
     with transaction(application.sessions) as session:
         report = load_meeting(
-            session, application.catalogue, meeting, now=opened_at, calendar=application.calendar
+            session,
+            application.catalogue,
+            meeting,
+            now=midnight + timedelta(hours=15),
+            calendar=application.calendar,
         )
     console.print(
         f"[bold]{meeting.meeting.title}[/bold], {meeting.meeting.held_on:%-d %B %Y}:"
-        f" {len(report.commitments_added)} commitments, {len(report.people_added)} people loaded."
+        f" {len(report.commitments_added)} commitments, {len(report.people_added)} people"
+        f" loaded. Playing {DAYS} days; a sweep runs every morning at 10:00."
     )
-    console.print("\nOfficers at work over the following two weeks:")
-    for step in sorted(STEPS, key=lambda s: s.day):
-        at = start_of_day(meeting.meeting.held_on) + timedelta(days=step.day, hours=11)
-        try:
-            with transaction(application.sessions) as session:
-                result = workflow.advance(
+    week = Week()
+    last: SweepReport | None = None
+    for day in range(1, DAYS + 1):
+        for step in (s for s in STEPS if s.day == day):
+            week.lines.append(_act(application, step, at=midnight + timedelta(days=day, hours=9)))
+        last = run_sweep(
+            application.sessions,
+            application.catalogue,
+            application.calendar,
+            now=midnight + timedelta(days=day, hours=10),
+        )
+        for notice in last.escalations:
+            week.escalated[(notice.level, notice.role)].append(notice.key)
+        week.reminded += [n.key for n in last.reminders]
+        week.completed += last.completed_parents
+        if day % 7 == 0 or day == DAYS:
+            _report_week(console, week, first=day - (day - 1) % 7, last=day, midnight=midnight)
+            week = Week()
+    assert last is not None
+    _report_end(console, application, last, midnight + timedelta(days=DAYS, hours=17))
+
+
+def _act(application: App, step: Step, *, at: datetime) -> str:
+    try:
+        with transaction(application.sessions) as session:
+            if step.action == "acknowledge":
+                escalations.acknowledge(
+                    session,
+                    key=step.key,
+                    actor_email=step.actor,
+                    reason=step.comment or "",
+                    now=at,
+                )
+                return f"{step.key}: escalation acknowledged by {step.actor}"
+            if step.action == "snooze":
+                until = local_day(at) + timedelta(days=step.snooze_days)
+                escalations.snooze(
                     session,
                     application.catalogue,
                     key=step.key,
-                    action=step.action,
                     actor_email=step.actor,
-                    fields=step.fields,
-                    comment=step.comment,
+                    until=until,
+                    reason=step.comment or "",
                     now=at,
-                    calendar=application.calendar,
+                    today=local_day(at),
                 )
-                stage = result.commitment.stage
-            console.print(
-                f"  day {step.day:>2}  {step.key}: {step.action} → {stage}  ({step.actor})"
+                return f"{step.key}: escalations snoozed until {until:%-d %B} by {step.actor}"
+            result = workflow.advance(
+                session,
+                application.catalogue,
+                key=step.key,
+                action=step.action,
+                actor_email=step.actor,
+                fields=step.fields,
+                comment=step.comment,
+                now=at,
+                calendar=application.calendar,
             )
-        except TaskforceError as refused:
-            console.print(
-                f"  day {step.day:>2}  {step.key}: [red]refused[/red] — {refused.message}"
-            )
-    console.print()
-    final_day = start_of_day(meeting.meeting.held_on) + timedelta(days=14, hours=17)
+            line = f"{step.key}: {step.action} → {result.commitment.stage} ({step.actor})"
+            return line + "".join(f"; {parent} completed" for parent in result.rolled_up)
+    except TaskforceError as refused:
+        return f"{step.key}: [red]refused[/red] — {refused.message}"
+
+
+def _report_week(
+    console: Console, week: Week, *, first: int, last: int, midnight: datetime
+) -> None:
+    start = local_day(midnight + timedelta(days=first))
+    end = local_day(midnight + timedelta(days=last))
+    console.print(f"\n[bold]Week of {start:%-d %B} to {end:%-d %B}[/bold]")
+    for line in week.lines:
+        console.print(f"  {line}")
+    if week.reminded:
+        console.print(f"  reminders before due: {', '.join(sorted(set(week.reminded)))}")
+    for (level, role), keys in sorted(week.escalated.items()):
+        who = "[bold red]the chair[/bold red]" if role == "chair" else role.replace("_", " ")
+        console.print(f"  escalated to level {level} ({who}): {', '.join(sorted(set(keys)))}")
+    for key in week.completed:
+        console.print(f"  {key}: completed by the system (every child ended)")
+    if not (week.lines or week.escalated or week.reminded):
+        console.print("  nothing moved and nothing new was escalated")
+
+
+def _report_end(console: Console, application: App, last: SweepReport, at: datetime) -> None:
+    console.print(
+        f"\n[bold]After {DAYS} days[/bold]: {last.stalled} commitments stalled;"
+        f" by ladder level reached: "
+        + ", ".join(f"level {level}: {n}" for level, n in sorted(last.by_level.items()))
+    )
     with transaction(application.sessions) as session:
-        print_board(console, session, application.catalogue, jurisdiction=None, today=final_day)
+        chair = sorted(
+            {key for e, key in escalations.list_escalations(session) if e.role == "chair"}
+        )
+        console.print(f"The chair has been alerted about {len(chair)}: {', '.join(chair)}\n")
+        print_board(console, session, application.catalogue, jurisdiction=None, today=at)
