@@ -238,9 +238,12 @@ def _print_commitment(record: dict[str, Any]) -> None:
 def _print_history(events: list[dict[str, Any]]) -> None:
     table = Table("#", "When (PKT)", "Who", "What", "Comment", title="History")
     for event in events:
-        what = f"{event['from']} → {event['to']}" if event["from"] else f"created in {event['to']}"
-        if event["action"]:
-            what = f"{event['action']}: {what}"
+        if event["kind"] not in ("created", "transition"):
+            what = f"{event['kind']} (in {event['to']})"
+        elif event["from"]:
+            what = f"{event['action']}: {event['from']} → {event['to']}"
+        else:
+            what = f"created in {event['to']}"
         if event["fields"]:
             what += "\n" + ", ".join(f"{k}={v}" for k, v in event["fields"].items())
         when = views.local(datetime.fromisoformat(event["at"]))
