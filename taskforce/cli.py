@@ -194,6 +194,9 @@ def show(
         ]
         record["next_actions"] = [views.option_record(o, pipeline) for o in options]
         record["history"] = [views.event_record(e) for e in queries.history(session, commitment)]
+        record["stall"] = _stall_record(application, commitment, now())
+        record["snoozed_until"] = views.iso(commitment.snoozed_until)
+        record["exempt"] = commitment.exempt
     if as_json:
         emit_json(record)
         return
@@ -212,6 +215,20 @@ def _print_commitment(record: dict[str, Any]) -> None:
     )
     deadline = views.day(date.fromisoformat(record["deadline"])) if record["deadline"] else "none"
     out.print(f"  deadline: {deadline}; version {record['version']}")
+    stall = record["stall"]
+    if stall:
+        level = (
+            f"ladder level {stall['level']} ({stall['notify']})" if stall["level"] else "no rung"
+        )
+        why = "stage time limit" if stall["reason"] == "stage_limit" else "deadline"
+        out.print(
+            f"  [bold red]stalled[/bold red]: {stall['overdue_working_days']} working days past"
+            f" its {why}; {level}"
+        )
+    if record["snoozed_until"]:
+        out.print(f"  escalations snoozed through {record['snoozed_until']}")
+    if record["exempt"]:
+        out.print("  exempt from escalation (by the chair)")
     if record["fields"]:
         out.print("  fields: " + ", ".join(f"{k}={v}" for k, v in record["fields"].items()))
     if record["parent"]:
