@@ -27,7 +27,7 @@ from states.actors import Role, province_of
 from states.calendar import PAKISTAN_TIME, WorkingCalendar, local_day
 from states.catalogue import Catalogue
 from states.definition import LadderLevel, Pipeline
-from states.errors import ConflictError
+from states.errors import TaskforceError
 from states.escalation import Candidate, Delivery, Item, deliveries, levels_to_escalate, recipients
 from states.stalls import Stall, assess, due
 
@@ -168,20 +168,24 @@ def _automatic_transitions(
             ),
         )
     for commitment_id in overdue:
-        report.lapsed += _system(
+        moved = _system(
             sessions,
             report,
             lambda s, i=commitment_id: workflow.lapse_at_deadline(
                 s, catalogue, i, today=today, now=now, calendar=calendar
             ),
         )
+        if moved:
+            report.lapsed.append(moved[0])
+            report.completed_parents += moved[1:]
 
 
 def _system(sessions: sessionmaker[Session], report: SweepReport, move: Any) -> list[str]:
+    """One automatic move in its own transaction; a refusal is reported, not fatal to the sweep."""
     try:
         with transaction(sessions) as session:
             return list(move(session))
-    except ConflictError as error:
+    except TaskforceError as error:
         report.skipped_conflicts.append(error.message)
         return []
 

@@ -240,7 +240,11 @@ def lapse_at_deadline(
     now: datetime,
     calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
 ) -> tuple[str, ...]:
-    """Take the pipeline's on_deadline action on a commitment whose deadline has passed."""
+    """Take the pipeline's on_deadline action on a commitment whose deadline has passed.
+
+    Returns the keys of the parents this completed, after the commitment's own
+    (an empty tuple when nothing was due).
+    """
     commitment = _locked(session, commitment_id)
     pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     if (

@@ -261,6 +261,16 @@ def _system_action(pipeline: Pipeline, setting: str, action: str | None) -> list
         actions = ", ".join(sorted({t.action for t in pipeline.transitions}))
         return [((setting,), f"unknown action {action!r}; actions are {actions}")]
     problems: list[Problem] = []
+    covered = {source for t in matches for source in pipeline.sources(t)}
+    stuck = [s.key for s in pipeline.stages if not s.terminal and s.key not in covered]
+    if stuck:
+        problems.append(
+            (
+                (setting,),
+                f"action {action!r} must be possible from every open stage; it is not from"
+                f' {", ".join(stuck)} (use from: "*")',
+            )
+        )
     for transition in matches:
         if not pipeline.stage(transition.to).terminal:
             problems.append(((setting,), f"action {action!r} must lead to a terminal stage"))

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import people, pipelines, queries, workflow
 from db.engine import transaction
 from db.loading import load_meeting
-from db.models import Commitment, Event, Person
+from db.models import Commitment, Escalation, Event, OutboxMessage, Person
+from db.sweep import SweepReport, run_sweep
 from states.actors import SYSTEM_ACTOR
+from states.calendar import WorkingCalendar
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from states.meeting import load_meeting_file
 from taskforce.data import BUNDLED_MEETING
@@ -253,3 +255,67 @@ def event_count(sessions: sessionmaker[Session]) -> Callable[[], int]:
             return session.scalar(select(func.count()).select_from(Event)) or 0
 
     return count
+
+
+@pytest.fixture
+def sweep(sessions: sessionmaker[Session], catalogue: Catalogue) -> Callable[..., SweepReport]:
+    """Run the sweep as of `now`, on weekends and Pakistan's public holidays only.
+
+    sweep(now), or sweep(now, using=other_catalogue, through=other_sessionmaker).
+    """
+
+    def run(
+        now: datetime,
+        *,
+        using: Catalogue | None = None,
+        through: sessionmaker[Session] | None = None,
+    ) -> SweepReport:
+        return run_sweep(through or sessions, using or catalogue, WorkingCalendar(), now=now)
+
+    return run
+
+
+@pytest.fixture
+def escalations_stored(sessions: sessionmaker[Session]) -> Callable[..., list[dict[str, Any]]]:
+    """Every escalation (reminders are level 0) with the recipients of its outbox messages.
+
+    escalations_stored(), or escalations_stored("CSW-PUNJAB") for one commitment; ordered
+    by key, stall episode and level.
+    """
+
+    def read(key: str | None = None) -> list[dict[str, Any]]:
+        with sessions() as session:
+            query = select(Escalation, Commitment.key).join(
+                Commitment, Commitment.id == Escalation.commitment_id
+            )
+            if key is not None:
+                query = query.where(Commitment.key == key)
+            rows = session.execute(
+                query.order_by(Commitment.key, Escalation.stage_seq, Escalation.level)
+            ).all()
+            messages: dict[int, list[str]] = {}
+            for escalation_id, email in session.execute(
+                select(OutboxMessage.escalation_id, OutboxMessage.recipient_email).order_by(
+                    OutboxMessage.recipient_email
+                )
+            ):
+                if escalation_id is not None:
+                    messages.setdefault(escalation_id, []).append(email)
+            return [
+                {
+                    "key": commitment_key,
+                    "stage_seq": row.stage_seq,
+                    "level": row.level,
+                    "role": row.role,
+                    "reason": row.reason,
+                    "recipients": list(row.recipients),
+                    "missing_role": row.missing_role,
+                    "created_at": row.created_at,
+                    "acknowledged_at": row.acknowledged_at,
+                    "acknowledged_by": row.acknowledged_by,
+                    "messages": messages.get(row.id, []),
+                }
+                for row, commitment_key in rows
+            ]
+
+    return read
