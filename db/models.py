@@ -212,9 +212,31 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"))
+    # When a pending message may next be tried (backoff after a temporary failure).
+    next_attempt_at: Mapped[datetime | None]
+    # A worker that claimed the message holds it until then; a crash releases it.
+    claimed_until: Mapped[datetime | None]
+    message_id: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         UniqueConstraint("escalation_id", "recipient_email"),
         CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
         Index(None, "status", "id"),
+        Index(None, "status", "next_attempt_at"),
     )
+
+
+class Digest(Base):
+    """A digest of stalled items built for one reader and scope, kept to compare the next one to."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), doc="federal (everything) or a province")
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+    since: Mapped[datetime | None] = mapped_column(doc="when the digest it compares with was made")
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index(None, "scope", "recipient_email", "created_at"),)

@@ -347,6 +347,7 @@ def _record(
                 "status": "pending",
                 "attempts": 0,
                 "created_at": now,
+                "next_attempt_at": now,
             },
         )
     return Notice(
