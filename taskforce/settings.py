@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,6 +35,27 @@ class Settings(BaseSettings):
     calendar_file: Path | None = Field(
         default=None,
         description="a YAML file of extra closed days (beyond weekends and public holidays)",
+    )
+    base_url: str = Field(
+        default="http://localhost:8000",
+        description="where the web UI is reached; mail links to items under it",
+    )
+    mail_from: str = Field(
+        default="Task Force Secretariat <taskforce@example.org>",
+        description="the From of every message",
+    )
+    mail_transport: Literal["smtp", "eml"] = Field(
+        default="smtp", description="smtp delivers; eml writes .eml files to mail_dir (dev/demo)"
+    )
+    mail_dir: Path = Field(default=Path("mail-out"), description="where the eml transport writes")
+    smtp_host: str = Field(default="localhost")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_max_attempts: int = Field(
+        default=8, ge=1, description="tries before a message that keeps failing is dead-lettered"
     )
 
     @classmethod
