@@ -9,10 +9,17 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from db.sweep import run_sweep
+from flows.retrying import unless_our_error
 from flows.runtime import runtime
 
 
-@task(name="sweep-commitments", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=30)
+@task(
+    name="sweep-commitments",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=unless_our_error,
+)
 def sweep_commitments(*, now: datetime) -> dict[str, Any]:
     """Roll up, lapse, escalate and remind; a retry repeats nothing already recorded."""
     current = runtime()

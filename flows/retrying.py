@@ -1,0 +1,21 @@
+"""When a failed task is worth running again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from states.errors import TaskforceError
+
+
+def unless_our_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry crashes and driver errors, not our own refusals (bad settings, bad data):
+
+    those fail the same way every time, and retrying only delays the report.
+    """
+    try:
+        state.result()
+    except TaskforceError:
+        return False
+    except Exception:
+        return True
+    return True

@@ -1,0 +1,96 @@
+"""The sweep flow run by Prefect, on each kind of database, as a deployment would run it.
+
+The rules are tested without Prefect (tests/integration); this checks the flow
+itself: it opens the runtime it is given, its run completes, and it returns the
+sweep's report, once under one temporary Prefect server for the whole session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import pipelines
+from db.engine import transaction
+from db.loading import load_meeting
+from db.models import Escalation, OutboxMessage
+from flows import runtime
+from flows.sweep import sweep
+from states.calendar import WorkingCalendar
+from states.catalogue import BUNDLED_PIPELINES, Catalogue
+from states.errors import ConfigurationError
+from states.meeting import load_meeting_file
+from taskforce.data import BUNDLED_MEETING
+
+LOADED_AT = datetime(2026, 6, 12, 10, 0, tzinfo=UTC)  # the day of the bundled meeting
+# Monday 27 July 2026, 10:00 in Pakistan: the commissions, due within one month of
+# the meeting, have been overdue long enough to reach the top of their ladder.
+NOW = datetime(2026, 7, 27, 5, tzinfo=UTC)
+COMMISSIONS = {"CSW-PUNJAB", "CSW-SINDH", "CSW-KP", "CSW-BALOCHISTAN"}
+CHAIR = "chair@example.org"
+
+
+def _not_configured() -> runtime.Runtime:
+    raise ConfigurationError("no runtime: the test that configured one has ended")
+
+
+@pytest.fixture
+def installation(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """The bundled pipelines and meeting in a new database, handed to the flows as their runtime."""
+    with transaction(sessions) as session:
+        pipelines.register(session, Catalogue.from_directories([BUNDLED_PIPELINES]), now=LOADED_AT)
+        catalogue = pipelines.registered(session)
+    with transaction(sessions) as session:
+        load_meeting(session, catalogue, load_meeting_file(BUNDLED_MEETING), now=LOADED_AT)
+    runtime.configure(
+        lambda: runtime.Runtime(sessions=sessions, catalogue=catalogue, calendar=WorkingCalendar())
+    )
+    try:
+        yield sessions
+    finally:
+        # The runtime is a process-wide global: leave none behind for the next test.
+        runtime.configure(_not_configured)
+
+
+def _recorded(sessions: sessionmaker[Session]) -> tuple[int, int]:
+    with sessions() as session:
+        escalations = session.scalar(select(func.count()).select_from(Escalation))
+        messages = session.scalar(select(func.count()).select_from(OutboxMessage))
+    return escalations or 0, messages or 0
+
+
+def _run_sweep() -> dict[str, Any]:
+    state = sweep(now=NOW, return_state=True)
+    assert state.is_completed(), f"the flow run ended {state.name}: {state.message}"
+    assert state.name == "Completed"
+    report: dict[str, Any] = state.result()
+    return report
+
+
+def test_the_sweep_flow_escalates_the_overdue_commissions_to_the_chair_once(
+    prefect_harness: None, installation: sessionmaker[Session]
+) -> None:
+    first = _run_sweep()
+
+    assert first["now"] == NOW.isoformat()
+    to_chair = sorted(
+        (n["key"], n["role"], n["recipients"])
+        for n in first["escalations"]
+        if n["key"] in COMMISSIONS and n["level"] == 4
+    )
+    assert to_chair == sorted((key, "chair", [CHAIR]) for key in COMMISSIONS)
+    recorded = _recorded(installation)
+    assert recorded[0] == len(first["escalations"]) > 0
+    assert first["skipped_conflicts"] == []
+
+    second = _run_sweep()
+
+    assert second["escalations"] == []
+    assert second["reminders"] == []
+    assert second["stalled"] == first["stalled"]
+    assert _recorded(installation) == recorded
