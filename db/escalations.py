@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db import people, queries, workflow
-from db.models import Commitment, Escalation
+from db.models import Commitment, Escalation, OutboxMessage, Person
 from states import escalation as rules
+from states.actors import Actor
 from states.catalogue import Catalogue
 from states.errors import NotFoundError
 
@@ -35,8 +37,16 @@ def acknowledge(session: Session, *, key: str, actor_email: str, reason: str, no
     session.execute(
         update(Escalation).where(*current).values(acknowledged_at=now, acknowledged_by=actor.email)
     )
-    workflow.append_event(
-        session, commitment, event, seq=queries.next_event_seq(session, commitment.id)
+    seq = queries.next_event_seq(session, commitment.id)
+    workflow.append_event(session, commitment, event, seq=seq)
+    _tell_answer(
+        session,
+        commitment,
+        actor,
+        kind="acknowledged",
+        subject=f"{commitment.key}: the delay was acknowledged by {actor.name or actor.email}",
+        payload={"reason": event.comment, "until": None, "seq": seq, "escalations": len(pending)},
+        now=now,
     )
     return len(pending)
 
@@ -67,10 +77,87 @@ def snooze(
     )
     commitment.snoozed_until = until
     session.flush()
-    workflow.append_event(
-        session, commitment, event, seq=queries.next_event_seq(session, commitment.id)
+    seq = queries.next_event_seq(session, commitment.id)
+    workflow.append_event(session, commitment, event, seq=seq)
+    _tell_answer(
+        session,
+        commitment,
+        actor,
+        kind="snoozed",
+        subject=f"{commitment.key}: escalations held through {until:%-d %B %Y}"
+        f" by {actor.name or actor.email}",
+        payload={"reason": event.comment, "until": until.isoformat(), "seq": seq},
+        now=now,
     )
     return commitment
+
+
+def _tell_answer(
+    session: Session,
+    commitment: Commitment,
+    actor: Actor,
+    *,
+    kind: str,
+    subject: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Queue a notice of an answer for the item's officer and everyone its stall reached.
+
+    In the answer's own transaction: no answer without its notices, nor the reverse.
+    The one who answered is not told of their own answer.
+    """
+    emails = [commitment.officer.email] if commitment.officer else []
+    for rung in session.scalars(
+        select(Escalation.recipients)
+        .where(
+            Escalation.commitment_id == commitment.id,
+            Escalation.stage_seq == commitment.stage_seq,
+        )
+        .order_by(Escalation.level)
+    ):
+        emails += rung
+    wanted: dict[str, None] = {}
+    for email in emails:
+        if email.lower() != actor.email.lower():
+            wanted.setdefault(email.lower())
+    if not wanted:
+        return
+    found = {
+        person.email.lower(): person
+        for person in session.scalars(
+            select(Person).where(
+                func.lower(Person.email).in_(list(wanted)), Person.active.is_(True)
+            )
+        )
+    }
+    for email in wanted:
+        person = found.get(email)
+        if person is None:
+            continue
+        session.add(
+            OutboxMessage(
+                escalation_id=None,
+                kind=kind,
+                recipient_email=person.email,
+                recipient_name=person.name,
+                language=person.language,
+                subject=" ".join(subject.split())[:300],
+                payload={
+                    "commitment": commitment.key,
+                    "actor_email": actor.email,
+                    "actor_name": actor.name,
+                    "actor_role": str(actor.role),
+                    "at": now.isoformat(),
+                    **payload,
+                },
+                status="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    session.flush()
 
 
 def exempt(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from notifications.delivery import MailConfig
 from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.errors import ConfigurationError
@@ -19,11 +20,12 @@ from states.errors import ConfigurationError
 
 @dataclass(frozen=True)
 class Runtime:
-    """An open database and the definitions the rules need."""
+    """An open database, the definitions the rules need, and how mail leaves (if it does)."""
 
     sessions: sessionmaker[Session]
     catalogue: Catalogue
     calendar: WorkingCalendar
+    mail: MailConfig | None = None
 
 
 RuntimeFactory = Callable[[], Runtime]

@@ -1,8 +1,8 @@
 """The `taskforce` command line: thin commands over the workflow and queries."""
 
-import inspect
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -641,21 +641,223 @@ def exempt(
 
 
 @app.command()
+def digest(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Make the digest as of this time (ISO 8601; no zone means Pakistan time)."
+        ),
+    ] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to",
+            help="PREVIEW: write one digest's HTML to this file; nothing is recorded or queued.",
+        ),
+    ] = None,
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            help="federal (the chair's) or a province (its chief secretary's). Recording: only"
+            " these readers; preview: whose digest to show (default federal)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Digests of stalled items for the chair (federal) and each chief secretary (their province).
+
+    Without --to: RECORD each reader's digest and queue it in the outbox for delivery.
+
+    With --to FILE: PREVIEW one digest as HTML in FILE; nothing is recorded or queued.
+    """
+    from db import digest as digests
+    from notifications.digest import digest_context
+    from notifications.render import Renderer
+
+    moment = parse_moment(at) if at else now()
+    if scope is not None and (problem := digests.scope_problem(scope)):
+        raise TaskforceError(problem)
+    with opened() as application, transaction(application.sessions) as session:
+        if to is None:
+            recorded = digests.record_digests(
+                session,
+                application.catalogue,
+                application.calendar,
+                now=moment,
+                scopes=[scope] if scope else None,
+            )
+            records = [digests.summary(d) for d in recorded]
+        else:
+            wanted = scope or "federal"
+            reader = next(iter(digests.readers(session, [wanted])), None)
+            content = digests.build_digest(
+                session,
+                application.catalogue,
+                application.calendar,
+                scope=wanted,
+                now=moment,
+                recipient_email=reader.email if reader else None,
+            )
+            rendered = Renderer().render(
+                "digest",
+                "en",
+                digest_context(
+                    content,
+                    base_url=application.settings.base_url,
+                    recipient_name=reader.name if reader else "reader",
+                    recipient_email=reader.email if reader else None,
+                    language="en",
+                ),
+            )
+    if to is not None:
+        try:
+            to.write_text(rendered.html, encoding="utf-8")
+        except OSError as error:
+            raise TaskforceError(f"--to {to}: cannot write the preview: {error.strerror}") from None
+        preview = {"preview": str(to), "recorded": False, **digests.content_summary(content)}
+        if as_json:
+            emit_json(preview)
+            return
+        out.print(
+            f"Preview of the {wanted} digest as of {views.local(moment)} (Pakistan time) written"
+            f" to {to}: {content.stalled} stalled, {len(content.exempt)} exempt,"
+            f" {len(content.completed)} completed since {views.local(content.completed_since)}."
+            " Nothing was recorded or queued."
+        )
+        return
+    if as_json:
+        emit_json(records)
+        return
+    if not records:
+        out.print(
+            "No digest recorded: nobody is chair or chief secretary"
+            + (f" for {scope}" if scope else "")
+            + ", or each already has one made at this moment"
+        )
+        return
+    table = Table(
+        "Scope",
+        "To",
+        "Stalled",
+        "Exempt",
+        "New",
+        "Resolved",
+        "Worsened",
+        "Completed",
+        title=f"{len(records)} digests recorded and queued as of {views.local(moment)} (PKT)",
+    )
+    for r in records:
+        first = "first" if r["new"] is None else None
+        table.add_row(
+            r["scope"],
+            r["recipient"],
+            str(r["stalled"]),
+            str(r["exempt"]),
+            first or str(r["new"]),
+            first or str(r["resolved"]),
+            first or str(r["worsened"]),
+            str(r["completed"]),
+        )
+    out.print(table)
+    out.print("Queued in the outbox; `taskforce deliver` sends them.")
+
+
+@app.command()
 def serve() -> None:
-    """Serve the sweep on its schedule: hourly on weekdays, Pakistan time (Ctrl-C stops)."""
+    """Serve the flows on their schedules, Pakistan time: the sweep hourly on weekdays,
+    mail delivery every five minutes, the digest on Monday mornings (Ctrl-C stops)."""
+    # Until Prefect's runner installs its own handlers, let SIGTERM stop us as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     prefect_quietly()
     from prefect import serve as prefect_serve
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.deployments.runner import RunnerDeployment
     from prefect.schedules import Cron
 
-    from taskforce.deploy import sweep as sweep_flow
+    import taskforce.deploy
 
-    deployment = sweep_flow.to_deployment(
-        name="sweep",
-        schedules=[Cron("0 * * * 1-5", timezone="Asia/Karachi")],
-        concurrency_limit=1,
+    # Runs start in fresh processes: name the flows through taskforce/deploy.py, which
+    # opens the installation from the settings when imported.
+    entrypoints = Path(taskforce.deploy.__file__).resolve()
+    one_at_a_time = ConcurrencyLimitConfig(
+        limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
     )
-    assert not inspect.isawaitable(deployment)  # called outside any event loop: a plain value
-    prefect_serve(deployment)
+    deployments = [
+        RunnerDeployment.from_entrypoint(
+            f"{entrypoints}:{flow_name}",
+            # Not the names prefect.yaml uses, so serving never rewrites those deployments.
+            name=f"{flow_name}-served",
+            schedules=[Cron(cron, timezone="Asia/Karachi")],
+            concurrency_limit=one_at_a_time,
+        )
+        for flow_name, cron in SCHEDULES
+    ]
+    prefect_serve(*deployments)
+
+
+SCHEDULES = (
+    ("sweep", "0 * * * 1-5"),
+    ("deliver", "*/5 * * * *"),
+    ("digest", "0 9 * * 1"),
+)
+
+
+mail = typer.Typer(
+    help="Mail: see what a message says before anyone receives it.",
+    no_args_is_help=True,
+)
+app.add_typer(mail, name="mail")
+
+
+@mail.command("preview")
+def mail_preview(
+    kind: Annotated[str, typer.Argument(help="reminder, escalation, acknowledged or snoozed.")],
+    key: Annotated[str, typer.Option("--key", help="The commitment's key, e.g. CSW-PUNJAB.")],
+    lang: Annotated[str, typer.Option("--lang", help="en (English) or ur (Urdu).")] = "en",
+    level: Annotated[
+        int | None,
+        typer.Option(
+            "--level", help="The ladder rung to write (default: the one its stall reached)."
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the HTML part to this file.")
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Write it as of this time (ISO 8601; no zone means Pakistan time)."
+        ),
+    ] = None,
+) -> None:
+    """Print the subject and text of a message about a commitment, as it would be sent now."""
+    from notifications.compose import preview
+    from notifications.render import Renderer
+
+    moment = parse_moment(at) if at else now()
+    with opened() as application, transaction(application.sessions) as session:
+        rendered = preview(
+            session,
+            kind,
+            key,
+            lang,
+            Renderer(),
+            application.catalogue,
+            base_url=application.settings.base_url,
+            now=moment,
+            calendar=application.calendar,
+            level=level,
+        )
+    if html is not None:
+        try:
+            html.write_text(rendered.html, encoding="utf-8")
+        except OSError as error:
+            raise TaskforceError(f"--html {html}: cannot write it: {error.strerror}") from None
+    typer.echo(f"Subject: {rendered.subject}")
+    typer.echo("")
+    typer.echo(rendered.text, nl=False)
+    if html is not None:
+        err.print(f"HTML written to {html}", markup=False, highlight=False)
 
 
 def _stall_record(
@@ -721,6 +923,195 @@ def parse_moment(text: str) -> datetime:
 
 def _pipeline(application: App, commitment: Commitment) -> Pipeline:
     return application.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+
+
+@app.command()
+def deliver(
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Deliver as of this time (ISO 8601; no zone means Pakistan time)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the outbox's due messages now, directly (the deliver flow does it on a schedule)."""
+    from notifications import delivery
+
+    moment = parse_moment(at) if at else None
+    with opened() as application:
+        mail = delivery.mail_config(application.settings)
+        report = delivery.deliver(
+            application.sessions,
+            mail.transports(),
+            delivery.composer(application.catalogue, base_url=mail.base_url),
+            from_addr=mail.from_addr,
+            now=moment,
+            max_attempts=mail.max_attempts,
+        ).as_dict()
+    if as_json:
+        emit_json(report)
+        return
+    out.print(
+        f"Delivered {len(report['sent'])} message(s); {len(report['retried'])} to try again,"
+        f" {len(report['dead'])} dead-lettered; {report['remaining']} pending in the outbox"
+    )
+    failures = [("retry", f) for f in report["retried"]] + [("dead", f) for f in report["dead"]]
+    if failures:
+        table = Table("Id", "To", "Outcome", "Next try (PKT)", "Error", title="Not delivered")
+        for outcome, f in failures:
+            when = f["next_attempt_at"]
+            table.add_row(
+                str(f["id"]),
+                f["recipient"],
+                outcome,
+                views.local(datetime.fromisoformat(when)) if when else "",
+                f["error"],
+            )
+        out.print(table)
+
+
+outbox_app = typer.Typer(
+    help="The outbox: messages waiting to be sent, sent, or dead-lettered.",
+    no_args_is_help=True,
+)
+app.add_typer(outbox_app, name="outbox")
+
+
+def _outbox_record(message: Any) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "kind": message.kind,
+        "recipient": message.recipient_email,
+        "recipient_name": message.recipient_name,
+        "language": message.language,
+        "subject": message.subject,
+        "status": message.status,
+        "attempts": message.attempts,
+        "created_at": views.iso(message.created_at),
+        "next_attempt_at": views.iso(message.next_attempt_at),
+        "sent_at": views.iso(message.sent_at),
+        "message_id": message.message_id,
+        "last_error": message.last_error,
+        "escalation_id": message.escalation_id,
+        "digest_id": message.digest_id,
+    }
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[
+        str | None, typer.Option(help="Only messages in this status: pending, sent or dead.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """List outbox messages, newest first, with their tries and last error."""
+    from db import outbox as outbox_store
+
+    with opened() as application, transaction(application.sessions) as session:
+        records = [
+            _outbox_record(m)
+            for m in outbox_store.list_messages(session, status=status, limit=limit)
+        ]
+        totals = outbox_store.counts(session)
+    if as_json:
+        emit_json(records)
+        return
+    summary = ", ".join(f"{count} {name}" for name, count in totals.items())
+    table = Table(
+        "Id", "Status", "Tries", "To", "Subject", "When (PKT)", "Last error", title=summary
+    )
+    for r in records:
+        moment = r["sent_at"] or r["next_attempt_at"] or r["created_at"]
+        table.add_row(
+            str(r["id"]),
+            r["status"],
+            str(r["attempts"]),
+            r["recipient"],
+            r["subject"],
+            views.local(datetime.fromisoformat(moment)) if moment else "",
+            r["last_error"] or "",
+        )
+    out.print(table)
+
+
+@outbox_app.command("show")
+def outbox_show(
+    message_id: Annotated[int, typer.Argument(help="The message's id (outbox list shows them).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show a message as it would be sent: its headers and its plain text."""
+    from db import outbox as outbox_store
+    from notifications import delivery
+    from notifications.message import build_message, message_id_for
+
+    with opened() as application, transaction(application.sessions) as session:
+        mail = delivery.mail_config(application.settings)
+        message = outbox_store.get(session, message_id)
+        record = _outbox_record(message)
+        record["headers"], record["text"], record["problem"] = [], None, None
+        render = delivery.composer(application.catalogue, base_url=mail.base_url)
+        try:
+            built = build_message(
+                render(session, message),
+                to_name=message.recipient_name,
+                to_email=message.recipient_email,
+                from_addr=mail.from_addr,
+                message_id=message.message_id or message_id_for(message, mail.from_addr),
+                language=message.language,
+                outbox_id=message.id,
+                date=message.sent_at or now(),
+            )
+        except TaskforceError as error:
+            record["problem"] = error.message
+        else:
+            record["headers"] = [[name, str(value)] for name, value in built.items()]
+            body = built.get_body(("plain",))
+            record["text"] = body.get_content() if body is not None else ""
+    if as_json:
+        emit_json(record)
+        return
+    out.print(
+        f"[bold]Outbox message {record['id']}[/bold]: {record['status']},"
+        f" {record['attempts']} tries, {record['kind']}",
+        highlight=False,
+    )
+    if record["last_error"]:
+        out.print(f"  last error: {record['last_error']}", markup=False, highlight=False)
+    if record["problem"]:
+        out.print(f"  cannot be sent: {record['problem']}", markup=False, highlight=False)
+        return
+    for name, value in record["headers"]:
+        if name.lower() not in ("content-type", "mime-version", "content-transfer-encoding"):
+            out.print(f"{name}: {value}", markup=False, highlight=False)
+    out.print()
+    out.print(record["text"], markup=False, highlight=False)
+
+
+@outbox_app.command("retry")
+def outbox_retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="The messages to send again (dead or pending).")
+    ] = None,
+    all_dead: Annotated[
+        bool, typer.Option("--all-dead", help="Re-queue every dead-lettered message.")
+    ] = False,
+) -> None:
+    """Queue dead-lettered messages to be tried again at the next delivery, tries counted anew."""
+    from db import outbox as outbox_store
+
+    if bool(ids) == all_dead:
+        raise TaskforceError("say which messages to retry: their ids, or --all-dead (not both)")
+    with opened() as application, transaction(application.sessions) as session:
+        queued = outbox_store.retry(
+            session, outbox_store.ALL_DEAD if all_dead else list(ids or []), now=now()
+        )
+    if queued:
+        listed = ", ".join(map(str, queued))
+        out.print(f"Queued {len(queued)} message(s) for the next delivery: {listed}")
+    else:
+        out.print("No dead-lettered messages to retry.")
 
 
 def main() -> None:

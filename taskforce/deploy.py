@@ -5,7 +5,10 @@ process worker that imports it gets a runtime opened from TASKFORCE_* settings.
 """
 
 from flows import runtime
+from flows.deliver import deliver
+from flows.digest import digest
 from flows.sweep import sweep
+from notifications.delivery import mail_config
 from taskforce.app import open_app
 from taskforce.settings import load_settings
 
@@ -16,9 +19,10 @@ def _open_runtime() -> runtime.Runtime:
         sessions=application.sessions,
         catalogue=application.catalogue,
         calendar=application.calendar,
+        mail=mail_config(application.settings),
     )
 
 
 runtime.configure(_open_runtime)
 
-__all__ = ["sweep"]
+__all__ = ["deliver", "digest", "sweep"]

@@ -1,0 +1,500 @@
+"""The digest's pure parts: the chart, the counting calendar, grouping, comparing, the context.
+
+No database: items are made here, and the mail templates are rendered from them.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
+
+from db.digest import (
+    Changes,
+    Completed,
+    CountingCalendar,
+    DigestContent,
+    DigestItem,
+    compare,
+    count_by_department,
+    count_by_province,
+    group_items,
+    scope_problem,
+    subject,
+)
+from notifications.chart import Bar, bar_chart_svg, bar_chart_text
+from notifications.digest import commitment_link, digest_context
+from notifications.render import Renderer
+from states.calendar import ClosedDay, WorkingCalendar
+
+SVG = "{http://www.w3.org/2000/svg}"
+NOW = datetime(2026, 7, 27, 5, 0, tzinfo=UTC)
+BEFORE = NOW - timedelta(days=7)
+BASE_URL = "https://taskforce.example.org/"
+
+
+def item(key: str, **changes: Any) -> DigestItem:
+    values: dict[str, Any] = {
+        "key": key,
+        "title": f"Title of {key}",
+        "pipeline": "commission_appointment",
+        "jurisdiction": "punjab",
+        "province": "punjab",
+        "department": "women_development",
+        "stage": "nominations_invited",
+        "stage_title": "Nominations invited",
+        "episode": 1,
+        "reason": "stage_limit",
+        "due_at": datetime(2026, 6, 23, 19, 0, tzinfo=UTC),
+        "overdue_days": 22,
+        "level": 4,
+        "notify": "chair",
+        "escalated_level": 4,
+        "officer_name": "Nadia Sarwar",
+        "officer_email": "women.officer.punjab@example.org",
+    }
+    values.update(changes)
+    if "jurisdiction" in changes and "province" not in changes:
+        values["province"] = values["jurisdiction"].partition("/")[0]
+    return DigestItem(**values)
+
+
+def content(
+    items: list[DigestItem],
+    *,
+    exempt: tuple[DigestItem, ...] = (),
+    changes: Changes | None = None,
+    completed: tuple[Completed, ...] = (),
+    scope: str = "federal",
+) -> DigestContent:
+    return DigestContent(
+        scope=scope,
+        made_at=NOW,
+        previous_at=changes.previous_at if changes else None,
+        completed_since=changes.previous_at if changes else BEFORE,
+        stalled=len(items),
+        snoozed=sum(1 for i in items if i.snoozed_until),
+        groups=group_items(items),
+        exempt=exempt,
+        changes=changes,
+        completed=completed,
+        overdue_by_province=count_by_province([*items, *exempt]),
+        stalled_by_department=count_by_department(items),
+    )
+
+
+# -- the chart ----------------------------------------------------------------------------------
+
+
+BARS = [Bar("Federal", 4), Bar("Punjab", 8), Bar('<Sindh & "co">', 2), Bar("Islamabad", 0)]
+
+
+def rects(svg: str) -> list[ET.Element]:
+    """The bars themselves: every other rect (each bar has a grey track behind it)."""
+    return ET.fromstring(svg).findall(f"{SVG}rect")[1::2]
+
+
+def test_the_chart_is_well_formed_svg_with_a_title_and_no_script() -> None:
+    svg = bar_chart_svg(BARS, title="Overdue items by province")
+
+    root = ET.fromstring(svg)  # raises if it is not well-formed XML
+
+    assert root.tag == f"{SVG}svg"
+    assert root.get("role") == "img"
+    assert root.findtext(f"{SVG}title", "").startswith("Overdue items by province: Federal 4")
+    assert "script" not in svg.lower() and "onload" not in svg.lower()
+    assert len(root.findall(f"{SVG}rect")) == 2 * len(BARS)
+
+
+def test_labels_are_escaped_and_read_back_as_written() -> None:
+    svg = bar_chart_svg(BARS, title='Items <"all"> & more')
+
+    assert "<Sindh" not in svg
+    root = ET.fromstring(svg)
+    labels = [t.text for t in root.findall(f"{SVG}text")][0::2]
+    assert labels == ["Federal", "Punjab", '<Sindh & "co">', "Islamabad"]
+    assert 'Items <"all"> & more' in (root.get("aria-label") or "")
+
+
+def test_bar_widths_are_proportional_to_the_counts() -> None:
+    widths = [float(r.get("width", "")) for r in rects(bar_chart_svg(BARS, title="t"))]
+
+    assert widths[1] == max(widths)
+    assert widths[0] == pytest.approx(widths[1] / 2, abs=1)
+    assert widths[2] == pytest.approx(widths[1] / 4, abs=1)
+    assert widths[3] == 0
+
+
+def test_a_count_too_small_to_see_still_gets_a_sliver() -> None:
+    widths = [
+        float(r.get("width", ""))
+        for r in rects(bar_chart_svg([Bar("a", 1000), Bar("b", 1)], title="t"))
+    ]
+
+    assert widths[1] == 1
+
+
+def test_the_right_to_left_chart_grows_its_bars_leftwards_from_the_labels() -> None:
+    width, label_width = 520, 170
+    svg = bar_chart_svg(BARS, title="t", rtl=True, width=width, label_width=label_width)
+    root = ET.fromstring(svg)
+
+    for bar in rects(svg):
+        right = float(bar.get("x", "")) + float(bar.get("width", ""))
+        assert right == width - label_width
+    # An RTL page would otherwise flip every text-anchor inside the chart.
+    assert root.get("direction") == "ltr"
+    assert all(
+        float(t.get("x", "")) > width - label_width for t in root.findall(f"{SVG}text")[0::2]
+    )
+
+
+def test_an_empty_chart_is_still_well_formed() -> None:
+    root = ET.fromstring(bar_chart_svg([], title="Nothing overdue"))
+
+    assert root.findall(f"{SVG}rect") == []
+
+
+def test_the_text_chart_draws_proportional_bars_of_marks() -> None:
+    lines = bar_chart_text([Bar("Federal", 4), Bar("Punjab", 8), Bar("Sindh", 0)], width=20)
+
+    assert lines == [
+        "Federal  ########## 4",
+        "Punjab   #################### 8",
+        "Sindh     0",
+    ]
+
+
+# -- the counting calendar ---------------------------------------------------------------------
+
+CLOSED = (
+    ClosedDay(date=date(2026, 7, 8), name="Provincial holiday", jurisdiction="punjab"),
+    ClosedDay(date=date(2026, 12, 31), name="Year end", jurisdiction="federal"),
+    ClosedDay(date=date(2027, 1, 4), name="District holiday", jurisdiction="sindh/karachi"),
+)
+JURISDICTIONS = st.sampled_from(["federal", "punjab", "punjab/lahore", "sindh/karachi"])
+DAYS = st.dates(min_value=date(2025, 11, 1), max_value=date(2027, 3, 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=DAYS, end=DAYS, n=st.integers(min_value=0, max_value=60), where=JURISDICTIONS)
+def test_the_counting_calendar_gives_the_same_answers_as_the_working_calendar(
+    start: date, end: date, n: int, where: str
+) -> None:
+    plain = WorkingCalendar(closed_days=CLOSED)
+    counting = CountingCalendar.like(plain)
+
+    assert counting.working_days_between(start, end, where) == plain.working_days_between(
+        start, end, where
+    )
+    assert counting.add_working_days(start, n, where) == plain.add_working_days(start, n, where)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entered=st.datetimes(
+        min_value=datetime(2025, 11, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
+    ),
+    limit=st.integers(min_value=0, max_value=30),
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=120)),
+    where=JURISDICTIONS,
+)
+def test_due_times_and_overdue_counts_are_the_working_calendars_even_when_remembered(
+    entered: datetime, limit: int, later: timedelta, where: str
+) -> None:
+    plain = WorkingCalendar(closed_days=CLOSED)
+    counting = CountingCalendar.like(plain)
+
+    for _ in range(2):  # the second time from memory
+        due = counting.due_at(entered, limit, where)
+        assert due == plain.due_at(entered, limit, where)
+        now = due + later - timedelta(days=3)
+        assert counting.overdue_working_days(due, now, where) == plain.overdue_working_days(
+            due, now, where
+        )
+
+
+def test_the_counting_calendar_refuses_what_the_working_calendar_refuses() -> None:
+    counting = CountingCalendar.like(WorkingCalendar())
+
+    with pytest.raises(ValueError, match="must be 0 or more"):
+        counting.add_working_days(date(2026, 7, 1), -1, "punjab")
+    with pytest.raises(TypeError, match="not the datetime"):
+        counting.working_days_between(NOW, date(2026, 8, 1), "punjab")
+    with pytest.raises(ValueError, match="unknown jurisdiction"):
+        counting.working_days_between(date(2026, 7, 1), date(2026, 8, 1), "atlantis")
+
+
+# -- grouping and comparing --------------------------------------------------------------------
+
+
+def test_items_are_grouped_federal_first_then_by_province_and_department() -> None:
+    items = [
+        item("CSW-SINDH", jurisdiction="sindh"),
+        item("CMB-PUNJAB", department="law", overdue_days=14),
+        item("DHRC-PUNJAB-LAHORE", jurisdiction="punjab/lahore", department="human_rights"),
+        item("CSW-PUNJAB", overdue_days=22),
+        item("OLDER-PUNJAB", overdue_days=30),
+        item("NAP-HR-07", jurisdiction="federal", department="police"),
+    ]
+
+    groups = group_items(items)
+
+    assert [(g.province, g.count) for g in groups] == [("federal", 1), ("punjab", 4), ("sindh", 1)]
+    punjab = groups[1]
+    assert [d.department for d in punjab.departments] == [
+        "human_rights",
+        "law",
+        "women_development",
+    ]
+    # The most overdue first.
+    assert [i.key for i in punjab.departments[2].items] == ["OLDER-PUNJAB", "CSW-PUNJAB"]
+    assert count_by_province(items) == {"federal": 1, "punjab": 4, "sindh": 1}
+    assert list(count_by_province(reversed(items))) == ["federal", "punjab", "sindh"]
+
+
+def test_the_comparison_finds_new_resolved_and_worsened_stalls() -> None:
+    before = [
+        item("KEPT", level=2),
+        item("CLIMBED", level=2),
+        item("GONE", level=3, stage_title="Shortlisted"),
+        item("MOVED-ON", episode=1, level=4),
+        item("NO-RUNG-YET", level=None),
+    ]
+    now = [
+        item("KEPT", level=2),
+        item("CLIMBED", level=3),
+        item("MOVED-ON", episode=2, level=1),  # stalled again, in its next stage
+        item("NO-RUNG-YET", level=1),
+        item("FRESH", level=1),
+    ]
+
+    changes = compare(now, before, previous_at=BEFORE)
+
+    assert changes.previous_at == BEFORE
+    assert changes.new == ("FRESH", "MOVED-ON")
+    assert [(r.key, r.stage_title, r.level) for r in changes.resolved] == [
+        ("GONE", "Shortlisted", 3),
+        ("MOVED-ON", "Nominations invited", 4),
+    ]
+    assert [(w.key, w.before, w.after) for w in changes.worsened] == [
+        ("CLIMBED", 2, 3),
+        ("NO-RUNG-YET", None, 1),
+    ]
+
+
+def test_nothing_changed_compares_to_nothing() -> None:
+    same = [item("A"), item("B", level=3)]
+
+    changes = compare(same, same, previous_at=BEFORE)
+
+    assert (changes.new, changes.resolved, changes.worsened) == ((), (), ())
+
+
+def test_a_digest_scope_is_federal_or_a_province() -> None:
+    assert scope_problem("federal") is None
+    assert scope_problem("punjab") is None
+    assert "unknown digest scope 'punjab/lahore'" in (scope_problem("punjab/lahore") or "")
+    assert scope_problem("Punjab") is not None
+
+
+def test_the_content_survives_a_round_trip_through_json() -> None:
+    original = content(
+        [item("CSW-PUNJAB", snoozed_until=date(2026, 7, 30))],
+        exempt=(item("CSW-BALOCHISTAN", jurisdiction="balochistan", exempt=True),),
+        changes=compare([item("CSW-PUNJAB")], [item("GONE")], previous_at=BEFORE),
+    )
+
+    again = DigestContent.model_validate(original.model_dump(mode="json"))
+
+    assert again == original
+    assert [i.key for i in again.overdue()] == ["CSW-PUNJAB", "CSW-BALOCHISTAN"]
+    assert subject(again) == "Stalled commitments: 1 as of 27 July 2026"
+    assert subject(again.model_copy(update={"scope": "khyber_pakhtunkhwa"})).startswith(
+        "Stalled commitments (Khyber Pakhtunkhwa): 1"
+    )
+
+
+# -- what the templates get, and what they make of it ------------------------------------------
+
+
+def changed_digest() -> DigestContent:
+    before = [item("CSW-PUNJAB", level=3), item("GONE", jurisdiction="sindh", level=2)]
+    now = [
+        item("CSW-PUNJAB", level=4),
+        item(
+            "NEW-ONE",
+            jurisdiction="punjab/lahore",
+            department="human_rights",
+            level=1,
+            acknowledged_by="cs.punjab@example.org",
+            acknowledged_at=NOW - timedelta(days=1),
+        ),
+        item("HELD", department="law", snoozed_until=date(2026, 7, 30)),
+    ]
+    changes = compare(now, before, previous_at=BEFORE)
+    resolved = tuple(
+        r.model_copy(update={"status": "completed", "now_stage_title": "Members in office"})
+        for r in changes.resolved
+    )
+    return content(
+        now,
+        exempt=(item("EXEMPTED", jurisdiction="balochistan", exempt=True),),
+        changes=changes.model_copy(update={"resolved": resolved}),
+        completed=(
+            Completed(
+                key="GONE",
+                title="Title of GONE",
+                jurisdiction="sindh",
+                province="sindh",
+                department="women_development",
+                pipeline_title="Commission appointment",
+                closed_at=NOW - timedelta(days=2),
+            ),
+        ),
+    )
+
+
+def test_the_context_links_every_item_and_marks_what_changed() -> None:
+    context = digest_context(
+        changed_digest(), base_url=BASE_URL, recipient_name="Nasreen Akhtar", language="en"
+    )
+
+    punjab = context["provinces"][0]
+    rows = {i.key: i for d in punjab.departments for i in d.items}
+    assert rows["CSW-PUNJAB"].link == "https://taskforce.example.org/commitments/CSW-PUNJAB"
+    assert rows["CSW-PUNJAB"].worsened_from == 3 and not rows["CSW-PUNJAB"].new
+    assert rows["NEW-ONE"].new and rows["NEW-ONE"].worsened_from is None
+    assert [i.key for i in context["changes"].new] == ["HELD", "NEW-ONE"]
+    assert [w.item.key for w in context["changes"].worsened] == ["CSW-PUNJAB"]
+    assert [r.key for r in context["changes"].resolved] == ["GONE"]
+    assert [i.key for i in context["exempt"]] == ["EXEMPTED"]
+    assert isinstance(context["chart_svg"], Markup)
+    assert context["digest"].overdue == 4
+    assert commitment_link("https://x.org", "A/B C") == "https://x.org/commitments/A%2FB%20C"
+
+
+def test_a_long_department_is_cut_to_its_most_overdue_items() -> None:
+    many = [item(f"K-{n:03}", overdue_days=n) for n in range(120)]
+
+    context = digest_context(
+        content(many),
+        base_url=BASE_URL,
+        recipient_name="x",
+        language="en",
+        max_items_per_department=50,
+    )
+
+    department = context["provinces"][0].departments[0]
+    assert (department.count, len(department.items), department.not_shown) == (120, 50, 70)
+    assert department.items[0].key == "K-119"
+
+
+def test_long_lists_of_changes_are_cut_to_the_most_overdue_and_counted() -> None:
+    before = [item(f"OLD-{n:03}") for n in range(60)]
+    now = [item(f"K-{n:03}", overdue_days=n) for n in range(80)]
+    digest = content(now, changes=compare(now, before, previous_at=BEFORE))
+
+    context = digest_context(
+        digest, base_url=BASE_URL, recipient_name="x", language="en", max_changes_listed=10
+    )
+    rendered = Renderer().render("digest", "en", {**context})
+
+    changes = context["changes"]
+    assert (changes.new_count, len(changes.new)) == (80, 10)
+    assert [i.key for i in changes.new[:2]] == ["K-079", "K-078"]
+    assert (changes.resolved_count, len(changes.resolved)) == (60, 10)
+    assert "Newly stalled (80)" in rendered.text and "… and 70 more." in rendered.text
+    assert "Resolved (60)" in rendered.text and "… and 50 more." in rendered.text
+    assert "… and 70 more." in rendered.html
+
+
+class _Parsed(HTMLParser):
+    """Checks that tags open and close in order (the void elements aside)."""
+
+    VOID = frozenset({"br", "meta", "img", "hr", "link", "input"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links += [v or "" for k, v in attrs if k == "href"]
+        if tag not in self.VOID and tag not in {"rect"}:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1:]}>"
+        self.open.pop()
+
+
+@pytest.mark.parametrize("language", ["en", "ur"])
+def test_the_digest_renders_in_both_languages_with_its_chart(language: str) -> None:
+    digest = changed_digest()
+    hostile = item("CSW-SINDH", jurisdiction="sindh", title="<script>alert(1)</script> & co")
+    digest = content(
+        [*digest.items(), hostile],
+        exempt=digest.exempt,
+        changes=digest.changes,
+        completed=digest.completed,
+    )
+
+    rendered = Renderer().render(
+        "digest",
+        language,
+        digest_context(
+            digest,
+            base_url=BASE_URL,
+            recipient_name="Nasreen Akhtar",
+            recipient_email="chair@example.org",
+            language=language,
+        ),
+    )
+
+    parsed = _Parsed()
+    parsed.feed(rendered.html)
+    assert parsed.open == []
+    assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
+    svg = rendered.html[rendered.html.index("<svg") : rendered.html.index("</svg>") + 6]
+    ET.fromstring(svg)
+    for key in ("CSW-PUNJAB", "NEW-ONE", "HELD", "EXEMPTED", "GONE", "CSW-SINDH"):
+        assert f"https://taskforce.example.org/commitments/{key}" in parsed.links
+        assert f"https://taskforce.example.org/commitments/{key}" in rendered.text
+    assert "#" * 30 in rendered.text  # the text chart's longest bar
+    assert "\n" not in rendered.subject
+    if language == "ur":
+        assert 'dir="rtl"' in rendered.html
+        assert "پنجاب" in svg and "رکے ہوئے" in rendered.subject
+        assert "\u200f" in rendered.text  # lines of Latin text are held right to left
+    else:
+        assert "Punjab" in svg
+        assert rendered.subject.startswith("4 stalled commitments as of 27 July 2026")
+        assert "Newly stalled (2)" in rendered.text and "Worsened (1)" in rendered.text
+        assert "snoozed through 30 July 2026" in rendered.text
+        assert "acknowledged by cs.punjab@example.org" in rendered.text
+
+
+@pytest.mark.parametrize("language", ["en", "ur"])
+def test_the_first_digest_says_changes_come_next_time(language: str) -> None:
+    rendered = Renderer().render(
+        "digest",
+        language,
+        digest_context(content([]), base_url=BASE_URL, recipient_name="x", language=language),
+    )
+
+    first = "first digest" if language == "en" else "پہلا خلاصہ"
+    assert first in rendered.text and first in rendered.html
+    assert "<svg" not in rendered.html
