@@ -424,11 +424,14 @@ def demo(
     database: Annotated[
         Path, typer.Option(help="The demo's own SQLite file; it is replaced on every run.")
     ] = Path("taskforce-demo.sqlite3"),
+    mail_folder: Annotated[
+        Path, typer.Option(help="Where the demo's SMTP server saves what it receives.")
+    ] = Path("taskforce-demo-mail"),
 ) -> None:
-    """Play the bundled meeting: load it, let officers advance items, print the board."""
+    """Play a simulated month after the bundled meeting: moves, daily sweeps, mail, digests."""
     from taskforce.demo import run_demo
 
-    run_demo(out, database)
+    run_demo(out, database, mail_folder)
 
 
 @app.command()

@@ -1,7 +1,10 @@
 """The demo: a simulated month after the meeting, in a fresh SQLite file.
 
 Officers move some items, others stall; a sweep runs every simulated day and the
-escalations climb the ladder to the chair. Each simulated week is reported.
+escalations climb the ladder to the chair. Mail is delivered every day to a real
+SMTP server the demo starts on this machine, which saves each message as an .eml
+file; the chair and the chief secretaries get a digest every Monday. Each
+simulated week is reported.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from pathlib import Path
 from rich.console import Console
 
 from db import escalations, workflow
+from db.digest import record_digests
 from db.engine import transaction
 from db.loading import load_meeting, start_of_day
 from db.sweep import SweepReport, run_sweep
+from notifications.delivery import composer, deliver, mail_config
 from states.calendar import local_day
 from states.errors import TaskforceError
 from states.meeting import load_meeting_file
 from taskforce.app import App, open_app
 from taskforce.board import print_board
 from taskforce.data import BUNDLED_MEETING
+from taskforce.mailbox import LocalMailbox
 from taskforce.settings import Settings
 
 DAYS = 30
@@ -124,21 +130,45 @@ STEPS = (
 )
 
 
-def run_demo(console: Console, database: Path) -> None:
-    """Replace `database` with the bundled meeting and a simulated month after it."""
+def run_demo(console: Console, database: Path, mail_folder: Path) -> None:
+    """Replace `database` and `mail_folder` with the bundled meeting and a month after it."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    application = open_app(Settings(database_url=f"sqlite:///{database}"))
-    try:
-        _play(console, application)
-    finally:
-        application.close()
+    for old in mail_folder.glob("*.eml") if mail_folder.is_dir() else ():
+        old.unlink()
+    with LocalMailbox(mail_folder) as mailbox:
+        settings = Settings(
+            database_url=f"sqlite:///{database}",
+            mail_transport="smtp",
+            smtp_host="127.0.0.1",
+            smtp_port=mailbox.port,
+        )
+        application = open_app(settings)
+        try:
+            _play(console, application)
+        finally:
+            application.close()
+        received = mailbox.received
+    console.print(
+        f"\nThe local mail server received {received} messages, each saved as an .eml file"
+        f" (open it in any mail program) in {mail_folder}/. What reached the chair:"
+    )
+    for path in sorted(mail_folder.glob("*-chair-example-org-*.eml")):
+        console.print(f"  {path}")
+    urdu = sorted(p.name for p in mail_folder.glob("*.eml") if _is_urdu(p))
+    if urdu:
+        console.print(f"  and {len(urdu)} in Urdu, e.g. {mail_folder / urdu[0]}")
     console.print(
         f"\nThe demo database is {database}. Explore it with, for example:\n"
         f"  export TASKFORCE_DATABASE_URL=sqlite:///{database}\n"
         "  .venv/bin/taskforce escalations CSW-BALOCHISTAN\n"
-        "  .venv/bin/taskforce list --stalled --now 2026-07-12"
+        "  .venv/bin/taskforce list --stalled --now 2026-07-12\n"
+        "  .venv/bin/taskforce outbox list"
     )
+
+
+def _is_urdu(path: Path) -> bool:
+    return b"Content-Language: ur" in path.read_bytes()[:4000]
 
 
 @dataclass
@@ -149,6 +179,8 @@ class Week:
     escalated: dict[tuple[int, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     reminded: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
+    mailed: int = 0
+    digests: list[str] = field(default_factory=list)
 
 
 def _play(console: Console, application: App) -> None:
@@ -172,12 +204,17 @@ def _play(console: Console, application: App) -> None:
     for day in range(1, DAYS + 1):
         for step in (s for s in STEPS if s.day == day):
             week.lines.append(_act(application, step, at=midnight + timedelta(days=day, hours=9)))
+        morning = midnight + timedelta(days=day, hours=10)
         last = run_sweep(
-            application.sessions,
-            application.catalogue,
-            application.calendar,
-            now=midnight + timedelta(days=day, hours=10),
+            application.sessions, application.catalogue, application.calendar, now=morning
         )
+        if local_day(morning).weekday() == 0:  # Monday: the digests
+            with transaction(application.sessions) as session:
+                made = record_digests(
+                    session, application.catalogue, application.calendar, now=morning
+                )
+                week.digests += [d.recipient_email for d in made]
+        week.mailed += _deliver(application, at=morning + timedelta(minutes=5))
         for notice in last.escalations:
             week.escalated[(notice.level, notice.role)].append(notice.key)
         week.reminded += [n.key for n in last.reminders]
@@ -187,6 +224,20 @@ def _play(console: Console, application: App) -> None:
             week = Week()
     assert last is not None
     _report_end(console, application, last, midnight + timedelta(days=DAYS, hours=17))
+
+
+def _deliver(application: App, *, at: datetime) -> int:
+    """Send what is due in the outbox to the demo's SMTP server; returns how many were sent."""
+    mail = mail_config(application.settings)
+    report = deliver(
+        application.sessions,
+        mail.transports(),
+        composer(application.catalogue, base_url=mail.base_url),
+        from_addr=mail.from_addr,
+        now=at,
+        max_attempts=mail.max_attempts,
+    )
+    return len(report.sent)
 
 
 def _act(application: App, step: Step, *, at: datetime) -> str:
@@ -246,6 +297,9 @@ def _report_week(
         console.print(f"  escalated to level {level} ({who}): {', '.join(sorted(set(keys)))}")
     for key in week.completed:
         console.print(f"  {key}: completed by the system (every child ended)")
+    if week.digests:
+        console.print(f"  digests: to {', '.join(week.digests)}")
+    console.print(f"  mail delivered: {week.mailed} messages")
     if not (week.lines or week.escalated or week.reminded):
         console.print("  nothing moved and nothing new was escalated")
 
