@@ -214,20 +214,10 @@ def complete_parent(
     when, say, its children were closed before the pipeline declared a roll-up.
     """
     parent = _locked(session, parent_id)
-    if parent.status != Status.OPEN or not queries.children_count(session, parent.id):
+    if not queries.children_count(session, parent.id) or not _complete_if_every_child_ended(
+        session, catalogue, parent, now=now, calendar=calendar
+    ):
         return ()
-    pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
-    if pipeline.on_children_done is None or queries.open_children_count(session, parent.id):
-        return ()
-    _system_apply(
-        session,
-        catalogue,
-        parent,
-        pipeline.on_children_done,
-        "every child commitment has ended",
-        now=now,
-        calendar=calendar,
-    )
     return (parent.key, *_roll_up(session, catalogue, parent, now=now, calendar=calendar))
 
 
@@ -293,6 +283,34 @@ def _system_apply(
     return _apply(session, catalogue, commitment, request, now=now, calendar=calendar)
 
 
+def _complete_if_every_child_ended(
+    session: Session,
+    catalogue: Catalogue,
+    parent: Commitment,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> bool:
+    """Apply the parent's roll-up action if it has one, is open, and no child is open."""
+    pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
+    if (
+        parent.status != Status.OPEN
+        or pipeline.on_children_done is None
+        or queries.open_children_count(session, parent.id) > 0
+    ):
+        return False
+    _system_apply(
+        session,
+        catalogue,
+        parent,
+        pipeline.on_children_done,
+        "every child commitment has ended",
+        now=now,
+        calendar=calendar,
+    )
+    return True
+
+
 def _roll_up(
     session: Session,
     catalogue: Catalogue,
@@ -310,22 +328,10 @@ def _roll_up(
     current = child
     while current.parent_id is not None:
         parent = _locked(session, current.parent_id)
-        pipeline = catalogue.get(parent.pipeline_key, parent.pipeline_version)
-        if (
-            parent.status != Status.OPEN
-            or pipeline.on_children_done is None
-            or queries.open_children_count(session, parent.id) > 0
+        if not _complete_if_every_child_ended(
+            session, catalogue, parent, now=now, calendar=calendar
         ):
             break
-        _system_apply(
-            session,
-            catalogue,
-            parent,
-            pipeline.on_children_done,
-            "every child commitment has ended",
-            now=now,
-            calendar=calendar,
-        )
         completed.append(parent.key)
         current = parent
     return tuple(completed)
