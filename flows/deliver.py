@@ -8,13 +8,20 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.retrying import unless_our_error
 from flows.runtime import runtime
 from notifications import delivery
 from states.errors import ConfigurationError
 
 
 # A retry re-runs the whole task; it sends only what is still pending, so nothing twice.
-@task(name="deliver-outbox", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=30)
+@task(
+    name="deliver-outbox",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=unless_our_error,
+)
 def deliver_outbox(*, now: datetime | None = None) -> dict[str, Any]:
     """Claim, send and mark the due messages; returns the delivery report."""
     current = runtime()

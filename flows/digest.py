@@ -10,10 +10,17 @@ from prefect.cache_policies import NO_CACHE
 
 from db.digest import record_digests, summary
 from db.engine import transaction
+from flows.retrying import unless_our_error
 from flows.runtime import runtime
 
 
-@task(name="record-digests", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=30)
+@task(
+    name="record-digests",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=unless_our_error,
+)
 def record(*, now: datetime) -> list[dict[str, Any]]:
     """Build, store and queue every reader's digest in one transaction; a retry repeats nothing."""
     current = runtime()
