@@ -13,10 +13,9 @@ Query functions take the session and never commit; the caller owns the transacti
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
@@ -339,91 +338,11 @@ def _escalated(session: Session, scope: str, now: datetime) -> dict[int, _Rungs]
     return found
 
 
-@dataclass(frozen=True)
-class CountingCalendar(WorkingCalendar):
-    """The same working days, counted from a per-year index instead of day by day.
-
-    `WorkingCalendar` walks the calendar one day at a time, which is right for one
-    commitment and slow for ten thousand stalled for months. This keeps, for each
-    jurisdiction and year asked about, the sorted working days of that year, so
-    counting and adding working days is a binary search; due times (by entry day)
-    and overdue counts, which many stalled items share, are remembered. The unit
-    tests hold it to the same answers as `WorkingCalendar`.
-    """
-
-    _index: dict[tuple[str, int], list[int]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    _due: dict[tuple[date, int, str], datetime] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    _overdue: dict[tuple[datetime, datetime, str], int] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-
-    @classmethod
-    def like(cls, calendar: WorkingCalendar) -> CountingCalendar:
-        """A counting calendar with `calendar`'s closed days."""
-        return cls(closed_days=calendar.closed_days)
-
-    def _working_days(self, jurisdiction: str, year: int) -> list[int]:
-        days = self._index.get((jurisdiction, year))
-        if days is None:
-            first = date(year, 1, 1).toordinal()
-            last = date(year, 12, 31).toordinal()
-            days = [
-                ordinal
-                for ordinal in range(first, last + 1)
-                if self.is_working_day(date.fromordinal(ordinal), jurisdiction)
-            ]
-            self._index[(jurisdiction, year)] = days
-        return days
-
-    def due_at(self, entered_at: datetime, limit_days: int, jurisdiction: str) -> datetime:
-        # Remembered by entry day: the due time depends on the day a stage was entered.
-        key = (local_day(entered_at), limit_days, jurisdiction)
-        if key not in self._due:
-            self._due[key] = super().due_at(entered_at, limit_days, jurisdiction)
-        return self._due[key]
-
-    def overdue_working_days(self, due: datetime, now: datetime, jurisdiction: str) -> int:
-        key = (due, now, jurisdiction)
-        if key not in self._overdue:
-            self._overdue[key] = super().overdue_working_days(due, now, jurisdiction)
-        return self._overdue[key]
-
-    def working_days_between(self, start: date, end: date, jurisdiction: str) -> int:
-        if isinstance(start, datetime) or isinstance(end, datetime):
-            return super().working_days_between(start, end, jurisdiction)  # which refuses it
-        if end <= start:
-            return 0
-        low, high = start.toordinal(), end.toordinal()
-        count = 0
-        for year in range(start.year, end.year + 1):
-            days = self._working_days(jurisdiction, year)
-            count += bisect_right(days, high) - bisect_right(days, low)
-        return count
-
-    def add_working_days(self, start: date, n: int, jurisdiction: str) -> date:
-        if n < 0 or isinstance(start, datetime):
-            return super().add_working_days(start, n, jurisdiction)  # which refuses it
-        # n = 0 is the first working day on or after `start`; n >= 1 the n-th after it.
-        wanted, ordinal = max(n, 1), start.toordinal()
-        for year in range(start.year, date.max.year + 1):
-            days = self._working_days(jurisdiction, year)
-            first = bisect_right(days, ordinal) if n else bisect_left(days, ordinal)
-            if len(days) - first >= wanted:
-                return date.fromordinal(days[first + wanted - 1])
-            wanted -= len(days) - first
-        return super().add_working_days(start, n, jurisdiction)
-
-
 def _overdue_items(
     session: Session, catalogue: Catalogue, calendar: WorkingCalendar, *, scope: str, now: datetime
 ) -> list[DigestItem]:
     today = local_day(now)
     rungs = _escalated(session, scope, now)
-    counting = CountingCalendar.like(calendar)
     pipelines: dict[tuple[str, int], Pipeline] = {}
     stage_titles: dict[tuple[str, int, str], str] = {}
     items = []
@@ -443,7 +362,7 @@ def _overdue_items(
             status=Status.OPEN,
             stage_entered_at=entered_at,
         )
-        stall = assess(pipeline, state, deadline=deadline, now=now, calendar=counting)
+        stall = assess(pipeline, state, deadline=deadline, now=now, calendar=calendar)
         if stall is None:  # due by the stored time but not by this calendar: not stalled
             continue
         if (pkey, pversion, stage) not in stage_titles:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,18 @@ def _public_holidays(year: int) -> Mapping[dt.date, str]:
     return MappingProxyType({day: str(name) for day, name in found.items()})
 
 
+@functools.lru_cache(maxsize=256)
+def _open_weekdays(year: int) -> tuple[int, ...]:
+    """The weekdays of `year` that are not public holidays, as sorted day ordinals."""
+    public = _public_holidays(year)
+    first, last = dt.date(year, 1, 1).toordinal(), dt.date(year, 12, 31).toordinal()
+    return tuple(
+        ordinal
+        for ordinal in range(first, last + 1)
+        if (day := dt.date.fromordinal(ordinal)).weekday() not in WEEKEND and day not in public
+    )
+
+
 def local_day(moment: dt.datetime) -> dt.date:
     """The day `moment` falls on in Pakistan; `moment` must be timezone-aware."""
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -108,6 +121,12 @@ def local_day(moment: dt.datetime) -> dt.date:
 
 def end_of_day(day: dt.date) -> dt.datetime:
     """The instant `day` ends in Pakistan (midnight at its close), as an aware UTC datetime."""
+    return _end_of_day(day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _end_of_day(day: dt.date) -> dt.datetime:
+    # Remembered: ten thousand stalled items share a few hundred due days.
     midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=PAKISTAN_TIME)
     return midnight.astimezone(dt.UTC)
 
@@ -132,10 +151,23 @@ class WorkingCalendar:
     closed day listed for the jurisdiction (or a province or `federal` above it).
     Years outside the holidays package's range (1948-2100) have only weekends and
     listed closed days.
+
+    Counting and adding working days is a binary search over each year's sorted
+    working days, not a walk from day to day, so a sweep or a digest of ten
+    thousand items stalled for months stays fast. The weekdays of a year that are
+    not public holidays are built once per year and shared by every calendar; a
+    calendar keeps its own copy only of the years where one of its closed days
+    applies, per jurisdiction, built when first asked for. These indexes are
+    caches: they never change an answer, and they are not part of equality.
     """
 
     closed_days: tuple[ClosedDay, ...] = ()
     _closed_by_day: Mapping[dt.date, tuple[ClosedDay, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _closed_years: frozenset[int] = field(init=False, repr=False, compare=False)
+    # (jurisdiction, year) -> the working days of that year there, for years with closed days.
+    _working_by_year: dict[tuple[str, int], tuple[int, ...]] = field(
         init=False, repr=False, compare=False
     )
 
@@ -146,6 +178,8 @@ class WorkingCalendar:
         frozen = {day: tuple(entries) for day, entries in by_day.items()}
         object.__setattr__(self, "closed_days", tuple(self.closed_days))
         object.__setattr__(self, "_closed_by_day", MappingProxyType(frozen))
+        object.__setattr__(self, "_closed_years", frozenset(day.year for day in frozen))
+        object.__setattr__(self, "_working_by_year", {})
 
     def is_working_day(self, day: dt.date, jurisdiction: str) -> bool:
         """Whether offices in `jurisdiction` are open on `day`."""
@@ -180,17 +214,15 @@ class WorkingCalendar:
         _require_jurisdiction(jurisdiction)
         if n < 0:
             raise ValueError(f"cannot count {n} working days; the count must be 0 or more")
-        day = start
-        if n == 0:
-            while not self._is_working(day, jurisdiction):
-                day += dt.timedelta(days=1)
-            return day
-        remaining = n
-        while remaining:
-            day += dt.timedelta(days=1)
-            if self._is_working(day, jurisdiction):
-                remaining -= 1
-        return day
+        # n = 0 wants the first working day on or after `start`, n >= 1 the n-th after it.
+        wanted, ordinal = max(n, 1), start.toordinal()
+        for year in range(start.year, dt.date.max.year + 1):
+            days = self._working_days(year, jurisdiction)
+            first = bisect_right(days, ordinal) if n else bisect_left(days, ordinal)
+            if len(days) - first >= wanted:
+                return dt.date.fromordinal(days[first + wanted - 1])
+            wanted -= len(days) - first
+        raise OverflowError("date value out of range")
 
     def working_days_between(self, start: dt.date, end: dt.date, jurisdiction: str) -> int:
         """How many working days d have start < d <= end; 0 when end is not after start.
@@ -201,13 +233,7 @@ class WorkingCalendar:
         _require_date(start)
         _require_date(end)
         _require_jurisdiction(jurisdiction)
-        count = 0
-        day = start + dt.timedelta(days=1)
-        while day <= end:
-            if self._is_working(day, jurisdiction):
-                count += 1
-            day += dt.timedelta(days=1)
-        return count
+        return self._count(start, end, jurisdiction)
 
     def due_at(self, entered_at: dt.datetime, limit_days: int, jurisdiction: str) -> dt.datetime:
         """When a stage entered at `entered_at` with a limit of `limit_days` working days is due.
@@ -234,7 +260,37 @@ class WorkingCalendar:
         due_day = local_day(due - dt.timedelta.resolution)
         if now < due:
             return 0
-        return self.working_days_between(due_day, now_day, jurisdiction)
+        return self._count(due_day, now_day, jurisdiction)
+
+    def _count(self, start: dt.date, end: dt.date, jurisdiction: str) -> int:
+        """`working_days_between` for arguments already checked."""
+        if end <= start:
+            return 0
+        low, high = start.toordinal(), end.toordinal()
+        count = 0
+        for year in range(start.year, end.year + 1):
+            days = self._working_days(year, jurisdiction)
+            after_start = bisect_right(days, low) if year == start.year else 0
+            up_to_end = bisect_right(days, high) if year == end.year else len(days)
+            count += up_to_end - after_start
+        return count
+
+    def _working_days(self, year: int, jurisdiction: str) -> tuple[int, ...]:
+        """The working days of `year` in `jurisdiction`, as sorted day ordinals."""
+        if year not in self._closed_years:
+            return _open_weekdays(year)
+        key = (jurisdiction, year)
+        days = self._working_by_year.get(key)
+        if days is None:
+            closed = {
+                day.toordinal()
+                for day, entries in self._closed_by_day.items()
+                if day.year == year
+                and any(covers(entry.jurisdiction, jurisdiction) for entry in entries)
+            }
+            days = tuple(ordinal for ordinal in _open_weekdays(year) if ordinal not in closed)
+            self._working_by_year[key] = days
+        return days
 
     def _is_working(self, day: dt.date, jurisdiction: str) -> bool:
         if day.weekday() in WEEKEND:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from states.calendar import ClosedDay, WorkingCalendar, load_calendar
+from states.calendar import ClosedDay, WorkingCalendar, end_of_day, load_calendar, local_day
 from states.errors import DefinitionError
 
 PLAIN = WorkingCalendar()
@@ -311,3 +311,126 @@ def test_a_single_closed_day_must_still_be_a_list(tmp_path: Path) -> None:
         f"{tmp_path / 'calendar.yaml'}:1: closed_days: must be a list of closed days,"
         " each entry starting with '- date:'"
     )
+
+
+# -- the fast counts against a day-by-day count --------------------------------------------------
+
+# Counting and adding look working days up in per-year indexes; these tests hold them to
+# a count that looks at every day in turn. Closed days sit on both sides of year ends, for
+# a province, a district and everywhere, also in years past the holidays package's 2100.
+CLOSED = (
+    ClosedDay(date=d("2026-07-08"), name="Provincial holiday", jurisdiction="punjab"),
+    ClosedDay(date=d("2026-12-31"), name="Year end", jurisdiction="federal"),
+    ClosedDay(date=d("2027-01-04"), name="District holiday", jurisdiction="sindh/karachi"),
+    ClosedDay(date=d("2027-01-05"), name="Provincial holiday", jurisdiction="sindh"),
+    ClosedDay(date=d("2100-12-30"), name="Last year with public holidays", jurisdiction="punjab"),
+    ClosedDay(date=d("2101-01-03"), name="First year without", jurisdiction="punjab/lahore"),
+)
+# One calendar for every example, so that its indexes are reused across them.
+INDEXED = WorkingCalendar(closed_days=CLOSED)
+JURISDICTIONS = st.sampled_from(
+    ["federal", "punjab", "punjab/lahore", "sindh", "sindh/karachi", "balochistan"]
+)
+DAYS = st.one_of(
+    st.dates(min_value=date(2025, 11, 1), max_value=date(2027, 3, 1)),
+    st.dates(min_value=date(2100, 6, 1), max_value=date(2101, 6, 1)),
+)
+
+
+def count_day_by_day(calendar: WorkingCalendar, start: date, end: date, where: str) -> int:
+    """The working days d with start < d <= end, looking at every day in turn."""
+    count, day = 0, start + timedelta(days=1)
+    while day <= end:
+        count += calendar.is_working_day(day, where)
+        day += timedelta(days=1)
+    return count
+
+
+def add_day_by_day(calendar: WorkingCalendar, start: date, n: int, where: str) -> date:
+    """The n-th working day after `start` (n = 0: the first on or after it), day by day."""
+    day = start
+    if n == 0:
+        while not calendar.is_working_day(day, where):
+            day += timedelta(days=1)
+        return day
+    while n:
+        day += timedelta(days=1)
+        n -= calendar.is_working_day(day, where)
+    return day
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=DAYS,
+    length=st.integers(min_value=-40, max_value=800),
+    n=st.integers(min_value=0, max_value=60),
+    where=JURISDICTIONS,
+)
+def test_counting_and_adding_give_the_day_by_day_answers(
+    start: date, length: int, n: int, where: str
+) -> None:
+    end = start + timedelta(days=length)
+
+    assert INDEXED.working_days_between(start, end, where) == count_day_by_day(
+        INDEXED, start, end, where
+    )
+    assert INDEXED.add_working_days(start, n, where) == add_day_by_day(INDEXED, start, n, where)
+    assert PLAIN.working_days_between(start, end, where) == count_day_by_day(
+        PLAIN, start, end, where
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entered=st.datetimes(
+        min_value=datetime(2025, 11, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
+    ),
+    limit=st.integers(min_value=0, max_value=30),
+    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=120)),
+    where=JURISDICTIONS,
+)
+def test_due_times_and_overdue_counts_give_the_day_by_day_answers(
+    entered: datetime, limit: int, later: timedelta, where: str
+) -> None:
+    due = INDEXED.due_at(entered, limit, where)
+    assert due == end_of_day(add_day_by_day(INDEXED, local_day(entered), limit, where))
+
+    now = due + later - timedelta(days=3)
+    due_day = local_day(due - timedelta.resolution)
+    expected = 0 if now < due else count_day_by_day(INDEXED, due_day, local_day(now), where)
+    assert INDEXED.overdue_working_days(due, now, where) == expected
+
+
+def test_a_ten_year_span_counts_as_its_days_do() -> None:
+    start, end = d("2020-03-05"), d("2030-03-05")
+    for where in ("federal", "punjab/lahore", "sindh"):
+        assert INDEXED.working_days_between(start, end, where) == count_day_by_day(
+            INDEXED, start, end, where
+        )
+    assert PLAIN.working_days_between(start, end, "federal") == 2484
+
+
+def test_the_fast_counts_refuse_what_they_always_refused() -> None:
+    with pytest.raises(TypeError, match="not the datetime"):
+        PLAIN.working_days_between(utc("2026-07-01T05:00"), d("2026-08-01"), "punjab")
+    with pytest.raises(TypeError, match="not the datetime"):
+        PLAIN.working_days_between(d("2026-07-01"), utc("2026-08-01T05:00"), "punjab")
+    with pytest.raises(TypeError, match="not the datetime"):
+        PLAIN.add_working_days(utc("2026-07-01T05:00"), 1, "punjab")
+    with pytest.raises(ValueError, match="unknown jurisdiction 'atlantis'"):
+        PLAIN.working_days_between(d("2026-07-01"), d("2026-08-01"), "atlantis")
+    with pytest.raises(ValueError, match="unknown jurisdiction 'atlantis'"):
+        PLAIN.overdue_working_days(utc("2026-07-01T19:00"), utc("2026-08-01T05:00"), "atlantis")
+    with pytest.raises(ValueError, match="no time zone"):
+        PLAIN.overdue_working_days(utc("2026-07-01T19:00"), datetime(2026, 8, 1), "punjab")
+    with pytest.raises(OverflowError):  # past the last day Python's dates know
+        PLAIN.add_working_days(date.max - timedelta(days=3), 10, "punjab")
+
+
+def test_the_indexes_are_not_part_of_a_calendars_value() -> None:
+    used = WorkingCalendar(closed_days=CLOSED)
+    used.working_days_between(d("2026-01-01"), d("2027-12-31"), "sindh/karachi")
+
+    assert used == WorkingCalendar(closed_days=CLOSED)
+    assert hash(used) == hash(WorkingCalendar(closed_days=CLOSED))
+    assert repr(used) == repr(WorkingCalendar(closed_days=CLOSED))

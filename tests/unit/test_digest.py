@@ -1,4 +1,4 @@
-"""The digest's pure parts: the chart, the counting calendar, grouping, comparing, the context.
+"""The digest's pure parts: the chart, grouping, comparing, the context.
 
 No database: items are made here, and the mail templates are rendered from them.
 """
@@ -11,14 +11,11 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from markupsafe import Markup
 
 from db.digest import (
     Changes,
     Completed,
-    CountingCalendar,
     DigestContent,
     DigestItem,
     compare,
@@ -31,7 +28,6 @@ from db.digest import (
 from notifications.chart import Bar, bar_chart_svg, bar_chart_text
 from notifications.digest import commitment_link, digest_context
 from notifications.render import Renderer
-from states.calendar import ClosedDay, WorkingCalendar
 
 SVG = "{http://www.w3.org/2000/svg}"
 NOW = datetime(2026, 7, 27, 5, 0, tzinfo=UTC)
@@ -169,66 +165,6 @@ def test_the_text_chart_draws_proportional_bars_of_marks() -> None:
         "Punjab   #################### 8",
         "Sindh     0",
     ]
-
-
-# -- the counting calendar ---------------------------------------------------------------------
-
-CLOSED = (
-    ClosedDay(date=date(2026, 7, 8), name="Provincial holiday", jurisdiction="punjab"),
-    ClosedDay(date=date(2026, 12, 31), name="Year end", jurisdiction="federal"),
-    ClosedDay(date=date(2027, 1, 4), name="District holiday", jurisdiction="sindh/karachi"),
-)
-JURISDICTIONS = st.sampled_from(["federal", "punjab", "punjab/lahore", "sindh/karachi"])
-DAYS = st.dates(min_value=date(2025, 11, 1), max_value=date(2027, 3, 1))
-
-
-@settings(max_examples=300, deadline=None)
-@given(start=DAYS, end=DAYS, n=st.integers(min_value=0, max_value=60), where=JURISDICTIONS)
-def test_the_counting_calendar_gives_the_same_answers_as_the_working_calendar(
-    start: date, end: date, n: int, where: str
-) -> None:
-    plain = WorkingCalendar(closed_days=CLOSED)
-    counting = CountingCalendar.like(plain)
-
-    assert counting.working_days_between(start, end, where) == plain.working_days_between(
-        start, end, where
-    )
-    assert counting.add_working_days(start, n, where) == plain.add_working_days(start, n, where)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    entered=st.datetimes(
-        min_value=datetime(2025, 11, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
-    ),
-    limit=st.integers(min_value=0, max_value=30),
-    later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=120)),
-    where=JURISDICTIONS,
-)
-def test_due_times_and_overdue_counts_are_the_working_calendars_even_when_remembered(
-    entered: datetime, limit: int, later: timedelta, where: str
-) -> None:
-    plain = WorkingCalendar(closed_days=CLOSED)
-    counting = CountingCalendar.like(plain)
-
-    for _ in range(2):  # the second time from memory
-        due = counting.due_at(entered, limit, where)
-        assert due == plain.due_at(entered, limit, where)
-        now = due + later - timedelta(days=3)
-        assert counting.overdue_working_days(due, now, where) == plain.overdue_working_days(
-            due, now, where
-        )
-
-
-def test_the_counting_calendar_refuses_what_the_working_calendar_refuses() -> None:
-    counting = CountingCalendar.like(WorkingCalendar())
-
-    with pytest.raises(ValueError, match="must be 0 or more"):
-        counting.add_working_days(date(2026, 7, 1), -1, "punjab")
-    with pytest.raises(TypeError, match="not the datetime"):
-        counting.working_days_between(NOW, date(2026, 8, 1), "punjab")
-    with pytest.raises(ValueError, match="unknown jurisdiction"):
-        counting.working_days_between(date(2026, 7, 1), date(2026, 8, 1), "atlantis")
 
 
 # -- grouping and comparing --------------------------------------------------------------------
