@@ -54,6 +54,12 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # Signing in to the web: an argon2 hash, never the password; None until one is set.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Changing the password signs out every browser that signed in with the old one.
+    password_changed_at: Mapped[datetime | None]
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("language IN ('en', 'ur')", name="language"),
@@ -240,3 +246,29 @@ class Digest(Base):
     content: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (Index(None, "scope", "recipient_email", "created_at"),)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is kept, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class InstanceSecret(Base):
+    """Secrets the installation makes for itself (the cookie signing key), shared by workers."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

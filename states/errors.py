@@ -7,7 +7,7 @@ to distinct process exit codes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -88,9 +88,18 @@ class FieldError(TransitionError):
     """A field the action needs is missing, unknown or malformed."""
 
     def __init__(
-        self, message: str, *, key: str, stage: str, action: str, fields: Sequence[str]
+        self,
+        message: str,
+        *,
+        key: str,
+        stage: str,
+        action: str,
+        fields: Sequence[str],
+        problems: Mapping[str, str] | None = None,
     ) -> None:
         self.fields = tuple(fields)
+        # Each field's own problem, for a form to show beside the field.
+        self.problems = dict(problems or {})
         super().__init__(message, key=key, stage=stage, action=action)
 
 
@@ -102,6 +111,12 @@ class NotFoundError(TaskforceError):
     """The thing asked for does not exist."""
 
     exit_code = 4
+
+
+class AccessDeniedError(TaskforceError):
+    """The person may not see or do this."""
+
+    exit_code = 3
 
 
 class ConflictError(TaskforceError):

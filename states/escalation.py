@@ -120,6 +120,11 @@ def levels_to_escalate(
     return [r for r in pipeline.ladder if r.level <= reached.level and r.level not in already]
 
 
+def may_answer(actor: Actor, jurisdiction: str) -> bool:
+    """Whether `actor` may acknowledge or snooze an item of `jurisdiction`."""
+    return RANK[actor.role] > RANK[Role.OFFICER] and covers(actor.jurisdiction, jurisdiction)
+
+
 def _above_the_item(state: CommitmentState, actor: Actor, action: str) -> None:
     where = {"key": state.key, "stage": state.stage, "action": action}
     if RANK[actor.role] <= RANK[Role.OFFICER]:

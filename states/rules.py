@@ -288,18 +288,24 @@ def _check_fields(
             f"Can't {transition.action} {state.key}: missing {described};"
             f" give {' '.join(f'--field {n}=...' for n in missing)}",
             fields=missing,
+            problems={n: f"{pipeline.fields[n].title} is needed for this action" for n in missing},
             **where,
         )
     cleaned: dict[str, str] = {}
+    problems: dict[str, str] = {}
     for name, raw in given.items():
         problem, value = normalize_field(pipeline.fields[name], str(raw))
         if problem:
-            raise FieldError(
-                f"Can't {transition.action} {state.key}: field {name} {problem}",
-                fields=[name],
-                **where,
-            )
+            problems[name] = problem
         cleaned[name] = value
+    if problems:
+        described = "; ".join(f"field {name} {problem}" for name, problem in problems.items())
+        raise FieldError(
+            f"Can't {transition.action} {state.key}: {described}",
+            fields=list(problems),
+            problems=problems,
+            **where,
+        )
     return cleaned
 
 

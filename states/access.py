@@ -1,0 +1,67 @@
+"""Who may reach what: the rule behind every web page, form post and API call.
+
+Each route declares one `Access`; `allows` decides it from the person's role and
+jurisdiction alone, so the same table answers for the pages, the API and the
+tests that walk every route. Finer rules stay where they live: which transition
+a role may take (`rules.options`) and who may answer an escalation
+(`escalation.may_answer`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from states.actors import Actor, Role, covers
+
+# Those who oversee rather than hold items: they see the board and the digests.
+OVERSEERS = frozenset(
+    {
+        Role.SECRETARY,
+        Role.CHIEF_SECRETARY,
+        Role.FEDERAL_SECRETARY,
+        Role.CHAIR,
+        Role.ADMINISTRATOR,
+    }
+)
+
+
+class Access(StrEnum):
+    """What a route needs of the person asking."""
+
+    PUBLIC = "public"
+    """Anyone, signed in or not: the sign-in page, static files, the API description."""
+    SIGNED_IN = "signed_in"
+    """Any signed-in person; what they see is limited to their jurisdiction."""
+    BOARD = "board"
+    """Overseers (secretaries, chief secretaries, federal secretary, chair, administrator)."""
+    ITEM = "item"
+    """Reading one commitment: its jurisdiction must lie within the person's."""
+    ADVANCE = "advance"
+    """Moving one commitment: as ITEM, then the transition's own roles decide."""
+    ANSWER = "answer"
+    """Acknowledging or snoozing an escalation: as ITEM, then rank above officer."""
+    DIGEST = "digest"
+    """Reading a digest: an overseer whose jurisdiction covers the digest's scope."""
+
+
+ITEM_SCOPED = frozenset({Access.ITEM, Access.ADVANCE, Access.ANSWER})
+
+
+def allows(access: Access, actor: Actor | None, *, jurisdiction: str | None = None) -> bool:
+    """Whether `actor` (None: not signed in) may reach a route guarded by `access`.
+
+    `jurisdiction` is the item's (ITEM, ADVANCE, ANSWER) or the digest's scope (DIGEST).
+    """
+    if access is Access.PUBLIC:
+        return True
+    if actor is None or actor.role is Role.SYSTEM:
+        return False
+    if access is Access.SIGNED_IN:
+        return True
+    if access is Access.BOARD:
+        return actor.role in OVERSEERS
+    if jurisdiction is None:
+        raise ValueError(f"{access} needs the jurisdiction of what is asked for")
+    if access is Access.DIGEST:
+        return actor.role in OVERSEERS and covers(actor.jurisdiction, jurisdiction)
+    return covers(actor.jurisdiction, jurisdiction)

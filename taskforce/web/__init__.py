@@ -1,0 +1,1 @@
+"""The web: pages for officers and overseers, and the JSON API under /api/v1."""

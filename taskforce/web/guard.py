@@ -1,0 +1,92 @@
+"""Every route states its `Access`; these dependencies enforce it on the server.
+
+Pages send a person who is not signed in to the sign-in page; the API answers 401.
+A signed-in person without the access gets 403 from both. Item-scoped access
+(ITEM, ADVANCE, ANSWER, DIGEST) is checked by the handler once it has loaded the
+item, with `check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+
+from states.access import Access, allows
+from states.errors import AccessDeniedError
+from taskforce.web import viewer as viewers
+from taskforce.web.context import web_of
+from taskforce.web.viewer import Viewer
+
+ACCESS_KEY = "x-access"
+
+
+class SignInRequired(Exception):
+    """No one is signed in (pages: go to the sign-in page; API: 401)."""
+
+    def __init__(self, reason: str = "sign in to continue") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def declared(access: Access) -> dict[str, Any]:
+    """Route keyword arguments that record the route's access where tests and OpenAPI see it."""
+    return {"openapi_extra": {ACCESS_KEY: access.value}}
+
+
+def check(access: Access, viewer: Viewer, *, jurisdiction: str, what: str) -> None:
+    """Refuse with 403 unless `viewer` has `access` to something of `jurisdiction`."""
+    if not allows(access, viewer.actor, jurisdiction=jurisdiction):
+        raise AccessDeniedError(
+            f"{viewer.email} ({viewer.role}, {viewer.jurisdiction}) may not see {what},"
+            f" which belongs to {jurisdiction}"
+        )
+
+
+def _require(access: Access, viewer: Viewer) -> Viewer:
+    if access in (Access.SIGNED_IN, Access.BOARD) and not allows(access, viewer.actor):
+        raise AccessDeniedError(
+            f"this page is for secretaries, chief secretaries, the federal secretary and the"
+            f" chair; {viewer.email} is {viewer.role}"
+        )
+    return viewer
+
+
+def page(access: Access) -> Callable[[Request], Viewer]:
+    """A dependency: the browser's signed-in person, holding `access`."""
+
+    def dependency(request: Request) -> Viewer:
+        web = web_of(request)
+        with web.transaction() as session:
+            found = viewers.from_session(request, session)
+        if found is None:
+            raise SignInRequired()
+        request.state.viewer = found
+        return _require(access, found)
+
+    return dependency
+
+
+def api(access: Access) -> Callable[[Request], Viewer]:
+    """A dependency: the holder of the request's bearer token, holding `access`."""
+
+    def dependency(request: Request) -> Viewer:
+        web = web_of(request)
+        with web.transaction() as session:
+            found = viewers.from_token(request, session, now=web.now())
+        if found is None:
+            raise SignInRequired("send a valid API token: Authorization: Bearer TOKEN")
+        request.state.viewer = found
+        return _require(access, found)
+
+    return dependency
+
+
+def optional_page_viewer(request: Request) -> Viewer | None:
+    """The signed-in person, or None: for pages anyone may open (sign-in)."""
+    web = web_of(request)
+    with web.transaction() as session:
+        found = viewers.from_session(request, session)
+    request.state.viewer = found
+    return found
