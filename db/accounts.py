@@ -69,7 +69,8 @@ def lock_for(failures: int) -> timedelta | None:
     """How long to lock an account after `failures` consecutive failures (doubling, capped)."""
     if failures < FREE_ATTEMPTS:
         return None
-    return min(FIRST_LOCK * 2 ** (failures - FREE_ATTEMPTS), LONGEST_LOCK)
+    lock: timedelta = FIRST_LOCK * 2 ** (failures - FREE_ATTEMPTS)
+    return min(lock, LONGEST_LOCK)
 
 
 def sign_in(session: Session, email: str, password: str, *, now: datetime) -> SignIn:

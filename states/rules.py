@@ -275,6 +275,7 @@ def _check_fields(
             f"Can't {transition.action} {state.key}: unknown field {', '.join(unknown)};"
             f" this pipeline's fields are {declared}",
             fields=unknown,
+            problems={name: f"is not a field of {pipeline.key}" for name in unknown},
             **where,
         )
     missing = [

@@ -1,17 +1,13 @@
 """The `taskforce` command line: thin commands over the workflow and queries."""
 
-import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from db import escalations as escalation_store
@@ -29,6 +25,8 @@ from states.meeting import load_meeting_file
 from taskforce import board as board_view
 from taskforce import views
 from taskforce.app import App, open_app
+from taskforce.cli_accounts import tokens_app, users
+from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.data import BUNDLED_MEETING
 from taskforce.settings import load_settings
 
@@ -39,30 +37,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# soft_wrap: a message stays one line however narrow the terminal (tables still fit it).
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")
-]
-
-
-@contextmanager
-def opened(*, migrate_schema: bool | None = None) -> Iterator[App]:
-    application = open_app(load_settings(), migrate_schema=migrate_schema)
-    try:
-        yield application
-    finally:
-        application.close()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def emit_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @app.command()
@@ -765,12 +739,74 @@ def digest(
     out.print("Queued in the outbox; `taskforce deliver` sends them.")
 
 
+HostOption = Annotated[
+    str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")
+]
+PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
+
+
 @app.command()
-def serve() -> None:
+def web(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    sample: Annotated[
+        bool,
+        typer.Option(
+            "--sample",
+            help="Load the bundled meeting into an empty database and give its example.org"
+            " people a password, printed once (for trying it out, never for production).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the web pages and the JSON API (/api/v1) until Ctrl-C."""
+    import uvicorn
+
+    from taskforce import sample as sample_data
+    from taskforce.web.app import create_app
+
+    settings = load_settings()
+    application = open_app(settings)
+    try:
+        if sample:
+            announce_sample(sample_data.prepare(application, now=now()))
+        out.print(f"Serving taskforce on http://{host}:{port} (Ctrl-C stops)")
+        uvicorn.run(
+            create_app(settings, installation=application),
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=True,
+        )
+    finally:
+        application.close()
+
+
+def announce_sample(password: str | None) -> None:
+    if password is None:
+        out.print("Sample people already have passwords (set one: taskforce users set-password).")
+        return
+    out.print(
+        "Sample accounts: every person of the bundled meeting, e.g."
+        " chair@example.org (the chair), law.officer.punjab@example.org (an officer)."
+    )
+    out.print(f"Their password for this database: {password}", markup=False)
+
+
+@app.command()
+def serve(
+    with_web: Annotated[
+        bool, typer.Option("--web", help="Serve the web pages and API beside the flows.")
+    ] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+) -> None:
     """Serve the flows on their schedules, Pakistan time: the sweep hourly on weekdays,
-    mail delivery every five minutes, the digest on Monday mornings (Ctrl-C stops)."""
+    mail delivery every five minutes, the digest on Monday mornings (Ctrl-C stops).
+    With --web, the web pages and API are served too."""
     # Until Prefect's runner installs its own handlers, let SIGTERM stop us as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if with_web:
+        start_web_in_background(host, port)
     prefect_quietly()
     from prefect import serve as prefect_serve
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -798,12 +834,31 @@ def serve() -> None:
     prefect_serve(*deployments)
 
 
+def start_web_in_background(host: str, port: int) -> None:
+    """The web server in a daemon thread, so the flows' runner keeps the main thread."""
+    import threading
+
+    import uvicorn
+
+    from taskforce.web.app import create_app
+
+    settings = load_settings()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+    )
+    threading.Thread(target=server.run, name="taskforce-web", daemon=True).start()
+    out.print(f"Serving the web on http://{host}:{port}")
+
+
 SCHEDULES = (
     ("sweep", "0 * * * 1-5"),
     ("deliver", "*/5 * * * *"),
     ("digest", "0 9 * * 1"),
 )
 
+
+app.add_typer(users, name="users")
+app.add_typer(tokens_app, name="tokens")
 
 mail = typer.Typer(
     help="Mail: see what a message says before anyone receives it.",

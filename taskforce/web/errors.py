@@ -58,7 +58,9 @@ def _is_api(request: Request) -> bool:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    return render.page(request, "error.html.j2", {"status": status, "message": message}, status=status)
+    return render.page(
+        request, "error.html.j2", {"status": status, "message": message}, status=status
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -103,9 +105,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         code = HTTP_CODES.get(error.status_code, "http_error")
-        message = (
-            "no such page" if error.status_code == 404 else str(error.detail or code)
-        )
+        message = "no such page" if error.status_code == 404 else str(error.detail or code)
         if _is_api(request):
             return JSONResponse(
                 error_body(code, message), status_code=error.status_code, headers=error.headers

@@ -21,7 +21,9 @@ def language_of(request: Request) -> str:
     return chosen if chosen in i18n.LANGUAGES else "en"
 
 
-def page(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> Response:
+def page(
+    request: Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> Response:
     """Render `template` with the shared context."""
     web = web_of(request)
     language = language_of(request)
