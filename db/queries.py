@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Commitment, Event, Person
@@ -30,12 +30,17 @@ class CommitmentFilter:
     due_by: datetime | None = None
 
 
+# Built once: every request reads a commitment by key, and building the statement each time
+# cost about as much as running it.
+_BY_KEY = select(Commitment).where(Commitment.key == bindparam("key"))
+_BY_KEY_LOCKED = _BY_KEY.with_for_update(of=Commitment)
+_EVENTS = Event.__table__
+_LAST_SEQ = select(func.max(_EVENTS.c.seq)).where(_EVENTS.c.commitment_id == bindparam("id"))
+
+
 def get_commitment(session: Session, key: str, *, lock: bool = False) -> Commitment:
     """The commitment called `key`; `lock` takes a row lock where the database has them."""
-    query = select(Commitment).where(Commitment.key == key.upper())
-    if lock:
-        query = query.with_for_update(of=Commitment)
-    commitment = session.scalar(query)
+    commitment = session.scalar(_BY_KEY_LOCKED if lock else _BY_KEY, {"key": key.upper()})
     if commitment is None:
         raise NotFoundError(f"no commitment {key!r}; list them with: taskforce list")
     return commitment
@@ -44,6 +49,17 @@ def get_commitment(session: Session, key: str, *, lock: bool = False) -> Commitm
 def list_commitments(session: Session, where: CommitmentFilter) -> list[Commitment]:
     """Commitments matching `where`, ordered by key."""
     return list(session.scalars(_filtered(select(Commitment), where).order_by(Commitment.key)))
+
+
+def page_of_commitments(
+    session: Session, where: CommitmentFilter, *, limit: int, offset: int
+) -> tuple[list[Commitment], int]:
+    """One page of the commitments matching `where`, ordered by key, and how many match."""
+    total = session.scalar(_filtered(select(func.count(Commitment.id)), where)) or 0
+    page = session.scalars(
+        _filtered(select(Commitment), where).order_by(Commitment.key).limit(limit).offset(offset)
+    )
+    return list(page), total
 
 
 def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
@@ -161,9 +177,7 @@ def open_children_count(session: Session, parent_id: int) -> int:
 
 
 def next_event_seq(session: Session, commitment_id: int) -> int:
-    current = session.scalar(
-        select(func.max(Event.seq)).where(Event.commitment_id == commitment_id)
-    )
+    current = session.scalar(_LAST_SEQ, {"id": commitment_id})
     return (current or 0) + 1
 
 

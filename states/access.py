@@ -2,9 +2,8 @@
 
 Each route declares one `Access`; `allows` decides it from the person's role and
 jurisdiction alone, so the same table answers for the pages, the API and the
-tests that walk every route. Finer rules stay where they live: which transition
-a role may take (`rules.options`) and who may answer an escalation
-(`escalation.may_answer`).
+tests that walk every route. Which transition a role may take stays with the
+transition rule (`rules.options`), checked once the item is loaded.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from states.actors import Actor, Role, covers
+from states.escalation import may_answer
 
 # Those who oversee rather than hold items: they see the board and the digests.
 OVERSEERS = frozenset(
@@ -39,7 +39,7 @@ class Access(StrEnum):
     ADVANCE = "advance"
     """Moving one commitment: as ITEM, then the transition's own roles decide."""
     ANSWER = "answer"
-    """Acknowledging or snoozing an escalation: as ITEM, then rank above officer."""
+    """Acknowledging or snoozing an escalation: rank above officer, over the item's jurisdiction."""
     DIGEST = "digest"
     """Reading a digest: an overseer whose jurisdiction covers the digest's scope."""
 
@@ -64,4 +64,6 @@ def allows(access: Access, actor: Actor | None, *, jurisdiction: str | None = No
         raise ValueError(f"{access} needs the jurisdiction of what is asked for")
     if access is Access.DIGEST:
         return actor.role in OVERSEERS and covers(actor.jurisdiction, jurisdiction)
+    if access is Access.ANSWER:
+        return may_answer(actor, jurisdiction)
     return covers(actor.jurisdiction, jurisdiction)

@@ -15,7 +15,7 @@ from db import instance
 from states.access import Access
 from taskforce.app import App, open_app
 from taskforce.settings import Settings
-from taskforce.web import errors, filters
+from taskforce.web import api, errors, filters
 from taskforce.web.context import STATIC, TEMPLATES, Web, system_clock
 from taskforce.web.guard import ACCESS_KEY
 from taskforce.web.pages import auth
@@ -78,6 +78,7 @@ def create_app(
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(auth.router)
+    app.include_router(api.router)
 
     @app.get("/healthz", include_in_schema=False, openapi_extra={ACCESS_KEY: Access.PUBLIC.value})
     def healthz() -> dict[str, str]:

@@ -37,11 +37,17 @@ def declared(access: Access) -> dict[str, Any]:
 
 def check(access: Access, viewer: Viewer, *, jurisdiction: str, what: str) -> None:
     """Refuse with 403 unless `viewer` has `access` to something of `jurisdiction`."""
-    if not allows(access, viewer.actor, jurisdiction=jurisdiction):
+    if allows(access, viewer.actor, jurisdiction=jurisdiction):
+        return
+    if access is Access.ANSWER and allows(Access.ITEM, viewer.actor, jurisdiction=jurisdiction):
         raise AccessDeniedError(
-            f"{viewer.email} ({viewer.role}, {viewer.jurisdiction}) may not see {what},"
-            f" which belongs to {jurisdiction}"
+            f"only a secretary, chief secretary, the federal secretary or the chair may answer"
+            f" the escalations of {what}; {viewer.email} is {viewer.role}"
         )
+    raise AccessDeniedError(
+        f"{viewer.email} ({viewer.role}, {viewer.jurisdiction}) may not see {what},"
+        f" which belongs to {jurisdiction}"
+    )
 
 
 def _require(access: Access, viewer: Viewer) -> Viewer:

@@ -1,0 +1,362 @@
+"""The JSON API under /api/v1: the same rules and the same access as the pages.
+
+Every route authenticates with a bearer token (`taskforce tokens create EMAIL`)
+and declares its `Access`; errors come back as {"error": {"code", "message"}}.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from db import escalations, queries, workflow
+from db.digest import content_of, last_digest
+from db.models import Commitment, Escalation, Event
+from states.access import Access
+from states.actors import FEDERAL, jurisdiction_problem
+from states.calendar import local_day
+from states.definition import Pipeline
+from states.errors import NotFoundError, TaskforceError
+from states.rules import ActionOption
+from taskforce.app import App
+from taskforce.web import details
+from taskforce.web.context import Web, web_of
+from taskforce.web.details import Timing
+from taskforce.web.guard import api, check, declared
+from taskforce.web.schemas import (
+    AcknowledgedOut,
+    AcknowledgeIn,
+    ActionOut,
+    AdvanceIn,
+    CommitmentDetailOut,
+    CommitmentOut,
+    CommitmentPage,
+    DigestOut,
+    ErrorOut,
+    EscalationOut,
+    EventOut,
+    FieldOut,
+    PersonOut,
+    SnoozeIn,
+    TimingOut,
+)
+from taskforce.web.viewer import Viewer
+
+PREFIX = "/api/v1"
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    described = {
+        400: "the request cannot be acted on",
+        401: "no valid API token",
+        403: "the token's person may not do this",
+        404: "no such commitment or digest",
+        409: "the commitment changed since you read it",
+        422: "the request or its fields are not valid",
+    }
+    return {code: {"model": ErrorOut, "description": described[code]} for code in codes}
+
+
+router = APIRouter(prefix=PREFIX, tags=["commitments"], responses=_errors(401, 422))
+
+SignedIn = Annotated[Viewer, Depends(api(Access.SIGNED_IN))]
+
+
+def timing_out(timing: Timing) -> TimingOut:
+    return TimingOut(
+        due_at=timing.due_at,
+        due_reason=timing.reason,
+        working_days_left=timing.working_days_left,
+        overdue_working_days=timing.overdue_days,
+        ladder_level=timing.level,
+        stalled=timing.stalled,
+    )
+
+
+def commitment_out(web: Web, commitment: Commitment, now: datetime) -> CommitmentOut:
+    return CommitmentOut(**_commitment_fields(web, commitment, now))
+
+
+def _commitment_fields(web: Web, commitment: Commitment, now: datetime) -> dict[str, Any]:
+    installation: App = web.installation
+    pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+    return {
+        "key": commitment.key,
+        "title": commitment.title,
+        "pipeline": commitment.pipeline_key,
+        "pipeline_version": commitment.pipeline_version,
+        "jurisdiction": commitment.jurisdiction,
+        "department": commitment.department,
+        "officer": commitment.officer.email if commitment.officer else None,
+        "stage": commitment.stage,
+        "stage_title": pipeline.stage(commitment.stage).title,
+        "stage_entered_at": commitment.stage_entered_at,
+        "status": commitment.status,
+        "start_date": commitment.start_date,
+        "deadline": commitment.deadline,
+        "meeting": commitment.meeting.key if commitment.meeting else None,
+        "agenda_item": commitment.agenda_item,
+        "fields": dict(commitment.fields),
+        "version": commitment.version,
+        "timing": timing_out(details.timing(installation, commitment, now)),
+        "url": f"{installation.settings.base_url.rstrip('/')}/commitments/{commitment.key}",
+    }
+
+
+def event_out(event: Event) -> EventOut:
+    return EventOut(
+        seq=event.seq,
+        kind=event.kind,
+        at=event.at,
+        actor=event.actor_email,
+        role=event.actor_role,
+        action=event.action,
+        from_stage=event.from_stage,
+        to_stage=event.to_stage,
+        fields=dict(event.fields),
+        comment=event.comment,
+    )
+
+
+def action_out(option: ActionOption, pipeline: Pipeline) -> ActionOut:
+    return ActionOut(
+        action=option.transition.action,
+        title=option.transition.title,
+        to=option.transition.to,
+        fields=[
+            FieldOut(
+                name=name,
+                title=pipeline.fields[name].title,
+                kind=str(pipeline.fields[name].kind),
+                help=pipeline.fields[name].help,
+            )
+            for name in option.needs
+        ],
+        comment_required=option.comment_required,
+    )
+
+
+def escalation_out(row: Escalation) -> EscalationOut:
+    return EscalationOut(
+        level=row.level,
+        role=row.role,
+        reason=row.reason,
+        due_at=row.due_at,
+        overdue_days=row.overdue_days,
+        recipients=list(row.recipients),
+        created_at=row.created_at,
+    )
+
+
+def detail_out(web: Web, key: str, viewer: Viewer) -> CommitmentDetailOut:
+    now = web.now()
+    with web.transaction() as session:
+        found = details.detail(session, web.installation, key, viewer, now)
+        return CommitmentDetailOut(
+            **_commitment_fields(web, found.commitment, now),
+            history=[event_out(event) for event in found.history],
+            actions=[action_out(option, found.pipeline) for option in found.options],
+            open_escalations=[escalation_out(row) for row in found.open_escalations],
+            children=[commitment_out(web, child, now) for child, _ in found.children],
+            parent=found.parent_key,
+        )
+
+
+def _scope(viewer: Viewer, asked: str | None) -> str | None:
+    """The jurisdiction to list: what was asked, if the viewer covers it; else theirs."""
+    if asked is None:
+        return details.scope_of(viewer)
+    problem = jurisdiction_problem(asked)
+    if problem:
+        raise TaskforceError(f"jurisdiction: {problem}")
+    check(Access.ITEM, viewer, jurisdiction=asked, what=f"the items of {asked}")
+    return None if asked == FEDERAL and viewer.jurisdiction == FEDERAL else asked
+
+
+@router.get("/me", name="api_me", **declared(Access.SIGNED_IN))
+def me(viewer: SignedIn) -> PersonOut:
+    """Who the token belongs to."""
+    return PersonOut(
+        email=viewer.email,
+        name=viewer.name,
+        role=viewer.role.value,
+        jurisdiction=viewer.jurisdiction,
+        department=viewer.department,
+        language=viewer.language,
+    )
+
+
+@router.get(
+    "/commitments",
+    name="api_list_commitments",
+    responses=_errors(400, 403),
+    **declared(Access.SIGNED_IN),
+)
+def list_commitments(
+    request: Request,
+    viewer: SignedIn,
+    pipeline: Annotated[str | None, Query(max_length=64)] = None,
+    jurisdiction: Annotated[
+        str | None, Query(max_length=100, description="federal, a province or province/district")
+    ] = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(pattern="^(open|completed|withdrawn|lapsed)$")] = None,
+    department: Annotated[str | None, Query(max_length=100)] = None,
+    stalled: Annotated[bool, Query(description="only those past due now")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> CommitmentPage:
+    """Commitments within the caller's jurisdiction, filtered, ordered by key."""
+    web = web_of(request)
+    now = web.now()
+    where = queries.CommitmentFilter(
+        pipeline=pipeline,
+        jurisdiction=_scope(viewer, jurisdiction),
+        stage=stage,
+        status=status,
+        department=department,
+        due_by=now if stalled else None,
+    )
+    with web.transaction() as session:
+        items, total = queries.page_of_commitments(session, where, limit=limit, offset=offset)
+        return CommitmentPage(
+            items=[commitment_out(web, item, now) for item in items],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+@router.get(
+    "/stalled",
+    name="api_stalled",
+    responses=_errors(403),
+    **declared(Access.SIGNED_IN),
+)
+def stalled(request: Request, viewer: SignedIn) -> list[CommitmentOut]:
+    """Open commitments past due within the caller's jurisdiction, longest overdue first."""
+    web = web_of(request)
+    now = web.now()
+    where = queries.CommitmentFilter(jurisdiction=details.scope_of(viewer), due_by=now)
+    with web.transaction() as session:
+        due = sorted(queries.list_commitments(session, where), key=lambda c: (c.due_at, c.key))
+        return [commitment_out(web, item, now) for item in due]
+
+
+@router.get(
+    "/commitments/{key}",
+    name="api_get_commitment",
+    responses=_errors(403, 404),
+    **declared(Access.ITEM),
+)
+def get_commitment(request: Request, viewer: SignedIn, key: str) -> CommitmentDetailOut:
+    """One commitment with its history, the actions the caller may take, and open escalations."""
+    return detail_out(web_of(request), key, viewer)
+
+
+@router.post(
+    "/commitments/{key}/advance",
+    name="api_advance",
+    responses=_errors(400, 403, 404, 409),
+    **declared(Access.ADVANCE),
+)
+def advance(request: Request, viewer: SignedIn, key: str, body: AdvanceIn) -> CommitmentDetailOut:
+    """Take an action: the commitment moves to the action's stage, or the error says why not."""
+    web = web_of(request)
+    installation = web.installation
+    with web.transaction() as session:
+        details.visible(session, key, viewer, Access.ADVANCE)
+        workflow.advance(
+            session,
+            installation.catalogue,
+            key=key,
+            action=body.action,
+            actor_email=viewer.email,
+            fields=body.fields,
+            comment=body.comment,
+            now=web.now(),
+            expected_version=body.expected_version,
+            calendar=installation.calendar,
+        )
+    return detail_out(web, key, viewer)
+
+
+@router.post(
+    "/commitments/{key}/acknowledge",
+    name="api_acknowledge",
+    responses=_errors(400, 403, 404),
+    **declared(Access.ANSWER),
+)
+def acknowledge(
+    request: Request, viewer: SignedIn, key: str, body: AcknowledgeIn
+) -> AcknowledgedOut:
+    """Say you know of the stall and what is being done; the ladder stops climbing past you."""
+    web = web_of(request)
+    with web.transaction() as session:
+        commitment = details.visible(session, key, viewer, Access.ANSWER)
+        count = escalations.acknowledge(
+            session, key=key, actor_email=viewer.email, reason=body.reason, now=web.now()
+        )
+        return AcknowledgedOut(key=commitment.key, escalations=count)
+
+
+@router.post(
+    "/commitments/{key}/snooze",
+    name="api_snooze",
+    responses=_errors(400, 403, 404),
+    **declared(Access.ANSWER),
+)
+def snooze(request: Request, viewer: SignedIn, key: str, body: SnoozeIn) -> CommitmentDetailOut:
+    """Hold the commitment's escalations until a day (at most the pipeline's snooze limit)."""
+    web = web_of(request)
+    now = web.now()
+    with web.transaction() as session:
+        details.visible(session, key, viewer, Access.ANSWER)
+        escalations.snooze(
+            session,
+            web.installation.catalogue,
+            key=key,
+            actor_email=viewer.email,
+            until=body.until,
+            reason=body.reason,
+            now=now,
+            today=local_day(now),
+        )
+    return detail_out(web, key, viewer)
+
+
+@router.get(
+    "/digests/latest",
+    name="api_latest_digest",
+    tags=["digests"],
+    responses=_errors(403, 404),
+    **declared(Access.DIGEST),
+)
+def latest_digest(
+    request: Request,
+    viewer: Annotated[Viewer, Depends(api(Access.BOARD))],
+    scope: Annotated[
+        str | None,
+        Query(max_length=100, description="federal or a province; default: the caller's own"),
+    ] = None,
+) -> DigestOut:
+    """The latest digest of stalled items for a scope (the chair's is `federal`)."""
+    web = web_of(request)
+    wanted = scope or viewer.jurisdiction.partition("/")[0]
+    check(Access.DIGEST, viewer, jurisdiction=wanted, what=f"the digest of {wanted}")
+    with web.transaction() as session:
+        digest = last_digest(session, scope=wanted, recipient_email=None, before=web.now())
+        if digest is None:
+            raise NotFoundError(
+                f"no digest of {wanted} has been made yet; the digest flow makes them"
+                " (taskforce digest)"
+            )
+        return DigestOut(
+            id=digest.id,
+            scope=digest.scope,
+            recipient=digest.recipient_email,
+            created_at=digest.created_at,
+            content=content_of(digest),
+        )

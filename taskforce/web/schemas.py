@@ -1,0 +1,157 @@
+"""The JSON API's request and response shapes, apart from the database models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from db.digest import DigestContent
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(_Out):
+    code: str = Field(description="stable, for programs: e.g. forbidden, conflict, invalid_fields")
+    message: str = Field(description="for people: what went wrong and what to do")
+    fields: dict[str, str] | None = Field(
+        default=None, description="each field's problem, when the request's fields were refused"
+    )
+
+
+class ErrorOut(_Out):
+    error: ErrorDetail
+
+
+class PersonOut(_Out):
+    email: str
+    name: str
+    role: str
+    jurisdiction: str
+    department: str
+    language: str
+
+
+class TimingOut(_Out):
+    due_at: datetime | None = Field(description="when it is (or was) due in its current stage")
+    due_reason: str | None = Field(description="stage_limit or deadline")
+    working_days_left: int | None = Field(description="before due; null once overdue")
+    overdue_working_days: int | None = Field(description="past due; null while on time")
+    ladder_level: int | None = Field(description="the escalation rung reached; null if none")
+    stalled: bool
+
+
+class CommitmentOut(_Out):
+    key: str
+    title: str
+    pipeline: str
+    pipeline_version: int
+    jurisdiction: str
+    department: str
+    officer: str | None
+    stage: str
+    stage_title: str
+    stage_entered_at: datetime
+    status: str = Field(description="open, completed, withdrawn or lapsed")
+    start_date: date | None
+    deadline: date | None
+    meeting: str | None
+    agenda_item: str | None
+    fields: dict[str, Any]
+    version: int = Field(description="send it back as expected_version when advancing")
+    timing: TimingOut
+    url: str = Field(description="the commitment's page")
+
+
+class CommitmentPage(_Out):
+    items: list[CommitmentOut]
+    total: int = Field(description="how many match, across all pages")
+    limit: int
+    offset: int
+
+
+class EventOut(_Out):
+    seq: int
+    kind: str
+    at: datetime
+    actor: str
+    role: str
+    action: str | None
+    from_stage: str | None
+    to_stage: str
+    fields: dict[str, Any]
+    comment: str | None
+
+
+class FieldOut(_Out):
+    name: str
+    title: str
+    kind: str
+    help: str | None
+
+
+class ActionOut(_Out):
+    action: str
+    title: str
+    to: str
+    fields: list[FieldOut] = Field(description="what the action asks for")
+    comment_required: bool
+
+
+class EscalationOut(_Out):
+    level: int
+    role: str
+    reason: str
+    due_at: datetime
+    overdue_days: int
+    recipients: list[str]
+    created_at: datetime
+
+
+class CommitmentDetailOut(CommitmentOut):
+    history: list[EventOut]
+    actions: list[ActionOut] = Field(description="what the caller may do now")
+    open_escalations: list[EscalationOut]
+    children: list[CommitmentOut]
+    parent: str | None
+
+
+class AdvanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(min_length=1, max_length=64, description="one of the commitment's actions")
+    fields: dict[str, str] = Field(default_factory=dict, description="values the action needs")
+    comment: str | None = Field(default=None, max_length=4000)
+    expected_version: int | None = Field(
+        default=None,
+        description="the version you read; if it moved since, 409 instead of acting blindly",
+    )
+
+
+class AcknowledgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=4000, description="what is being done")
+
+
+class AcknowledgedOut(_Out):
+    key: str
+    escalations: int = Field(description="how many open rungs the acknowledgement covers")
+
+
+class SnoozeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    until: date = Field(description="hold escalations until this day, inclusive")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class DigestOut(_Out):
+    id: int
+    scope: str
+    recipient: str
+    created_at: datetime
+    content: DigestContent
