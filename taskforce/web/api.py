@@ -15,7 +15,7 @@ from db import escalations, queries, workflow
 from db.digest import content_of, last_digest
 from db.models import Commitment, Escalation, Event
 from states.access import Access
-from states.actors import FEDERAL, jurisdiction_problem
+from states.actors import FEDERAL, PROVINCES, jurisdiction_problem
 from states.calendar import local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
@@ -45,6 +45,7 @@ from taskforce.web.schemas import (
 from taskforce.web.viewer import Viewer
 
 PREFIX = "/api/v1"
+JURISDICTION_PATTERN = f"^(federal|({'|'.join(PROVINCES)})(/[a-z][a-z0-9_]*)?)$"
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -199,7 +200,12 @@ def list_commitments(
     viewer: SignedIn,
     pipeline: Annotated[str | None, Query(max_length=64)] = None,
     jurisdiction: Annotated[
-        str | None, Query(max_length=100, description="federal, a province or province/district")
+        str | None,
+        Query(
+            max_length=100,
+            pattern=JURISDICTION_PATTERN,
+            description="federal, a province or province/district",
+        ),
     ] = None,
     stage: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(pattern="^(open|completed|withdrawn|lapsed)$")] = None,
@@ -339,7 +345,11 @@ def latest_digest(
     viewer: Annotated[Viewer, Depends(api(Access.BOARD))],
     scope: Annotated[
         str | None,
-        Query(max_length=100, description="federal or a province; default: the caller's own"),
+        Query(
+            max_length=100,
+            pattern=f"^(federal|{'|'.join(PROVINCES)})$",
+            description="federal or a province; default: the caller's own",
+        ),
     ] = None,
 ) -> DigestOut:
     """The latest digest of stalled items for a scope (the chair's is `federal`)."""

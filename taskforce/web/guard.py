@@ -9,9 +9,10 @@ item, with `check`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from states.access import Access, allows
 from states.errors import AccessDeniedError
@@ -74,13 +75,25 @@ def page(access: Access) -> Callable[[Request], Viewer]:
     return dependency
 
 
-def api(access: Access) -> Callable[[Request], Viewer]:
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A token made by `taskforce tokens create EMAIL`; the API acts as that person.",
+)
+
+
+def api(access: Access) -> Callable[..., Viewer]:
     """A dependency: the holder of the request's bearer token, holding `access`."""
 
-    def dependency(request: Request) -> Viewer:
+    def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Viewer:
         web = web_of(request)
-        with web.transaction() as session:
-            found = viewers.from_token(request, session, now=web.now())
+        found = None
+        if credentials is not None and credentials.credentials.strip():
+            with web.transaction() as session:
+                found = viewers.from_token(session, credentials.credentials.strip(), now=web.now())
         if found is None:
             raise SignInRequired("send a valid API token: Authorization: Bearer TOKEN")
         request.state.viewer = found

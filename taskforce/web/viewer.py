@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from db import accounts, tokens
 from db.models import Person
+from states.access import Access, allows
 from states.actors import Actor, Role
 
 SESSION_PERSON = "person"
@@ -35,6 +36,11 @@ class Viewer:
         return Actor(
             email=self.email, role=self.role, jurisdiction=self.jurisdiction, name=self.name
         )
+
+    @property
+    def oversees(self) -> bool:
+        """Whether the board and the digests are for this person (the navigation asks)."""
+        return allows(Access.BOARD, self.actor)
 
     @classmethod
     def of(cls, person: Person) -> Viewer:
@@ -65,13 +71,9 @@ def from_session(request: Request, session: Session) -> Viewer | None:
     return Viewer.of(person)
 
 
-def from_token(request: Request, session: Session, *, now: datetime) -> Viewer | None:
-    """The person whose API token is in the Authorization header, if it is live."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    person = tokens.person_for(session, token.strip(), now=now)
+def from_token(session: Session, token: str, *, now: datetime) -> Viewer | None:
+    """The person whose API token this is, if it is live."""
+    person = tokens.person_for(session, token, now=now)
     return Viewer.of(person) if person else None
 
 

@@ -100,8 +100,8 @@ def test_asking_for_another_provinces_items_is_refused(site: Site) -> None:
 
 def test_an_unknown_jurisdiction_is_named_in_the_error(site: Site) -> None:
     response = site.api(CHAIR).get("/api/v1/commitments", params={"jurisdiction": "atlantis"})
-    assert response.status_code == 400
-    assert "atlantis" in response.json()["error"]["message"]
+    assert response.status_code == 422
+    assert "jurisdiction" in response.json()["error"]["fields"]
 
 
 def test_one_commitment_comes_with_history_and_the_callers_actions(site: Site) -> None:
