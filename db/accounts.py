@@ -69,7 +69,9 @@ def lock_for(failures: int) -> timedelta | None:
     """How long to lock an account after `failures` consecutive failures (doubling, capped)."""
     if failures < FREE_ATTEMPTS:
         return None
-    lock: timedelta = FIRST_LOCK * 2 ** (failures - FREE_ATTEMPTS)
+    # Capped before multiplying: an account attacked for weeks must not overflow the timedelta.
+    doublings = min(failures - FREE_ATTEMPTS, 16)
+    lock: timedelta = FIRST_LOCK * 2**doublings
     return min(lock, LONGEST_LOCK)
 
 
