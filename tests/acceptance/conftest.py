@@ -43,14 +43,20 @@ def _environment(overrides: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def run_taskforce(cwd: Path, database_url: str, *args: str, **env: str) -> Run:
-    """Run `taskforce ARGS` in `cwd` on `database_url`, stdin closed, and wait for it."""
+def run_taskforce(
+    cwd: Path, database_url: str, *args: str, stdin: str | None = None, **env: str
+) -> Run:
+    """Run `taskforce ARGS` in `cwd` on `database_url` and wait for it.
+
+    Standard input is `stdin`, or closed when None.
+    """
     assert TASKFORCE.is_file(), f"the taskforce command is not installed at {TASKFORCE}"
     done = subprocess.run(
         [str(TASKFORCE), *args],
         cwd=cwd,
         env=_environment({"TASKFORCE_DATABASE_URL": database_url, **env}),
-        stdin=subprocess.DEVNULL,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,
         text=True,
         timeout=TIMEOUT_SECONDS,
@@ -64,8 +70,8 @@ def taskforce(tmp_path: Path) -> Callable[..., Run]:
     """`taskforce(*args, **env)` on a new SQLite database in tmp_path, run from tmp_path."""
     url = f"sqlite:///{tmp_path}/taskforce.sqlite3"
 
-    def run(*args: str, **env: str) -> Run:
-        return run_taskforce(tmp_path, url, *args, **env)
+    def run(*args: str, stdin: str | None = None, **env: str) -> Run:
+        return run_taskforce(tmp_path, url, *args, stdin=stdin, **env)
 
     return run
 
