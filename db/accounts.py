@@ -7,6 +7,7 @@ recommendations). A person with no password set cannot sign in at all.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,13 +56,23 @@ def password_problem(password: str, *, email: str) -> str | None:
 
 def set_password(session: Session, person: Person, password: str, *, now: datetime) -> None:
     """Store a new password; every session signed in with the old one ends."""
-    problem = password_problem(password, email=person.email)
-    if problem:
-        raise PasswordRejectedError(f"password for {person.email} not set: {problem}")
-    person.password_hash = _hasher.hash(password)
-    person.password_changed_at = now
-    person.failed_sign_ins = 0
-    person.locked_until = None
+    set_passwords(session, [person], password, now=now)
+
+
+def set_passwords(
+    session: Session, persons: Sequence[Person], password: str, *, now: datetime
+) -> None:
+    """Give several people one password (the sample's), hashed once: argon2 is slow on purpose."""
+    for person in persons:
+        problem = password_problem(password, email=person.email)
+        if problem:
+            raise PasswordRejectedError(f"password for {person.email} not set: {problem}")
+    hashed = _hasher.hash(password)
+    for person in persons:
+        person.password_hash = hashed
+        person.password_changed_at = now
+        person.failed_sign_ins = 0
+        person.locked_until = None
     session.flush()
 
 

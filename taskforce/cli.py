@@ -24,7 +24,7 @@ from states.errors import TaskforceError
 from states.meeting import load_meeting_file
 from taskforce import board as board_view
 from taskforce import views
-from taskforce.app import App, open_app
+from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.data import BUNDLED_MEETING
@@ -749,6 +749,12 @@ PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port 
 def web(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64, help="Worker processes (PostgreSQL: one per core or so)."
+        ),
+    ] = 1,
     sample: Annotated[
         bool,
         typer.Option(
@@ -762,23 +768,21 @@ def web(
     import uvicorn
 
     from taskforce import sample as sample_data
-    from taskforce.web.app import create_app
 
-    settings = load_settings()
-    application = open_app(settings)
-    try:
+    # Opened once here: creates or upgrades a SQLite database before any worker starts.
+    with opened() as application:
         if sample:
             announce_sample(sample_data.prepare(application, now=now()))
-        out.print(f"Serving taskforce on http://{host}:{port} (Ctrl-C stops)")
-        uvicorn.run(
-            create_app(settings, installation=application),
-            host=host,
-            port=port,
-            log_level="warning",
-            proxy_headers=True,
-        )
-    finally:
-        application.close()
+    out.print(f"Serving taskforce on http://{host}:{port} (Ctrl-C stops)")
+    uvicorn.run(
+        "taskforce.web.asgi:create",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=True,
+    )
 
 
 def announce_sample(password: str | None) -> None:

@@ -37,6 +37,5 @@ def prepare(application: App, *, now: datetime) -> str | None:
         if not waiting:
             return None
         password = "-".join(secrets.token_hex(3) for _ in range(4))
-        for person in waiting:
-            accounts.set_password(session, person, password, now=now)
+        accounts.set_passwords(session, waiting, password, now=now)
     return password
