@@ -36,3 +36,8 @@ def all_people(session: Session) -> list[Person]:
     return list(
         session.scalars(select(Person).order_by(Person.jurisdiction, Person.role, Person.email))
     )
+
+
+def set_language(session: Session, email: str, language: str) -> None:
+    """Record the language `email` reads: the web pages and their mail follow it."""
+    by_email(session, email).language = language

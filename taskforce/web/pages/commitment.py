@@ -1,0 +1,327 @@
+"""One commitment: its stages, clock, history and escalations, and the forms that move or answer it.
+
+A refused form is shown again with each problem beside its input and the values
+kept (422). A form sent from a page someone else has since changed is not
+applied: the page comes back with what changed in between and fresh forms (409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from db import escalations, workflow
+from db.models import Commitment
+from states.access import Access
+from states.calendar import local_day
+from states.definition import Ending, Pipeline
+from states.errors import (
+    CommentRequiredError,
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    RoleNotAllowedError,
+    TransitionError,
+)
+from taskforce.web import details, render
+from taskforce.web.context import web_of
+from taskforce.web.details import Detail, Timing
+from taskforce.web.guard import declared, page
+from taskforce.web.security import verify_csrf
+from taskforce.web.viewer import Viewer
+
+router = APIRouter(include_in_schema=False)
+
+FLASH = "flash"
+FIELD_PREFIX = "field."
+REASON_LIMIT = 2000
+
+COMMENT_NEEDED = "Explain this action in the comment: it is required."
+REASON_NEEDED = "Give a reason."
+DAY_NEEDED = "Give the day as YYYY-MM-DD, e.g. 2026-08-03."
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stage in the row drawn at the top of the page."""
+
+    key: str
+    title: str
+    place: str
+    """"done" (reached before), "current" or "ahead"."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the person sent, shown again with each problem beside its input."""
+
+    action: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Child:
+    commitment: Commitment
+    stage_title: str
+    timing: Timing
+
+
+def steps(pipeline: Pipeline, detail: Detail) -> list[Step]:
+    """The pipeline's way to completion, with the stage the commitment is in marked.
+
+    A stage that ends the commitment otherwise (withdrawn, lapsed) is shown only
+    when the commitment is there.
+    """
+    current = detail.commitment.stage
+    reached = {event.to_stage for event in detail.history}
+    shown = [
+        stage
+        for stage in pipeline.stages
+        if not stage.terminal or stage.outcome is Ending.COMPLETED or stage.key == current
+    ]
+    return [
+        Step(
+            key=stage.key,
+            title=stage.title,
+            place="current"
+            if stage.key == current
+            else ("done" if stage.key in reached else "ahead"),
+        )
+        for stage in shown
+    ]
+
+
+def _show(
+    request: Request,
+    viewer: Viewer,
+    key: str,
+    *,
+    status: int = 200,
+    attempt: Attempt | None = None,
+    changed_after: int | None = None,
+) -> Response:
+    web = web_of(request)
+    flash = request.session.pop(FLASH, None)
+    with web.transaction() as session:
+        found = details.detail(session, web.installation, key, viewer, web.now())
+        changed = (
+            details.events_after(session, found.commitment, changed_after)
+            if changed_after is not None
+            else None
+        )
+        children = [
+            Child(
+                commitment=child,
+                stage_title=web.installation.catalogue.get(
+                    child.pipeline_key, child.pipeline_version
+                )
+                .stage(child.stage)
+                .title,
+                timing=timing,
+            )
+            for child, timing in found.children
+        ]
+        pipeline = found.pipeline
+        context: dict[str, Any] = {
+            "detail": found,
+            "item": found.commitment,
+            "steps": steps(pipeline, found),
+            "children": children,
+            "stage_titles": {stage.key: stage.title for stage in pipeline.stages},
+            "action_titles": {t.action: t.title for t in pipeline.transitions},
+            "field_specs": pipeline.fields,
+            "seen_seq": found.history[-1].seq if found.history else 0,
+            "attempt": attempt,
+            "changed": changed,
+            "flash": flash if isinstance(flash, dict) else None,
+            "today": local_day(web.now()),
+        }
+        return render.page(request, "commitment.html.j2", context, status=status)
+
+
+async def form_of(request: Request) -> FormData:
+    """The posted form, read once (the CSRF check has read it already)."""
+    return await request.form()
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _number(form: FormData, name: str) -> int | None:
+    value = _text(form, name).strip()
+    return int(value) if value.isdigit() else None
+
+
+@router.get("/commitments/{key}", name="commitment", **declared(Access.ITEM))
+def commitment_page(
+    request: Request, key: str, viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))]
+) -> Response:
+    return _show(request, viewer, key)
+
+
+@router.post(
+    "/commitments/{key}/advance",
+    name="commitment_advance",
+    dependencies=[Depends(verify_csrf)],
+    **declared(Access.ADVANCE),
+)
+def advance(
+    request: Request,
+    key: str,
+    viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
+    form: Annotated[FormData, Depends(form_of)],
+) -> Response:
+    action = _text(form, "action")
+    fields = {
+        name.removeprefix(FIELD_PREFIX): _text(form, name)
+        for name in form
+        if name.startswith(FIELD_PREFIX)
+    }
+    comment = _text(form, "comment")
+    kept = Attempt(action, {**fields, "comment": comment})
+    web = web_of(request)
+    try:
+        with web.transaction() as session:
+            details.visible(session, key, viewer, Access.ADVANCE)
+            moved = workflow.advance(
+                session,
+                web.installation.catalogue,
+                key=key,
+                action=action,
+                actor_email=viewer.email,
+                fields=fields,
+                comment=comment.strip() or None,
+                now=web.now(),
+                expected_version=_number(form, "expected_version"),
+                calendar=web.installation.calendar,
+            )
+            pipeline = web.installation.catalogue.get(
+                moved.commitment.pipeline_key, moved.commitment.pipeline_version
+            )
+            done = {
+                "text": "Done: {action}. {key} is now in the stage {stage}.",
+                "values": {
+                    "action": next(t.title for t in pipeline.transitions if t.action == action),
+                    "key": moved.commitment.key,
+                    "stage": pipeline.stage(moved.commitment.stage).title,
+                },
+            }
+            target = f"/commitments/{moved.commitment.key}"
+    except FieldError as error:
+        problems = error.problems or {name: error.message for name in error.fields}
+        return _show(request, viewer, key, status=422, attempt=_with(kept, problems))
+    except CommentRequiredError:
+        return _show(
+            request, viewer, key, status=422, attempt=_with(kept, {"comment": COMMENT_NEEDED})
+        )
+    except ConflictError:
+        return _show(request, viewer, key, status=409, changed_after=_number(form, "seen_seq") or 0)
+    request.session[FLASH] = done
+    return RedirectResponse(target, status_code=303)
+
+
+def _with(attempt: Attempt, problems: Mapping[str, str]) -> Attempt:
+    return Attempt(attempt.action, attempt.values, dict(problems))
+
+
+@router.post(
+    "/commitments/{key}/acknowledge",
+    name="commitment_acknowledge",
+    dependencies=[Depends(verify_csrf)],
+    **declared(Access.ANSWER),
+)
+def acknowledge(
+    request: Request,
+    key: str,
+    viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
+    reason: Annotated[str, Form(max_length=REASON_LIMIT)] = "",
+) -> Response:
+    kept = Attempt("acknowledge", {"reason": reason})
+    web = web_of(request)
+    try:
+        with web.transaction() as session:
+            item = details.visible(session, key, viewer, Access.ANSWER)
+            count = escalations.acknowledge(
+                session, key=key, actor_email=viewer.email, reason=reason, now=web.now()
+            )
+            target = f"/commitments/{item.key}"
+    except CommentRequiredError:
+        return _show(
+            request, viewer, key, status=422, attempt=_with(kept, {"reason": REASON_NEEDED})
+        )
+    except NotFoundError as error:
+        # Nothing left to acknowledge (someone else did it first): say so beside the form.
+        return _show(
+            request, viewer, key, status=409, attempt=_with(kept, {"reason": error.message})
+        )
+    request.session[FLASH] = {
+        "text": "Acknowledged: {count} open escalation(s) of {key}.",
+        "values": {"count": count, "key": target.rsplit("/", 1)[-1]},
+    }
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post(
+    "/commitments/{key}/snooze",
+    name="commitment_snooze",
+    dependencies=[Depends(verify_csrf)],
+    **declared(Access.ANSWER),
+)
+def snooze(
+    request: Request,
+    key: str,
+    viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
+    until: Annotated[str, Form(max_length=40)] = "",
+    reason: Annotated[str, Form(max_length=REASON_LIMIT)] = "",
+) -> Response:
+    kept = Attempt("snooze", {"reason": reason, "until": until})
+    web = web_of(request)
+    now = web.now()
+    with web.transaction() as session:
+        details.visible(session, key, viewer, Access.ANSWER)
+    try:
+        day = date.fromisoformat(until.strip())
+    except ValueError:
+        problems = {"until": DAY_NEEDED}
+        if not reason.strip():
+            problems["reason"] = REASON_NEEDED
+        return _show(request, viewer, key, status=422, attempt=_with(kept, problems))
+    try:
+        with web.transaction() as session:
+            details.visible(session, key, viewer, Access.ANSWER)
+            held = escalations.snooze(
+                session,
+                web.installation.catalogue,
+                key=key,
+                actor_email=viewer.email,
+                until=day,
+                reason=reason,
+                now=now,
+                today=local_day(now),
+            )
+            target = f"/commitments/{held.key}"
+    except CommentRequiredError:
+        return _show(
+            request, viewer, key, status=422, attempt=_with(kept, {"reason": REASON_NEEDED})
+        )
+    except RoleNotAllowedError:
+        raise
+    except TransitionError as error:
+        return _show(
+            request, viewer, key, status=422, attempt=_with(kept, {"until": error.message})
+        )
+    request.session[FLASH] = {
+        "text": "Escalations of {key} are held through {until}.",
+        "values": {"key": target.rsplit("/", 1)[-1], "until": day.isoformat()},
+    }
+    return RedirectResponse(target, status_code=303)
