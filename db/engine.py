@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from states.errors import ConfigurationError
 
 SQLITE_BUSY_SECONDS = 30
+READ_ONLY = "taskforce_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -73,7 +74,11 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (see `reading`) take no write lock: under WAL they never wait for writers.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -88,3 +93,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commits if the block succeeds, rolls back if it raises."""
     with factory.begin() as session:
         yield session
+
+
+def reader_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reading only: a consistent snapshot without taking SQLite's write lock.
+
+    On PostgreSQL the transaction is declared READ ONLY, so a write by mistake fails.
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return sessionmaker(engine.execution_options(**options), expire_on_commit=False)

@@ -153,7 +153,7 @@ def escalation_out(row: Escalation) -> EscalationOut:
 
 def detail_out(web: Web, key: str, viewer: Viewer) -> CommitmentDetailOut:
     now = web.now()
-    with web.transaction() as session:
+    with web.reading() as session:
         found = details.detail(session, web.installation, key, viewer, now)
         return CommitmentDetailOut(
             **_commitment_fields(web, found.commitment, now),
@@ -225,7 +225,7 @@ def list_commitments(
         department=department,
         due_by=now if stalled else None,
     )
-    with web.transaction() as session:
+    with web.reading() as session:
         items, total = queries.page_of_commitments(session, where, limit=limit, offset=offset)
         return CommitmentPage(
             items=[commitment_out(web, item, now) for item in items],
@@ -246,7 +246,7 @@ def stalled(request: Request, viewer: SignedIn) -> list[CommitmentOut]:
     web = web_of(request)
     now = web.now()
     where = queries.CommitmentFilter(jurisdiction=details.scope_of(viewer), due_by=now)
-    with web.transaction() as session:
+    with web.reading() as session:
         due = sorted(queries.list_commitments(session, where), key=lambda c: (c.due_at, c.key))
         return [commitment_out(web, item, now) for item in due]
 
@@ -356,7 +356,7 @@ def latest_digest(
     web = web_of(request)
     wanted = scope or viewer.jurisdiction.partition("/")[0]
     check(Access.DIGEST, viewer, jurisdiction=wanted, what=f"the digest of {wanted}")
-    with web.transaction() as session:
+    with web.reading() as session:
         digest = last_digest(session, scope=wanted, recipient_email=None, before=web.now())
         if digest is None:
             raise NotFoundError(

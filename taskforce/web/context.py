@@ -10,9 +10,9 @@ from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import transaction
+from db.engine import reader_factory, transaction
 from taskforce.app import App
 
 WEB_ROOT = Path(__file__).parent
@@ -35,10 +35,20 @@ class Web:
     def now(self) -> datetime:
         return self.clock()
 
+    readers: sessionmaker[Session] | None = None
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work, committed before the response is sent."""
         with transaction(self.installation.sessions) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction for pages and lists: it never queues behind writers."""
+        if self.readers is None:
+            self.readers = reader_factory(self.installation.engine)
+        with transaction(self.readers) as session:
             yield session
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from db import tokens
 from states.access import Access, allows
 from states.errors import AccessDeniedError
 from taskforce.web import viewer as viewers
@@ -65,7 +66,7 @@ def page(access: Access) -> Callable[[Request], Viewer]:
 
     def dependency(request: Request) -> Viewer:
         web = web_of(request)
-        with web.transaction() as session:
+        with web.reading() as session:
             found = viewers.from_session(request, session)
         if found is None:
             raise SignInRequired()
@@ -92,8 +93,13 @@ def api(access: Access) -> Callable[..., Viewer]:
         web = web_of(request)
         found = None
         if credentials is not None and credentials.credentials.strip():
-            with web.transaction() as session:
-                found = viewers.from_token(session, credentials.credentials.strip(), now=web.now())
+            now = web.now()
+            with web.reading() as session:
+                row = tokens.live_token(session, credentials.credentials.strip())
+                found = Viewer.of(row.person) if row else None
+            if row is not None and tokens.needs_touch(row, now):
+                with web.transaction() as session:
+                    tokens.touch(session, row.id, now=now)
         if found is None:
             raise SignInRequired("send a valid API token: Authorization: Bearer TOKEN")
         request.state.viewer = found
@@ -105,7 +111,7 @@ def api(access: Access) -> Callable[..., Viewer]:
 def optional_page_viewer(request: Request) -> Viewer | None:
     """The signed-in person, or None: for pages anyone may open (sign-in)."""
     web = web_of(request)
-    with web.transaction() as session:
+    with web.reading() as session:
         found = viewers.from_session(request, session)
     request.state.viewer = found
     return found

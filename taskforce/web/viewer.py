@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from db import accounts, tokens
+from db import accounts
 from db.models import Person
 from states.access import Access, allows
 from states.actors import Actor, Role
@@ -69,12 +68,6 @@ def from_session(request: Request, session: Session) -> Viewer | None:
     if request.session.get(SESSION_STAMP) != accounts.session_stamp(person):
         return None
     return Viewer.of(person)
-
-
-def from_token(session: Session, token: str, *, now: datetime) -> Viewer | None:
-    """The person whose API token this is, if it is live."""
-    person = tokens.person_for(session, token, now=now)
-    return Viewer.of(person) if person else None
 
 
 def start_session(request: Request, person: Person) -> None:
