@@ -18,7 +18,7 @@ from taskforce.settings import Settings
 from taskforce.web import api, errors, filters
 from taskforce.web.context import STATIC, TEMPLATES, Web, system_clock
 from taskforce.web.guard import ACCESS_KEY
-from taskforce.web.pages import auth, commitment, items, preferences
+from taskforce.web.pages import auth, board, commitment, digests, items, pipelines, preferences
 from taskforce.web.security import SecurityHeaders
 
 SESSION_COOKIE = "taskforce_session"
@@ -81,6 +81,9 @@ def create_app(
     app.include_router(items.router)
     app.include_router(commitment.router)
     app.include_router(preferences.router)
+    app.include_router(board.router)
+    app.include_router(digests.router)
+    app.include_router(pipelines.router)
     app.include_router(api.router)
 
     @app.get("/healthz", include_in_schema=False, openapi_extra={ACCESS_KEY: Access.PUBLIC.value})

@@ -1,0 +1,441 @@
+"""What the board shows: every commitment in a viewer's scope by pipeline stage and province.
+
+One query reads the commitments in scope (only the columns the board needs), one
+more the jurisdictions and departments there for the filter's choices; grouping,
+counting and the charts' numbers are done here in Python. Whether an item is
+stalled, and which rung of its ladder it has reached, comes from `states.stalls`,
+asked only for open items whose stored due time has passed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import Session
+
+from db.digest import in_scope, province_order
+from db.models import Commitment
+from notifications import formatting
+from states import stalls
+from states.actors import FEDERAL, PROVINCES, Role, covers, jurisdiction_problem, province_of
+from states.calendar import WorkingCalendar, local_day
+from states.catalogue import Catalogue
+from states.definition import Pipeline, Stage
+from states.errors import NotFoundError
+from states.rules import CommitmentState, Status
+from taskforce.web import charts, diagram
+from taskforce.web.details import scope_of
+from taskforce.web.viewer import Viewer
+
+WEEKS_SHOWN = 8
+TRUE_WORDS = frozenset({"1", "on", "true", "yes"})
+FALSE_WORDS = frozenset({"", "0", "off", "false", "no"})
+DEPARTMENT = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """Which commitments the board shows; None (or False) means all."""
+
+    pipeline: str | None = None
+    jurisdiction: str | None = None
+    department: str | None = None
+    stalled: bool = False
+
+    def query(self) -> dict[str, str]:
+        """The filter as query-string parameters (what a shared link carries)."""
+        found = {
+            "pipeline": self.pipeline,
+            "jurisdiction": self.jurisdiction,
+            "department": self.department,
+            "stalled": "1" if self.stalled else None,
+        }
+        return {name: value for name, value in found.items() if value}
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.query())
+
+
+@dataclass(frozen=True)
+class FilterProblem:
+    """A filter value the board cannot use, and why (shown beside the form, answered 400)."""
+
+    name: str
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def parse_filter(
+    catalogue: Catalogue,
+    viewer: Viewer,
+    *,
+    pipeline: str | None,
+    jurisdiction: str | None,
+    department: str | None,
+    stalled: str | None,
+) -> tuple[BoardFilter, list[FilterProblem]]:
+    """The filter from the query string, and what is wrong with it (empty when nothing)."""
+    problems: list[FilterProblem] = []
+    pipeline = (pipeline or "").strip() or None
+    jurisdiction = (jurisdiction or "").strip().lower() or None
+    department = (department or "").strip().lower() or None
+    if pipeline is not None:
+        try:
+            catalogue.latest(pipeline)
+        except NotFoundError:
+            known = ", ".join(p.key for p in catalogue.latest_all())
+            problems.append(
+                FilterProblem(
+                    "pipeline",
+                    "There is no pipeline “{value}”. Choose one of: {known}.",
+                    {"value": pipeline, "known": known},
+                )
+            )
+            pipeline = None
+    if jurisdiction is not None:
+        wrong = jurisdiction_problem(jurisdiction)
+        if wrong:
+            problems.append(
+                FilterProblem(
+                    "jurisdiction",
+                    "There is no jurisdiction “{value}”. Use federal, a province or"
+                    " province/district, e.g. punjab/lahore.",
+                    {"value": jurisdiction},
+                )
+            )
+            jurisdiction = None
+        elif not covers(viewer.jurisdiction, jurisdiction):
+            problems.append(
+                FilterProblem(
+                    "jurisdiction",
+                    "“{value}” is outside your jurisdiction ({yours}).",
+                    {"value": jurisdiction, "yours": viewer.jurisdiction},
+                )
+            )
+            jurisdiction = None
+    if department is not None and not DEPARTMENT.fullmatch(department):
+        problems.append(
+            FilterProblem(
+                "department",
+                "There is no department “{value}”.",
+                {"value": department},
+            )
+        )
+        department = None
+    shown_stalled = False
+    word = (stalled or "").strip().lower()
+    if word in TRUE_WORDS:
+        shown_stalled = True
+    elif word not in FALSE_WORDS:
+        problems.append(
+            FilterProblem(
+                "stalled",
+                "“{value}” is not a yes or no for “stalled only”; use 1 or leave it out.",
+                {"value": stalled or ""},
+            )
+        )
+    return BoardFilter(pipeline, jurisdiction, department, shown_stalled), problems
+
+
+@dataclass(frozen=True)
+class Card:
+    """One commitment on the board."""
+
+    key: str
+    title: str
+    pipeline: str
+    jurisdiction: str
+    province: str
+    department: str
+    stage: str
+    stage_title: str
+    status: str
+    overdue_days: int | None  # working days past due; None when not stalled
+    level: int | None  # the ladder rung reached
+    exempt: bool
+    closed_at: datetime | None
+
+    @property
+    def stalled(self) -> bool:
+        return self.overdue_days is not None
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One pipeline's commitments, in a grid of provinces (rows) by stages (columns)."""
+
+    pipeline: Pipeline
+    stages: tuple[Stage, ...]
+    provinces: tuple[str, ...]
+    cells: dict[tuple[str, str], list[Card]]
+    count: int
+    stalled: int
+
+    def cell(self, province: str, stage: str) -> list[Card]:
+        return self.cells.get((province, stage), [])
+
+    def stage_count(self, stage: str) -> int:
+        return sum(len(self.cell(province, stage)) for province in self.provinces)
+
+
+@dataclass(frozen=True)
+class ProvinceCount:
+    """One province's numbers on the board."""
+
+    province: str
+    total: int
+    open: int
+    stalled: int
+    completed: int
+    levels: dict[int, int]  # stalled items by the ladder rung reached
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything the board page shows."""
+
+    filter: BoardFilter
+    lanes: tuple[Lane, ...]
+    provinces: tuple[ProvinceCount, ...]
+    completed_by_week: tuple[tuple[date, int], ...]  # Monday of each week, oldest first
+    total: int
+    stalled: int
+    jurisdictions: tuple[str, ...]  # the filter's choices in the viewer's scope
+    departments: tuple[str, ...]
+    pipelines: tuple[Pipeline, ...]
+
+
+def _scope(viewer: Viewer) -> ColumnElement[bool]:
+    scope = scope_of(viewer)
+    return true() if scope is None else in_scope(scope)
+
+
+def choices(session: Session, viewer: Viewer) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The jurisdictions (with their provinces) and departments of commitments in scope."""
+    rows = session.execute(
+        select(Commitment.jurisdiction, Commitment.department).where(_scope(viewer)).distinct()
+    ).all()
+    places = {jurisdiction for jurisdiction, _ in rows}
+    places |= {province_of(place) for place in places}
+    places.add(viewer.jurisdiction)
+    if viewer.jurisdiction == FEDERAL:
+        places |= set(PROVINCES)
+    ordered = sorted(places, key=lambda p: (province_order(province_of(p)), "/" in p, p))
+    return tuple(ordered), tuple(sorted({department for _, department in rows}))
+
+
+def _cards(
+    session: Session,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    viewer: Viewer,
+    wanted: BoardFilter,
+    now: datetime,
+) -> list[Card]:
+    query = select(
+        Commitment.key,
+        Commitment.title,
+        Commitment.pipeline_key,
+        Commitment.pipeline_version,
+        Commitment.jurisdiction,
+        Commitment.department,
+        Commitment.stage,
+        Commitment.stage_entered_at,
+        Commitment.status,
+        Commitment.deadline,
+        Commitment.due_at,
+        Commitment.closed_at,
+        Commitment.exempt,
+    ).where(_scope(viewer))
+    if wanted.pipeline:
+        query = query.where(Commitment.pipeline_key == wanted.pipeline)
+    if wanted.jurisdiction:
+        query = query.where(in_scope(wanted.jurisdiction))
+    if wanted.department:
+        query = query.where(Commitment.department == wanted.department)
+    if wanted.stalled:
+        query = query.where(Commitment.status == "open", Commitment.due_at <= now)
+    cards = []
+    for row in session.execute(query.order_by(Commitment.key)):
+        (key, title, pkey, pversion, jurisdiction, department, stage, entered_at, status,
+         deadline, due_at, closed_at, exempt) = row  # fmt: skip
+        pipeline = catalogue.get(pkey, pversion)
+        overdue_days = level = None
+        if status == "open" and due_at is not None and due_at <= now:
+            state = CommitmentState(
+                key=key,
+                pipeline=pkey,
+                pipeline_version=pversion,
+                jurisdiction=jurisdiction,
+                stage=stage,
+                status=Status.OPEN,
+                stage_entered_at=entered_at,
+            )
+            stall = stalls.assess(pipeline, state, deadline=deadline, now=now, calendar=calendar)
+            if stall is not None:
+                overdue_days = stall.overdue_days
+                level = stall.level.level if stall.level else None
+        if wanted.stalled and overdue_days is None:
+            continue
+        cards.append(
+            Card(
+                key=key,
+                title=title,
+                pipeline=pkey,
+                jurisdiction=jurisdiction,
+                province=province_of(jurisdiction),
+                department=department,
+                stage=stage,
+                stage_title=pipeline.stage(stage).title,
+                status=status,
+                overdue_days=overdue_days,
+                level=level,
+                exempt=exempt,
+                closed_at=closed_at,
+            )
+        )
+    return cards
+
+
+def stage_order(pipeline: Pipeline) -> tuple[Stage, ...]:
+    """The stages as the diagram places them: left to right, terminal stages last."""
+    column = diagram.columns(pipeline)
+    return tuple(
+        sorted(pipeline.stages, key=lambda s: (column[s.key], pipeline.stages.index(s)))
+    )
+
+
+def lanes(catalogue: Catalogue, cards: Sequence[Card]) -> tuple[Lane, ...]:
+    """The cards of each pipeline, by province and stage."""
+    by_pipeline: dict[str, list[Card]] = {}
+    for card in cards:
+        by_pipeline.setdefault(card.pipeline, []).append(card)
+    found = []
+    for key in sorted(by_pipeline):
+        pipeline = catalogue.latest(key)
+        stages = list(stage_order(pipeline))
+        known = {stage.key for stage in stages}
+        cells: dict[tuple[str, str], list[Card]] = {}
+        for card in by_pipeline[key]:
+            if card.stage not in known:  # a stage only an older version has
+                stages.append(Stage(key=card.stage, title=card.stage_title, owner=Role.OFFICER))
+                known.add(card.stage)
+            cells.setdefault((card.province, card.stage), []).append(card)
+        provinces = sorted({card.province for card in by_pipeline[key]}, key=province_order)
+        found.append(
+            Lane(
+                pipeline=pipeline,
+                stages=tuple(stages),
+                provinces=tuple(provinces),
+                cells=cells,
+                count=len(by_pipeline[key]),
+                stalled=sum(1 for card in by_pipeline[key] if card.stalled),
+            )
+        )
+    return tuple(found)
+
+
+def province_counts(cards: Sequence[Card]) -> tuple[ProvinceCount, ...]:
+    """Totals per province, in the constitution's order."""
+    by_province: dict[str, list[Card]] = {}
+    for card in cards:
+        by_province.setdefault(card.province, []).append(card)
+    return tuple(
+        ProvinceCount(
+            province=province,
+            total=len(found),
+            open=sum(1 for card in found if card.status == "open"),
+            stalled=sum(1 for card in found if card.stalled),
+            completed=sum(1 for card in found if card.status == "completed"),
+            levels=dict(sorted(Counter(c.level for c in found if c.level is not None).items())),
+        )
+        for province, found in sorted(by_province.items(), key=lambda p: province_order(p[0]))
+    )
+
+
+def completed_by_week(
+    cards: Sequence[Card], now: datetime, weeks: int = WEEKS_SHOWN
+) -> tuple[tuple[date, int], ...]:
+    """How many items were completed in each of the last `weeks` weeks (Monday to Sunday)."""
+    this_monday = local_day(now) - timedelta(days=local_day(now).weekday())
+    mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    counts: Counter[date] = Counter()
+    for card in cards:
+        if card.status == "completed" and card.closed_at is not None:
+            day = local_day(card.closed_at)
+            counts[day - timedelta(days=day.weekday())] += 1
+    return tuple((monday, counts[monday]) for monday in mondays)
+
+
+def read_board(
+    session: Session,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    viewer: Viewer,
+    wanted: BoardFilter,
+    *,
+    now: datetime,
+) -> Board:
+    """The board for `viewer`, narrowed by `wanted`, as of `now`."""
+    places, departments = choices(session, viewer)
+    cards = _cards(session, catalogue, calendar, viewer, wanted, now)
+    return Board(
+        filter=wanted,
+        lanes=lanes(catalogue, cards),
+        provinces=province_counts(cards),
+        completed_by_week=completed_by_week(cards, now),
+        total=len(cards),
+        stalled=sum(1 for card in cards if card.stalled),
+        jurisdictions=places,
+        departments=departments,
+        pipelines=tuple(catalogue.latest_all()),
+    )
+
+
+def unknown_department(board: Board) -> FilterProblem | None:
+    """A department filter naming no department in the viewer's scope."""
+    wanted = board.filter.department
+    if wanted is None or wanted in board.departments:
+        return None
+    return FilterProblem(
+        "department",
+        "No commitment in your jurisdiction belongs to the department “{value}”. Known: {known}.",
+        {"value": wanted, "known": ", ".join(board.departments)},
+    )
+
+
+def overdue_chart(board: Board, t: Callable[..., str], language: str) -> str:
+    """Stalled items per province, as an SVG bar chart in the reader's language."""
+    bars = [
+        charts.Bar(formatting.jurisdiction(count.province, language), count.stalled)
+        for count in board.provinces
+        if count.stalled
+    ]
+    return charts.bar_chart(bars, title=t("Overdue items by province"), rtl=language == "ur")
+
+
+def week_label(monday: date, language: str) -> str:
+    """'13 Jul' (or the Urdu month) for the week starting `monday`."""
+    months = formatting.URDU_MONTHS if language == formatting.URDU else formatting.ENGLISH_MONTHS
+    name = months[monday.month - 1]
+    return f"{monday.day} {name if language == formatting.URDU else name[:3]}"
+
+
+def completed_chart(board: Board, t: Callable[..., str], language: str) -> str:
+    """Items completed per week, as an SVG column chart."""
+    bars = [charts.Bar(week_label(day, language), n) for day, n in board.completed_by_week]
+    return charts.column_chart(
+        bars, title=t("Items completed per week"), rtl=language == formatting.URDU
+    )
+
+
+def problem_text(problems: Sequence[FilterProblem], t: Callable[..., str]) -> dict[str, Any]:
+    """Problems by the filter field they concern, translated."""
+    return {problem.name: t(problem.message, **problem.values) for problem in problems}

@@ -1,0 +1,75 @@
+"""The board: every commitment in the viewer's scope by pipeline stage and province."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from markupsafe import Markup
+from starlette.responses import Response
+
+from notifications import formatting
+from states.access import Access
+from taskforce.web import archive, boards, i18n, render
+from taskforce.web.context import web_of
+from taskforce.web.guard import declared, page
+from taskforce.web.viewer import Viewer
+
+router = APIRouter(include_in_schema=False)
+
+
+def names(language: str) -> dict[str, object]:
+    """Template helpers that write places, departments and roles in the reader's language."""
+    return {
+        "place": partial(formatting.jurisdiction, language=language),
+        "department_name": partial(formatting.department, language=language),
+        "role_name": partial(formatting.role, language=language),
+    }
+
+
+@router.get("/board", name="board", **declared(Access.BOARD))
+def board(
+    request: Request,
+    viewer: Annotated[Viewer, Depends(page(Access.BOARD))],
+    pipeline: Annotated[str | None, Query(max_length=64)] = None,
+    jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
+    department: Annotated[str | None, Query(max_length=100)] = None,
+    stalled: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    web = web_of(request)
+    installation = web.installation
+    language = render.language_of(request)
+    t = i18n.translator(language)
+    wanted, problems = boards.parse_filter(
+        installation.catalogue,
+        viewer,
+        pipeline=pipeline,
+        jurisdiction=jurisdiction,
+        department=department,
+        stalled=stalled,
+    )
+    with web.reading() as session:
+        shown = boards.read_board(
+            session, installation.catalogue, installation.calendar, viewer, wanted, now=web.now()
+        )
+        latest = archive.latest(session, viewer, now=web.now())
+    unknown = boards.unknown_department(shown)
+    if unknown is not None:
+        problems.append(unknown)
+    context = {
+        "board": shown,
+        "asked": {
+            "pipeline": pipeline or "",
+            "jurisdiction": jurisdiction or "",
+            "department": department or "",
+            "stalled": shown.filter.stalled,
+        },
+        "problems": boards.problem_text(problems, t),
+        "latest": latest,
+        "overdue_svg": Markup(boards.overdue_chart(shown, t, language)),
+        "completed_svg": Markup(boards.completed_chart(shown, t, language)),
+        "week_label": partial(boards.week_label, language=language),
+        **names(language),
+    }
+    return render.page(request, "board.html.j2", context, status=400 if problems else 200)
