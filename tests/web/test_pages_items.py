@@ -1,0 +1,73 @@
+"""My items, and where the start page sends each person."""
+
+from __future__ import annotations
+
+import re
+
+from db import workflow
+from db.engine import transaction
+from tests.web.conftest import WEB_NOW, Site
+from tests.web.pages import text_of
+
+ITEM_KEYS = re.compile(r'<p class="item-key"><a href="/commitments/([A-Z0-9-]+)">')
+
+
+def listed(html: str) -> list[str]:
+    return ITEM_KEYS.findall(html)
+
+
+def test_the_start_page_sends_officers_to_their_items_and_overseers_to_the_board(
+    site: Site,
+) -> None:
+    assert site.browser("law.officer.punjab@example.org").get("/").headers["location"] == "/items"
+    assert site.browser("chair@example.org").get("/").headers["location"] == "/board"
+    assert site.anonymous().get("/").headers["location"].startswith("/sign-in")
+
+
+def test_my_items_lists_what_the_officer_holds_overdue_first(site: Site) -> None:
+    # PTF-SINDH moves today, so its stage clock starts again: no longer overdue.
+    with transaction(site.installation.sessions) as session:
+        workflow.advance(
+            session,
+            site.installation.catalogue,
+            key="PTF-SINDH",
+            action="nominate_members",
+            actor_email="hr.officer.sindh@example.org",
+            fields={"members": "9"},
+            now=WEB_NOW,
+        )
+    page = site.browser("hr.officer.sindh@example.org").get("/items")
+    assert page.status_code == 200
+    assert listed(page.text) == ["DHRC-SINDH", "NAP-HR-15", "PTF-SINDH"]
+    text = text_of(page.text)
+    # This officer reads Urdu: "19 working days overdue", "10 working days left".
+    assert 'dir="rtl"' in page.text
+    assert "19 کاری دن کی تاخیر" in text
+    assert "Members nominated" in text
+    assert "10 کاری دن باقی" in text
+    # The next actions, each a link to its form on the commitment page.
+    assert 'href="/commitments/PTF-SINDH#action-hold_first_meeting"' in page.text
+    assert "Record the first meeting" in text
+
+
+def test_my_items_shows_only_the_officers_own_items(site: Site) -> None:
+    page = site.browser("law.officer.punjab@example.org").get("/items")
+    assert listed(page.text) == ["CMB-PUNJAB"]
+    assert "Send to the Law Department for vetting" in page.text
+
+
+def test_an_overseer_holding_nothing_sees_the_open_items_of_their_jurisdiction(
+    site: Site,
+) -> None:
+    page = site.browser("cs.punjab@example.org").get("/items")
+    keys = listed(page.text)
+    assert {"CMB-PUNJAB", "CSW-PUNJAB", "DHRC-PUNJAB", "DHRC-PUNJAB-LAHORE", "PTF-PUNJAB"} == set(
+        keys
+    )
+    assert "in your jurisdiction" in page.text
+
+
+def test_my_items_needs_a_sign_in(site: Site) -> None:
+    response = site.anonymous().get("/items")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2Fitems"
