@@ -119,6 +119,17 @@ def install(url: str) -> Installation:
     )
 
 
+def reopen(url: str) -> Installation:
+    """An installation `install` made earlier, opened again (in another process, say)."""
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    with transaction(sessions) as session:
+        catalogue = pipelines.registered(session)
+    return Installation(
+        url=url, engine=engine, sessions=sessions, catalogue=catalogue, calendar=WorkingCalendar()
+    )
+
+
 def _people() -> list[dict[str, Any]]:
     """The chair, and in every province a chief secretary, and an officer and a secretary
     for each department: enough for every rung of every ladder to have someone."""

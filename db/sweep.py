@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import queries, workflow
 from db.engine import transaction
 from db.models import Commitment, Escalation, OutboxMessage, Person
-from states.actors import Role, province_of
-from states.calendar import PAKISTAN_TIME, WorkingCalendar, local_day
+from states.actors import FEDERAL, Role, province_of
+from states.calendar import PAKISTAN_TIME, WorkingCalendar, end_of_day, local_day
 from states.catalogue import Catalogue
 from states.definition import LadderLevel, Pipeline
 from states.errors import TaskforceError
@@ -113,7 +113,7 @@ def run_sweep(
         with transaction(sessions) as session:
             _escalate(session, catalogue, calendar, people, chunk, report, now=now)
     with transaction(sessions) as session:
-        soon_ids = _due_soon_ids(session, catalogue, now=now)
+        soon_ids = _due_soon_ids(session, catalogue, calendar, now=now, today=today)
     for chunk in batched(soon_ids, batch_size):
         with transaction(sessions) as session:
             _remind(session, catalogue, calendar, people, chunk, report, now=now, today=today)
@@ -250,7 +250,10 @@ def _escalate(
     now: datetime,
 ) -> None:
     recorded = _recorded_levels(session, ids)
-    for commitment in _load(session, ids):
+    commitments = list(_load(session, ids))
+    children = _open_children(session, [c.id for c in commitments])
+    batch = _Batch()
+    for commitment in commitments:
         pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
         stall = assess(
             pipeline,
@@ -264,11 +267,13 @@ def _escalate(
         report.stalled += 1
         report.by_level[stall.level.level if stall.level else 0] += 1
         report.by_jurisdiction[province_of(commitment.jurisdiction)] += 1
-        reason = _reason(session, commitment, stall)
+        open_children = children.get(commitment.id, [])
+        reason = _reason(stall, open_children)
         levels = levels_to_escalate(pipeline, stall.level, recorded.get(commitment.id, set()))
-        for delivery in deliveries(pipeline, levels, _item(commitment), people):
-            notice = _record(
-                session,
+        found = deliveries(pipeline, levels, _item(commitment), people)
+        snapshot = _snapshot(commitment, pipeline, open_children) if found else {}
+        for delivery in found:
+            batch.add(
                 commitment,
                 pipeline,
                 delivery,
@@ -276,109 +281,165 @@ def _escalate(
                 due_at=stall.due.at,
                 overdue=stall.overdue_days,
                 now=now,
+                snapshot=snapshot,
             )
-            if notice is not None:
-                report.escalations.append(notice)
+    report.escalations += batch.record(session)
 
 
-def _reason(session: Session, commitment: Commitment, stall: Stall) -> str:
-    if stall.due.reason == "deadline" and queries.open_children_count(session, commitment.id):
+def _reason(stall: Stall, open_children: Sequence[str]) -> str:
+    if stall.due.reason == "deadline" and open_children:
         return "children_open"
     return str(stall.due.reason)
 
 
-def _record(
-    session: Session,
-    commitment: Commitment,
-    pipeline: Pipeline,
-    delivery: Delivery,
-    *,
-    reason: str,
-    due_at: datetime,
-    overdue: int,
-    now: datetime,
-) -> Notice | None:
-    """Insert the escalation and its messages; None if another sweep recorded it first."""
-    level = delivery.level
-    emails = tuple(p.email for p in delivery.recipients)
-    missing = str(delivery.missing.notify) if delivery.missing else None
-    escalation_id = _insert_once(
-        session,
-        Escalation.__table__,  # type: ignore[arg-type]
-        ["commitment_id", "stage_seq", "level"],
-        {
-            "commitment_id": commitment.id,
-            "stage_seq": commitment.stage_seq,
-            "level": level.level,
-            "role": str(level.notify),
-            "reason": reason,
-            "due_at": due_at,
-            "overdue_days": overdue,
-            "recipients": list(emails),
-            "missing_role": missing,
-            "snapshot": _snapshot(session, commitment, pipeline),
-            "created_at": now,
-        },
+def _open_children(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
+    """The keys of each commitment's open children, in key order: one query for a batch."""
+    found: dict[int, list[str]] = {}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(Commitment.parent_id, Commitment.key)
+        .where(Commitment.parent_id.in_(ids), Commitment.status == "open")
+        .order_by(Commitment.parent_id, Commitment.key)
     )
-    if escalation_id is None:
-        return None
-    subject = _subject(commitment, pipeline, level, reason=reason, overdue=overdue, due_at=due_at)
-    for person in delivery.recipients:
-        _insert_once(
-            session,
-            OutboxMessage.__table__,  # type: ignore[arg-type]
-            ["escalation_id", "recipient_email"],
+    for parent_id, key in rows:
+        if parent_id is not None:  # always, by the WHERE; said for the type checker
+            found.setdefault(parent_id, []).append(key)
+    return found
+
+
+@dataclass
+class _Batch:
+    """The escalations (and reminders) one batch records, inserted together at its end.
+
+    Each escalation is still inserted once at most, by the unique constraint: the
+    insert skips rungs already recorded (`ON CONFLICT DO NOTHING`) and returns only
+    the rows it added, and only those get their outbox messages and notices. One
+    multi-row statement per table replaces two statements per escalation.
+    """
+
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[list[dict[str, Any]]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def add(
+        self,
+        commitment: Commitment,
+        pipeline: Pipeline,
+        delivery: Delivery,
+        *,
+        reason: str,
+        due_at: datetime,
+        overdue: int,
+        now: datetime,
+        snapshot: dict[str, Any],
+    ) -> None:
+        level = delivery.level
+        emails = tuple(p.email for p in delivery.recipients)
+        missing = str(delivery.missing.notify) if delivery.missing else None
+        self.escalations.append(
             {
-                "escalation_id": escalation_id,
-                "kind": "reminder" if level.level == REMINDER else "escalation",
-                "recipient_email": person.email,
-                "recipient_name": person.name,
-                "language": person.language,
-                "subject": subject,
-                "payload": {
-                    "commitment": commitment.key,
-                    "level": level.level,
-                    "role": str(level.notify),
-                    "reason": reason,
-                    "overdue_working_days": overdue,
-                    "due_at": due_at.isoformat(),
-                    "missing_role": missing,
-                },
-                "status": "pending",
-                "attempts": 0,
+                "commitment_id": commitment.id,
+                "stage_seq": commitment.stage_seq,
+                "level": level.level,
+                "role": str(level.notify),
+                "reason": reason,
+                "due_at": due_at,
+                "overdue_days": overdue,
+                "recipients": list(emails),
+                "missing_role": missing,
+                "snapshot": snapshot,
                 "created_at": now,
-                "next_attempt_at": now,
-            },
+            }
         )
-    return Notice(
-        key=commitment.key,
-        jurisdiction=commitment.jurisdiction,
-        level=level.level,
-        role=str(level.notify),
-        reason=reason,
-        overdue_days=overdue,
-        recipients=emails,
-        missing_role=missing,
-    )
+        subject = _subject(
+            commitment, pipeline, level, reason=reason, overdue=overdue, due_at=due_at
+        )
+        self.messages.append(
+            [
+                {
+                    "kind": "reminder" if level.level == REMINDER else "escalation",
+                    "recipient_email": person.email,
+                    "recipient_name": person.name,
+                    "language": person.language,
+                    "subject": subject,
+                    "payload": {
+                        "commitment": commitment.key,
+                        "level": level.level,
+                        "role": str(level.notify),
+                        "reason": reason,
+                        "overdue_working_days": overdue,
+                        "due_at": due_at.isoformat(),
+                        "missing_role": missing,
+                    },
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+                for person in delivery.recipients
+            ]
+        )
+        self.notices.append(
+            Notice(
+                key=commitment.key,
+                jurisdiction=commitment.jurisdiction,
+                level=level.level,
+                role=str(level.notify),
+                reason=reason,
+                overdue_days=overdue,
+                recipients=emails,
+                missing_role=missing,
+            )
+        )
+
+    def record(self, session: Session) -> list[Notice]:
+        """Insert what no other sweep recorded first; the notices of what this one inserted."""
+        if not self.escalations:
+            return []
+        insert = _insert_for(session)
+        table = _ESCALATIONS
+        inserted = {
+            (commitment_id, stage_seq, level): escalation_id
+            for escalation_id, commitment_id, stage_seq, level in session.execute(
+                insert(table)
+                .on_conflict_do_nothing(index_elements=["commitment_id", "stage_seq", "level"])
+                .returning(table.c.id, table.c.commitment_id, table.c.stage_seq, table.c.level),
+                self.escalations,
+            )
+        }
+        messages: list[dict[str, Any]] = []
+        notices: list[Notice] = []
+        for row, addressed, notice in zip(
+            self.escalations, self.messages, self.notices, strict=True
+        ):
+            escalation_id = inserted.get((row["commitment_id"], row["stage_seq"], row["level"]))
+            if escalation_id is None:
+                continue
+            messages += [{**message, "escalation_id": escalation_id} for message in addressed]
+            notices.append(notice)
+        if messages:
+            session.execute(
+                insert(_OUTBOX).on_conflict_do_nothing(
+                    index_elements=["escalation_id", "recipient_email"]
+                ),
+                messages,
+            )
+        return notices
 
 
-def _insert_once(
-    session: Session, table: Table, unique: list[str], values: dict[str, Any]
-) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the id only if this call inserted the row."""
+_ESCALATIONS: Table = Escalation.__table__  # type: ignore[assignment]
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+
+
+def _insert_for(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=unique)
-        .returning(table.c.id)
-    )
-    inserted: int | None = session.scalar(statement)
-    return inserted
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def _snapshot(session: Session, commitment: Commitment, pipeline: Pipeline) -> dict[str, Any]:
+def _snapshot(
+    commitment: Commitment, pipeline: Pipeline, open_children: Sequence[str]
+) -> dict[str, Any]:
     """The commitment as it stood when escalated, so the record outlives later moves."""
     return {
         "key": commitment.key,
@@ -394,9 +455,7 @@ def _snapshot(session: Session, commitment: Commitment, pipeline: Pipeline) -> d
         "officer": commitment.officer.email if commitment.officer else None,
         "fields": dict(commitment.fields),
         "version": commitment.version,
-        "open_children": [
-            c.key for c in queries.children(session, commitment) if c.status == "open"
-        ],
+        "open_children": list(open_children),
     }
 
 
@@ -420,13 +479,27 @@ def _subject(
     return " ".join(text.split())[:300]
 
 
-def _due_soon_ids(session: Session, catalogue: Catalogue, *, now: datetime) -> list[int]:
-    """Open commitments falling due within the longest reminder window (a superset, by index)."""
+def _due_soon_ids(
+    session: Session,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    *,
+    now: datetime,
+    today: date,
+) -> list[int]:
+    """Open commitments that may fall due within the longest reminder window (by index).
+
+    A reminder goes out when at most `reminder_days_before` working days are left,
+    so nothing due after the end of the (longest + 1)-th working day from today can
+    need one; that day is taken where it comes latest (the jurisdictions with extra
+    closed days). A window in calendar days had to allow for weekends and holidays
+    and took in three weeks of commitments that were nowhere near due.
+    """
     longest = max((p.reminder_days_before for p in catalogue.all()), default=0)
     if longest == 0:
         return []
-    # Working days are never denser than calendar days; weekends and holidays need slack.
-    horizon = now + timedelta(days=longest * 2 + 14)
+    places = {FEDERAL} | {closed.jurisdiction for closed in calendar.closed_days}
+    horizon = end_of_day(max(calendar.add_working_days(today, longest + 1, j) for j in places))
     return list(
         session.scalars(
             select(Commitment.id)
@@ -453,7 +526,10 @@ def _remind(
     today: date,
 ) -> None:
     recorded = _recorded_levels(session, ids)
-    for commitment in _load(session, ids):
+    commitments = list(_load(session, ids))
+    children = _open_children(session, [c.id for c in commitments])
+    batch = _Batch()
+    for commitment in commitments:
         if REMINDER in recorded.get(commitment.id, set()):
             continue
         pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
@@ -469,16 +545,14 @@ def _remind(
         # Level 0 is outside any ladder (levels count from 1), hence no validation here.
         rung = LadderLevel.model_construct(level=REMINDER, after=0, notify=Role.OFFICER)
         found = recipients(Role.OFFICER, _item(commitment), people)
-        delivery = Delivery(level=rung, recipients=found, missing=None if found else rung)
-        notice = _record(
-            session,
+        batch.add(
             commitment,
             pipeline,
-            delivery,
+            Delivery(level=rung, recipients=found, missing=None if found else rung),
             reason=str(when.reason),
             due_at=when.at,
             overdue=0,
             now=now,
+            snapshot=_snapshot(commitment, pipeline, children.get(commitment.id, [])),
         )
-        if notice is not None:
-            report.reminders.append(notice)
+    report.reminders += batch.record(session)
