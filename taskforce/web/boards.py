@@ -307,9 +307,7 @@ def _cards(
 def stage_order(pipeline: Pipeline) -> tuple[Stage, ...]:
     """The stages as the diagram places them: left to right, terminal stages last."""
     column = diagram.columns(pipeline)
-    return tuple(
-        sorted(pipeline.stages, key=lambda s: (column[s.key], pipeline.stages.index(s)))
-    )
+    return tuple(sorted(pipeline.stages, key=lambda s: (column[s.key], pipeline.stages.index(s))))
 
 
 def lanes(catalogue: Catalogue, cards: Sequence[Card]) -> tuple[Lane, ...]:
