@@ -296,3 +296,18 @@ def test_a_fan_out_shows_its_children_and_a_child_links_to_its_parent(site: Site
 
 def test_an_unknown_commitment_is_not_found(site: Site) -> None:
     assert site.browser(OFFICER).get("/commitments/NOPE-1").status_code == 404
+
+
+def test_every_input_of_the_forms_has_its_label(escalated: Site) -> None:
+    browser = escalated.browser("cs.punjab@example.org")
+    answering = browser.get(PAGE).text  # stalled: the answer forms are there
+    move(escalated, "send_for_vetting", "vet")
+    approving = browser.get(PAGE).text  # at cabinet approval: fields to give
+    for html, expected in (
+        (answering, "snooze-until"),
+        (approving, "approve_in_cabinet-bill_number"),
+    ):
+        inputs = re.findall(r'<(?:input|textarea) id="([^"]+)"', html)
+        assert expected in inputs
+        for input_id in inputs:
+            assert f'<label for="{input_id}">' in html, f"no label for {input_id}"
