@@ -22,13 +22,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # A recipe that fails half-way leaves no target behind to look finished.
 .DELETE_ON_ERROR:
-.PHONY: help setup demo test lint format clean
+.PHONY: help setup demo test lint format clean bench bench-quick
 
 help: ## List the targets
 	@echo "Usage: make TARGET [PG=0|1] [PYTHON=python3] [PYTEST_ARGS=...]"
 	@echo
-	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "} {printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z.-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 
 # --- the virtual environment -------------------------------------------------
 
@@ -89,6 +89,23 @@ test: $(STAMP)
 	TASKFORCE_TEST_POSTGRES_URL="$$url" TASKFORCE_TEST_REQUIRE_POSTGRES=1 \
 		$(BIN)/pytest $(PYTEST_ARGS)
 endif
+
+# --- benchmarks ----------------------------------------------------------------
+
+# Arguments for the benchmarks, e.g. make bench BENCH_ARGS='--database-url URL --only sweep'
+BENCH_ARGS ?=
+BENCH_STAMP := $(VENV)/.bench-installed
+
+# The benchmarks' own tools (the peer engine, profilers), never installed by setup or test.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## Run the benchmarks (a few minutes); writes bench/results.json
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP) ## Run the benchmarks at smaller sizes (under a minute)
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)
 
 # --- code quality --------------------------------------------------------------
 

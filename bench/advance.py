@@ -364,7 +364,7 @@ def _walk_postgres(url: str, keys: list[str]) -> None:
 
 
 def _one(cursor: psycopg.Cursor[Any], sql: str, params: tuple[Any, ...]) -> Any:
-    row = cursor.execute(sql, params).fetchone()  # type: ignore[arg-type]
+    row = cursor.execute(sql, params).fetchone()
     if row is None:
         raise RuntimeError(f"nothing found for {params}")
     return row

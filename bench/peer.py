@@ -36,7 +36,7 @@ TIME_LIMITS = {
 OPEN_STAGES = tuple(TIME_LIMITS)
 
 
-class ProvincialBill(StateMachine):  # type: ignore[misc]
+class ProvincialBill(StateMachine):
     """A provincial bill from drafting to the gazette, in python-statemachine's idiom."""
 
     drafting = State(initial=True)
