@@ -22,7 +22,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # A recipe that fails half-way leaves no target behind to look finished.
 .DELETE_ON_ERROR:
-.PHONY: help setup demo test lint format clean bench bench-quick
+.PHONY: help setup demo web test lint format clean bench bench-quick
 
 help: ## List the targets
 	@echo "Usage: make TARGET [PG=0|1] [PYTHON=python3] [PYTEST_ARGS=...]"
@@ -57,6 +57,9 @@ setup: $(STAMP) ## Create .venv and install taskforce with its dev tools
 
 demo: $(STAMP) ## Run the end-to-end demo
 	$(BIN)/taskforce demo
+
+web: $(STAMP) ## Serve the web pages on the bundled meeting (http://127.0.0.1:8000)
+	$(BIN)/taskforce web --sample
 
 # --- testing -------------------------------------------------------------------
 
