@@ -181,7 +181,7 @@ def _actor(session: Session, email: str) -> Actor:
     Loading the Person entity only to read four columns was a fifth of an advance's
     cost; when nobody active has the address, `people.by_email` says why.
     """
-    row = session.execute(_ACTIVE_BY_EMAIL, {"email": email.lower()}).first()
+    row = session.connection().execute(_ACTIVE_BY_EMAIL, {"email": email.lower()}).first()
     if row is None:
         return people.actor_for(people.by_email(session, email))
     return Actor(email=row.email, role=Role(row.role), jurisdiction=row.jurisdiction, name=row.name)
@@ -205,8 +205,6 @@ def _apply(
 ) -> Event:
     pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     outcome = rules.apply(pipeline, state_of(commitment), request, now=now)
-    # Read before changing anything: one UPDATE, one version bump per move.
-    seq = queries.next_event_seq(session, commitment.id)
     state = outcome.state
     when = stalls.due(pipeline, state, deadline=commitment.deadline, calendar=calendar)
     moved = {
@@ -214,33 +212,41 @@ def _apply(
         "status": state.status.value,
         "stage_entered_at": state.stage_entered_at,
         "fields": dict(state.fields),
-        # A new stage is a new stall episode: its own clock, its own escalations, no snooze.
-        "stage_seq": seq,
+        # A new stage is a new stall episode (stage_seq, the number of the event that
+        # starts it, is set by the UPDATE): its own clock, its own escalations, no snooze.
         "snoozed_until": None,
         "due_at": when.at if when else None,
     }
     if outcome.closed:
         moved["closed_at"] = now
-    _store_move(session, commitment, moved)
+    seq = _store_move(session, commitment, moved)
     return _insert_event(session, commitment, outcome.event, seq=seq)
 
 
 _COMMITMENTS: Table = Commitment.__table__  # type: ignore[assignment]
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
-_MOVED = ("stage", "status", "stage_entered_at", "fields", "stage_seq", "snoozed_until", "due_at")
+_MOVED = ("stage", "status", "stage_entered_at", "fields", "snoozed_until", "due_at")
 
 
 def _move_statement(columns: tuple[str, ...]) -> Any:
     c = _COMMITMENTS.c
+    # The next event number, read by the UPDATE itself: one statement fewer per move.
+    next_seq = (
+        select(func.coalesce(func.max(_EVENTS.c.seq), 0) + 1)
+        .where(_EVENTS.c.commitment_id == bindparam("id_"))
+        .scalar_subquery()
+    )
     return (
         update(_COMMITMENTS)
         .where(c.id == bindparam("id_"), c.version == bindparam("version_"))
         .values(
             {
                 **{name: bindparam(f"{name}_", type_=c[name].type) for name in columns},
+                "stage_seq": next_seq,
                 "version": bindparam("next_version_", type_=c.version.type),
             }
         )
+        .returning(c.stage_seq)
     )
 
 
@@ -250,12 +256,13 @@ _MOVE_AND_CLOSE = _move_statement((*_MOVED, "closed_at"))
 _INSERT_EVENT = insert(_EVENTS)
 
 
-def _store_move(session: Session, commitment: Commitment, moved: dict[str, Any]) -> None:
+def _store_move(session: Session, commitment: Commitment, moved: dict[str, Any]) -> int:
     """UPDATE ... WHERE id = ? AND version = ?, then record the new values on the loaded object.
 
     What the ORM's flush did for a move (the version check and bump), as one
-    prepared statement: the unit of work cost as much as the rest of an advance.
-    A lost race raises StaleDataError, as the flush did.
+    prepared statement that also takes the next event number (returned): the
+    unit of work cost as much as the rest of an advance. A lost race raises
+    StaleDataError, as the flush did.
     """
     if inspect(commitment).modified:
         session.flush()  # changes made before the move go first, as the flush ordered them
@@ -263,15 +270,17 @@ def _store_move(session: Session, commitment: Commitment, moved: dict[str, Any])
     statement = _MOVE_AND_CLOSE if "closed_at" in moved else _MOVE
     params = {f"{name}_": value for name, value in moved.items()}
     params.update(id_=commitment.id, version_=version, next_version_=version + 1)
-    result = session.execute(statement, params)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    # Core statements go straight to the transaction's connection: the session adds nothing.
+    seq = session.connection().execute(statement, params).scalar()
+    if seq is None:
         raise StaleDataError(
-            f"UPDATE statement on table 'commitments' expected to update 1 row(s);"
-            f" {result.rowcount} were matched."  # type: ignore[attr-defined]
+            "UPDATE statement on table 'commitments' expected to update 1 row(s); 0 were matched."
         )
     for name, value in moved.items():
         set_committed_value(commitment, name, value)
+    set_committed_value(commitment, "stage_seq", seq)
     set_committed_value(commitment, "version", version + 1)
+    return int(seq)
 
 
 def _insert_event(
@@ -281,8 +290,10 @@ def _insert_event(
     transaction (detached, with its id), without a trip through the unit of work."""
     row = _event_row(commitment, event, seq=seq)
     values = {name: getattr(row, name) for name in _EVENT_COLUMNS}
-    result = session.execute(_INSERT_EVENT, values)
-    row.id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+    result = session.connection().execute(_INSERT_EVENT, values)
+    inserted = result.inserted_primary_key
+    assert inserted is not None
+    row.id = inserted[0]
     make_transient_to_detached(row)
     return row
 
