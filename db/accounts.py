@@ -113,6 +113,18 @@ def sign_in(session: Session, email: str, password: str, *, now: datetime) -> Si
     return SignIn(person=person)
 
 
+def people_with_passwords(session: Session) -> int:
+    """How many active people can sign in."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .where(Person.active.is_(True), Person.password_hash.is_not(None))
+        )
+        or 0
+    )
+
+
 def session_stamp(person: Person) -> str:
     """A value a browser session carries: it stops matching when the password changes."""
     basis = f"{person.id}:{person.password_hash or ''}:{person.active}"

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from db import accounts, migrate, people, queries, workflow
 from db import escalations as escalation_store
-from db import migrate, people, queries, workflow
 from db.engine import transaction
 from db.loading import load_meeting
 from db.models import Commitment
@@ -773,6 +773,13 @@ def web(
     with opened() as application:
         if sample:
             announce_sample(sample_data.prepare(application, now=now()))
+        with transaction(application.sessions) as session:
+            can_sign_in = accounts.people_with_passwords(session)
+    if not can_sign_in:
+        out.print(
+            "Nobody can sign in yet: give people passwords with"
+            " taskforce users set-password EMAIL, or try the bundled sample with --sample."
+        )
     out.print(f"Serving taskforce on http://{host}:{port} (Ctrl-C stops)")
     uvicorn.run(
         "taskforce.web.asgi:create",
