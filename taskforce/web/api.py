@@ -20,6 +20,7 @@ from states.calendar import local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
 from states.rules import ActionOption
+from taskforce import views
 from taskforce.app import App
 from taskforce.web import details
 from taskforce.web.context import Web, web_of
@@ -81,26 +82,11 @@ def commitment_out(web: Web, commitment: Commitment, now: datetime) -> Commitmen
 
 
 def _commitment_fields(web: Web, commitment: Commitment, now: datetime) -> dict[str, Any]:
+    """The same record the CLI prints as JSON, with the clock and the page's address."""
     installation: App = web.installation
     pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     return {
-        "key": commitment.key,
-        "title": commitment.title,
-        "pipeline": commitment.pipeline_key,
-        "pipeline_version": commitment.pipeline_version,
-        "jurisdiction": commitment.jurisdiction,
-        "department": commitment.department,
-        "officer": commitment.officer.email if commitment.officer else None,
-        "stage": commitment.stage,
-        "stage_title": pipeline.stage(commitment.stage).title,
-        "stage_entered_at": commitment.stage_entered_at,
-        "status": commitment.status,
-        "start_date": commitment.start_date,
-        "deadline": commitment.deadline,
-        "meeting": commitment.meeting.key if commitment.meeting else None,
-        "agenda_item": commitment.agenda_item,
-        "fields": dict(commitment.fields),
-        "version": commitment.version,
+        **views.commitment_record(commitment, pipeline),
         "timing": timing_out(details.timing(installation, commitment, now)),
         "url": f"{installation.settings.base_url.rstrip('/')}/commitments/{commitment.key}",
     }
