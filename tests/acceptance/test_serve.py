@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -136,14 +138,37 @@ def _group_alive(group: int) -> bool:
     return True
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_serve_serves_the_sweep_and_stops_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("stop", "web"),
+    [(signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["SIGINT", "SIGTERM-with-web"],
+)
+def test_serve_serves_the_sweep_and_stops_cleanly(
+    tmp_path: Path, stop: signal.Signals, web: bool
+) -> None:
     assert TASKFORCE.is_file(), f"the taskforce command is not installed at {TASKFORCE}"
+    port = _free_port()
+    extra = ["--web", "--port", str(port)] if web else []
     with _interruptible_children():
         # Its own process group, so that whatever it starts (Prefect's temporary
         # server) can be checked for, and killed if the test fails half-way.
         serve = subprocess.Popen(
-            [str(TASKFORCE), "serve"],
+            [str(TASKFORCE), "serve", *extra],
             cwd=tmp_path,
             env=_environment(tmp_path),
             stdin=subprocess.DEVNULL,
@@ -160,6 +185,8 @@ def test_serve_serves_the_sweep_and_stops_cleanly(tmp_path: Path, stop: signal.S
         polled = output.wait_for(POLLED, seconds=STOP_SECONDS)
         assert polled, f"the runner did not poll:\n{''.join(output.lines)}"
         assert serve.poll() is None, "it stopped by itself"
+        if web:
+            assert _answers(f"http://127.0.0.1:{port}/healthz"), "the web is not served"
 
         serve.send_signal(stop)
         code = serve.wait(timeout=STOP_SECONDS)
