@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+            started = time.perf_counter()
             results += benchmarks[name](databases, args.quick)
+            print(f"  {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     print_table(results)
     write_json(results, args.output, quick=args.quick)
     print(f"wrote {args.output}", file=sys.stderr)

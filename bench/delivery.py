@@ -37,7 +37,7 @@ BASE_URL = "http://localhost:8000"
 
 
 def run(databases: Databases, *, quick: bool) -> list[Result]:
-    count = 2_000 if quick else 10_000
+    count = 500 if quick else 10_000
     url = databases.fresh("delivery")
     installation = install(url)
     port = _free_port()
