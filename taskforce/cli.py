@@ -811,9 +811,11 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
 ) -> None:
-    """Serve the flows on their schedules, Pakistan time: the sweep hourly on weekdays,
-    mail delivery every five minutes, the digest on Monday mornings (Ctrl-C stops).
-    With --web, the web pages and API are served too."""
+    """Serve the flows on their schedules (with --web, the web pages too) until Ctrl-C.
+
+    Pakistan time: the sweep hourly on weekdays, mail delivery every five minutes,
+    the digest on Monday mornings.
+    """
     # Until Prefect's runner installs its own handlers, let SIGTERM stop us as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     if with_web:
