@@ -129,3 +129,17 @@ class ConfigurationError(TaskforceError):
     """A setting is missing or not usable."""
 
     exit_code = 78
+
+
+class DatabaseUnavailableError(TaskforceError):
+    """The database could not be reached or the connection was lost; nothing was changed
+    beyond what had already committed. Try again once the database is back."""
+
+    # EX_TEMPFAIL: a temporary failure that a retry may cure.
+    exit_code = 75
+
+
+class StorageError(TaskforceError):
+    """The database refused a write for a reason other than someone else's change."""
+
+    exit_code = 1
