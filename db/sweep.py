@@ -10,9 +10,10 @@ recorded.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -27,12 +28,16 @@ from states.actors import FEDERAL, Role, province_of
 from states.calendar import PAKISTAN_TIME, WorkingCalendar, end_of_day, local_day
 from states.catalogue import Catalogue
 from states.definition import LadderLevel, Pipeline
-from states.errors import TaskforceError
+from states.errors import DatabaseUnavailableError, StorageError, TaskforceError
 from states.escalation import Candidate, Delivery, Item, deliveries, levels_to_escalate, recipients
+from states.moments import accepted, sweep_may_record
 from states.stalls import Stall, assess, due
 
 BATCH_SIZE = 500
 REMINDER = 0  # the level recorded for a reminder before the due time
+
+# One unit of work: a transaction that commits, or (in a dry run) one rolled back.
+Unit = Callable[[], AbstractContextManager[Session]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class SweepReport:
     """What one sweep saw and did."""
 
     now: datetime
+    # A dry run (a moment that has not come yet) reports what it would record and keeps nothing.
+    dry_run: bool = False
     stalled: int = 0
     by_level: Counter[int] = field(default_factory=Counter)
     by_jurisdiction: Counter[str] = field(default_factory=Counter)
@@ -82,6 +89,7 @@ class SweepReport:
 
         return {
             "now": self.now.isoformat(),
+            "dry_run": self.dry_run,
             "stalled": self.stalled,
             "by_level": {str(k): v for k, v in sorted(self.by_level.items())},
             "by_jurisdiction": dict(sorted(self.by_jurisdiction.items())),
@@ -101,23 +109,53 @@ def run_sweep(
     *,
     now: datetime,
     batch_size: int = BATCH_SIZE,
+    simulated: bool = False,
+    present: datetime | None = None,
 ) -> SweepReport:
-    """Roll up, lapse, escalate and remind as of `now`; safe to run twice or at once."""
-    report = SweepReport(now=now)
+    """Roll up, lapse, escalate and remind as of `now`; safe to run twice or at once.
+
+    A `now` that has not come yet (by the clock, or `present`) gives a dry run:
+    the same work in transactions that are rolled back, so the report says what
+    would be recorded and the real sweep later still records it. Only a simulation
+    on its own database (the demo, tests) passes `simulated` to record at any moment.
+    """
+    now = accepted(now)
+    record = sweep_may_record(now, present=present or datetime.now(UTC), simulated=simulated)
+    report = SweepReport(now=now, dry_run=not record)
     today = local_day(now)
-    _automatic_transitions(sessions, catalogue, calendar, report, now=now, today=today)
-    with transaction(sessions) as session:
+
+    def unit() -> AbstractContextManager[Session]:
+        return transaction(sessions) if record else _rolled_back(sessions)
+
+    _automatic_transitions(unit, catalogue, calendar, report, now=now, today=today)
+    with unit() as session:
         people = _candidates(session)
         stalled_ids = _stalled_ids(session, now=now, today=today)
     for chunk in batched(stalled_ids, batch_size):
-        with transaction(sessions) as session:
+        with unit() as session:
             _escalate(session, catalogue, calendar, people, chunk, report, now=now)
-    with transaction(sessions) as session:
+    with unit() as session:
         soon_ids = _due_soon_ids(session, catalogue, calendar, now=now, today=today)
     for chunk in batched(soon_ids, batch_size):
-        with transaction(sessions) as session:
+        with unit() as session:
             _remind(session, catalogue, calendar, people, chunk, report, now=now, today=today)
     return report
+
+
+@contextmanager
+def _rolled_back(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that is always rolled back: a dry run's work, kept by nobody."""
+    with sessions() as session:
+        try:
+            with session.begin():
+                yield session
+                raise _DryRun
+        except _DryRun:
+            pass
+
+
+class _DryRun(Exception):
+    """Raised inside a dry run's transaction to roll it back."""
 
 
 def batched(ids: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -146,7 +184,7 @@ def _stalled_ids(session: Session, *, now: datetime, today: date) -> list[int]:
 
 
 def _automatic_transitions(
-    sessions: sessionmaker[Session],
+    unit: Unit,
     catalogue: Catalogue,
     calendar: WorkingCalendar,
     report: SweepReport,
@@ -156,12 +194,12 @@ def _automatic_transitions(
 ) -> None:
     roll_up = sorted({p.key for p in catalogue.all() if p.on_children_done})
     lapse = sorted({p.key for p in catalogue.all() if p.on_deadline})
-    with transaction(sessions) as session:
+    with unit() as session:
         parents = queries.parents_with_every_child_ended(session, roll_up)
         overdue = queries.open_past_deadline(session, lapse, today=today)
     for parent_id in parents:
         report.completed_parents += _system(
-            sessions,
+            unit,
             report,
             lambda s, i=parent_id: workflow.complete_parent(
                 s, catalogue, i, now=now, calendar=calendar
@@ -169,7 +207,7 @@ def _automatic_transitions(
         )
     for commitment_id in overdue:
         moved = _system(
-            sessions,
+            unit,
             report,
             lambda s, i=commitment_id: workflow.lapse_at_deadline(
                 s, catalogue, i, today=today, now=now, calendar=calendar
@@ -180,11 +218,16 @@ def _automatic_transitions(
             report.completed_parents += moved[1:]
 
 
-def _system(sessions: sessionmaker[Session], report: SweepReport, move: Any) -> list[str]:
-    """One automatic move in its own transaction; a refusal is reported, not fatal to the sweep."""
+def _system(unit: Unit, report: SweepReport, move: Any) -> list[str]:
+    """One automatic move in its own transaction; a refusal is reported, not fatal to the sweep.
+
+    A lost database or a refused write is not a refusal of the move: it ends the sweep.
+    """
     try:
-        with transaction(sessions) as session:
+        with unit() as session:
             return list(move(session))
+    except (DatabaseUnavailableError, StorageError):
+        raise
     except TaskforceError as error:
         report.skipped_conflicts.append(error.message)
         return []

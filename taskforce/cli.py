@@ -3,7 +3,7 @@
 import os
 import signal
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +16,7 @@ from db.engine import transaction
 from db.loading import load_meeting
 from db.models import Commitment
 from db.sweep import run_sweep
-from states import rules, stalls
+from states import moments, rules, stalls
 from states.calendar import local_day
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
@@ -469,6 +469,11 @@ def prefect_quietly() -> None:
 def _print_sweep(report: dict[str, Any]) -> None:
     moment = views.local(datetime.fromisoformat(report["now"]))
     out.print(f"Sweep as of {moment} (Pakistan time): {report['stalled']} stalled")
+    if report.get("dry_run"):
+        out.print(
+            "  dry run: nothing recorded — this moment has not come yet, so the sweep only"
+            " shows what it would escalate; the sweep at that time will record it"
+        )
     if report["by_level"]:
         levels = ", ".join(f"level {k}: {v}" for k, v in report["by_level"].items())
         places = ", ".join(f"{k}: {v}" for k, v in report["by_jurisdiction"].items())
@@ -989,7 +994,10 @@ def parse_moment(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=views.LOCAL_ZONE)
-    return moment.astimezone(UTC)
+    try:
+        return moments.accepted(moment)
+    except moments.MomentOutOfRangeError as error:
+        raise moments.MomentOutOfRangeError(f"--now {text!r}: {error.message}") from None
 
 
 def _pipeline(application: App, commitment: Commitment) -> Pipeline:

@@ -206,7 +206,11 @@ def _play(console: Console, application: App) -> None:
             week.lines.append(_act(application, step, at=midnight + timedelta(days=day, hours=9)))
         morning = midnight + timedelta(days=day, hours=10)
         last = run_sweep(
-            application.sessions, application.catalogue, application.calendar, now=morning
+            application.sessions,
+            application.catalogue,
+            application.calendar,
+            now=morning,
+            simulated=True,  # the demo's own database, on the simulated clock
         )
         if local_day(morning).weekday() == 0:  # Monday: the digests
             with transaction(application.sessions) as session:
