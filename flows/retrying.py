@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from states.errors import TaskforceError
+from states.errors import DatabaseUnavailableError, TaskforceError
 
 
 def unless_our_error(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry crashes and driver errors, not our own refusals (bad settings, bad data):
-
-    those fail the same way every time, and retrying only delays the report.
+    """Retry crashes, driver errors and a lost database, not our own refusals (bad
+    settings, bad data): those fail the same way every time, and retrying only delays
+    the report.
     """
     try:
         state.result()
+    except DatabaseUnavailableError:
+        return True
     except TaskforceError:
         return False
     except Exception:

@@ -19,9 +19,11 @@ from starlette.responses import Response
 from states.errors import (
     AccessDeniedError,
     ConflictError,
+    DatabaseUnavailableError,
     FieldError,
     NotFoundError,
     RoleNotAllowedError,
+    StorageError,
     TaskforceError,
     TransitionError,
 )
@@ -32,6 +34,9 @@ log = logging.getLogger("taskforce.web")
 API_PREFIX = "/api/"
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+# How long a client should wait before asking again while the database is away.
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_MESSAGE = "the database is unavailable for a moment; nothing was changed — try again"
 
 
 def status_and_code(error: TaskforceError) -> tuple[int, str]:
@@ -46,6 +51,10 @@ def status_and_code(error: TaskforceError) -> tuple[int, str]:
         return 422, "invalid_fields"
     if isinstance(error, TransitionError):
         return 422, "transition_refused"
+    if isinstance(error, DatabaseUnavailableError):
+        return 503, "unavailable"
+    if isinstance(error, StorageError):
+        return 500, "storage_error"
     return 400, "bad_request"
 
 
@@ -80,12 +89,24 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TaskforceError)
     async def taskforce_error(request: Request, error: TaskforceError) -> Response:
         status, code = status_and_code(error)
+        message, headers = error.message, None
+        if isinstance(error, DatabaseUnavailableError):
+            # The operator's log names the database; the reader learns only to come back.
+            log.warning("%s %s: %s", request.method, request.url.path, error.message)
+            message, headers = UNAVAILABLE_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        elif isinstance(error, StorageError):
+            log.error("%s %s: %s", request.method, request.url.path, error.message)
         if _is_api(request):
             extra: dict[str, Any] = {}
             if isinstance(error, FieldError):
                 extra["fields"] = error.problems or {name: error.message for name in error.fields}
-            return JSONResponse(error_body(code, error.message, **extra), status_code=status)
-        return _page(request, status, error.message)
+            return JSONResponse(
+                error_body(code, message, **extra), status_code=status, headers=headers
+            )
+        response = _page(request, status, message)
+        if headers:
+            response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
