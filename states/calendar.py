@@ -4,8 +4,10 @@ Government offices close on Saturdays, Sundays and public holidays, so a limit o
 ten days means ten working days, and the Islamic holidays move every year. The
 public holidays come from the `holidays` package; the days it cannot know (a
 holiday gazetted late, a provincial or district holiday) an administrator lists in
-a calendar file. Days are Pakistan's local days (Asia/Karachi), never UTC days:
-a stage entered at 20:00 UTC was entered on the next day in Pakistan.
+a calendar file, and a holiday the package estimated wrongly (an Islamic holiday
+moved by the sighting of the moon) the file reopens as a working day. Days are
+Pakistan's local days (Asia/Karachi), never UTC days: a stage entered at 20:00
+UTC was entered on the next day in Pakistan.
 
 Pure: nothing here reads the clock; the only I/O is reading a calendar file.
 """
@@ -24,10 +26,18 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import holidays
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from states.actors import FEDERAL, covers, jurisdiction_problem
 from states.documents import Document, Problem, read_yaml, validate_and_check
+from states.text import NAME
 
 PAKISTAN_TIME = ZoneInfo("Asia/Karachi")
 WEEKEND = frozenset({5, 6})  # Saturday and Sunday, as date.weekday() numbers them
@@ -53,18 +63,19 @@ def _calendar_date(value: object) -> object:
 Day = Annotated[dt.date, BeforeValidator(_calendar_date)]
 
 
-class ClosedDay(BaseModel):
-    """A day offices close that the holidays package does not know about.
-
-    `federal` closes it everywhere; a province closes it in the province and its
-    districts; a district closes it in that district only.
-    """
+class ListedDay(BaseModel):
+    """A day the calendar file lists, with why and where."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     date: Day
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1)
     jurisdiction: str = FEDERAL
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return NAME.validate(value)
 
     @field_validator("jurisdiction")
     @classmethod
@@ -75,21 +86,40 @@ class ClosedDay(BaseModel):
         return value
 
 
+class ClosedDay(ListedDay):
+    """A day offices close that the holidays package does not know about.
+
+    `federal` closes it everywhere; a province closes it in the province and its
+    districts; a district closes it in that district only.
+    """
+
+
+class OpenDay(ListedDay):
+    """A day offices open although the holidays package counts it a public holiday.
+
+    The Islamic holidays follow the sighting of the moon, so the package's dates
+    are estimates; when one moves, its estimated day becomes a working day again.
+    `jurisdiction` reopens it there and below, as for closed days.
+    """
+
+
 class CalendarFile(BaseModel):
-    """A whole calendar file: the extra closed days."""
+    """A whole calendar file: the extra closed days, and holidays reopened."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     closed_days: tuple[ClosedDay, ...] = ()
+    open_days: tuple[OpenDay, ...] = ()
 
-    @field_validator("closed_days", mode="before")
+    @field_validator("closed_days", "open_days", mode="before")
     @classmethod
-    def _empty_list(cls, value: Any) -> Any:
+    def _empty_list(cls, value: Any, info: ValidationInfo) -> Any:
         # `closed_days:` with every entry commented out reads as null; that means none.
         if value is None:
             return ()
         if isinstance(value, dict):
-            raise ValueError("must be a list of closed days, each entry starting with '- date:'")
+            kind = "closed" if info.field_name == "closed_days" else "open"
+            raise ValueError(f"must be a list of {kind} days, each entry starting with '- date:'")
         return value
 
 
@@ -148,7 +178,9 @@ class WorkingCalendar:
     """Which days are working days in each jurisdiction; immutable, safe to share.
 
     A working day is a weekday that is neither a public holiday of Pakistan nor a
-    closed day listed for the jurisdiction (or a province or `federal` above it).
+    closed day listed for the jurisdiction (or a province or `federal` above it),
+    or a day listed open there: an open day reopens a public holiday (or a
+    weekend), and a closed day listed for the same place wins over it.
     Years outside the holidays package's range (1948-2100) have only weekends and
     listed closed days.
 
@@ -162,7 +194,11 @@ class WorkingCalendar:
     """
 
     closed_days: tuple[ClosedDay, ...] = ()
+    open_days: tuple[OpenDay, ...] = ()
     _closed_by_day: Mapping[dt.date, tuple[ClosedDay, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _open_by_day: Mapping[dt.date, tuple[OpenDay, ...]] = field(
         init=False, repr=False, compare=False
     )
     _closed_years: frozenset[int] = field(init=False, repr=False, compare=False)
@@ -176,9 +212,17 @@ class WorkingCalendar:
         for closed in self.closed_days:
             by_day.setdefault(closed.date, []).append(closed)
         frozen = {day: tuple(entries) for day, entries in by_day.items()}
+        opened: dict[dt.date, list[OpenDay]] = {}
+        for open_day in self.open_days:
+            opened.setdefault(open_day.date, []).append(open_day)
+        frozen_open = {day: tuple(entries) for day, entries in opened.items()}
         object.__setattr__(self, "closed_days", tuple(self.closed_days))
+        object.__setattr__(self, "open_days", tuple(self.open_days))
         object.__setattr__(self, "_closed_by_day", MappingProxyType(frozen))
-        object.__setattr__(self, "_closed_years", frozenset(day.year for day in frozen))
+        object.__setattr__(self, "_open_by_day", MappingProxyType(frozen_open))
+        # The years whose working days differ from the shared weekdays-minus-holidays.
+        years = {day.year for day in frozen} | {day.year for day in frozen_open}
+        object.__setattr__(self, "_closed_years", frozenset(years))
         object.__setattr__(self, "_working_by_year", {})
 
     def is_working_day(self, day: dt.date, jurisdiction: str) -> bool:
@@ -197,7 +241,7 @@ class WorkingCalendar:
         _require_jurisdiction(jurisdiction)
         names: list[str] = []
         public = _public_holidays(day.year).get(day)
-        if public:
+        if public and not self._open_for(day, jurisdiction):
             names.append(public)
         names += [closed.name for closed in self._closed_for(day, jurisdiction)]
         return "; ".join(names) if names else None
@@ -288,16 +332,26 @@ class WorkingCalendar:
                 if day.year == year
                 and any(covers(entry.jurisdiction, jurisdiction) for entry in entries)
             }
-            days = tuple(ordinal for ordinal in _open_weekdays(year) if ordinal not in closed)
+            reopened = {
+                day.toordinal()
+                for day, entries in self._open_by_day.items()
+                if day.year == year
+                and any(covers(entry.jurisdiction, jurisdiction) for entry in entries)
+            }
+            days = tuple(sorted((set(_open_weekdays(year)) | reopened) - closed))
             self._working_by_year[key] = days
         return days
 
     def _is_working(self, day: dt.date, jurisdiction: str) -> bool:
-        if day.weekday() in WEEKEND:
+        if self._closed_for(day, jurisdiction):
             return False
-        if day in _public_holidays(day.year):
-            return False
-        return not self._closed_for(day, jurisdiction)
+        if self._open_for(day, jurisdiction):
+            return True
+        return day.weekday() not in WEEKEND and day not in _public_holidays(day.year)
+
+    def _open_for(self, day: dt.date, jurisdiction: str) -> bool:
+        entries = self._open_by_day.get(day, ())
+        return any(covers(entry.jurisdiction, jurisdiction) for entry in entries)
 
     def _closed_for(self, day: dt.date, jurisdiction: str) -> list[ClosedDay]:
         entries = self._closed_by_day.get(day, ())
@@ -305,7 +359,7 @@ class WorkingCalendar:
 
 
 def check_calendar(file: CalendarFile) -> list[Problem]:
-    """Problems across entries: the same day closed twice for the same jurisdiction."""
+    """Problems across entries: a day listed twice for a jurisdiction, or closed and open there."""
     problems: list[Problem] = []
     first: dict[tuple[dt.date, str], int] = {}
     for index, closed in enumerate(file.closed_days):
@@ -318,6 +372,27 @@ def check_calendar(file: CalendarFile) -> list[Problem]:
                     f" by closed_days[{seen}]; remove one of them",
                 )
             )
+    first_open: dict[tuple[dt.date, str], int] = {}
+    for index, open_day in enumerate(file.open_days):
+        where = (open_day.date, open_day.jurisdiction)
+        day = open_day.date.isoformat()
+        if where in first:
+            problems.append(
+                (
+                    ("open_days", index, "date"),
+                    f"{day} is closed for {open_day.jurisdiction} by closed_days[{first[where]}]"
+                    " and cannot also be open there; remove one of them",
+                )
+            )
+        seen = first_open.setdefault(where, index)
+        if seen != index:
+            problems.append(
+                (
+                    ("open_days", index, "date"),
+                    f"{day} is already open for {open_day.jurisdiction}"
+                    f" by open_days[{seen}]; remove one of them",
+                )
+            )
     return problems
 
 
@@ -326,7 +401,7 @@ def parse_calendar(document: Document) -> WorkingCalendar:
     if document.data is None:  # an empty file: no extra closed days
         return WorkingCalendar()
     file = validate_and_check(CalendarFile, document, check_calendar)
-    return WorkingCalendar(closed_days=file.closed_days)
+    return WorkingCalendar(closed_days=file.closed_days, open_days=file.open_days)
 
 
 def load_calendar(path: Path | None) -> WorkingCalendar:

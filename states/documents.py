@@ -17,12 +17,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from states.errors import DefinitionError, Finding
+from states.text import preview
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 MAX_FILE_BYTES = 1_000_000
+# Definitions nest a few levels; a deeper file is a mistake or an attack on the recursion limit.
+MAX_DEPTH = 50
 
 
 class _YamlRefusal(Exception):
@@ -35,9 +38,16 @@ class _YamlRefusal(Exception):
 class _StrictLoader(yaml.SafeLoader):
     """A safe loader that also refuses aliases, explicit tags and duplicate keys."""
 
+    depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1 if event.start_mark else None
+        if self.depth >= MAX_DEPTH:
+            raise _YamlRefusal(
+                f"values are nested more than {MAX_DEPTH} levels deep; a definition needs a few",
+                line,
+            )
         if isinstance(event, yaml.AliasEvent):
             raise _YamlRefusal("aliases (*name) are not allowed; write the value out", line)
         tag = getattr(event, "tag", None)
@@ -45,7 +55,21 @@ class _StrictLoader(yaml.SafeLoader):
             raise _YamlRefusal(f"tags such as {tag!r} are not allowed; write plain values", line)
         if getattr(event, "anchor", None) is not None:
             raise _YamlRefusal("anchors (&name) are not allowed; write the value out", line)
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        # Python refuses to convert numbers of more than 4300 digits, with a bare ValueError.
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise _YamlRefusal(
+                f"the number {preview(str(node.value), 20)} is too long",
+                node.start_mark.line + 1,
+            ) from None
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         # PyYAML raises a bare ValueError, with no line, for a date like 2026-02-30.
@@ -98,12 +122,12 @@ class Document:
         self.lines = lines
 
     def line_of(self, loc: Loc) -> int | None:
-        """The line of `loc`, or of its nearest enclosing value."""
+        """The line of `loc`, or of its nearest enclosing value; the whole file starts on 1."""
         for end in range(len(loc), -1, -1):
             line = self.lines.get(loc[:end])
             if line is not None:
                 return line
-        return None
+        return 1
 
     def finding(self, loc: Loc, message: str) -> Finding:
         return Finding(path=format_loc(loc), message=message, line=self.line_of(loc))
@@ -122,7 +146,11 @@ def format_loc(loc: Loc) -> str:
 
 def parse_yaml(text: str, source: str) -> Document:
     """Parse `text` strictly; a syntax problem becomes a DefinitionError naming the line."""
-    loader = _StrictLoader(text)
+    try:
+        # The reader checks every character as it is built: construct it inside the try.
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as error:
+        raise _unreadable(error, text, source) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -132,6 +160,10 @@ def parse_yaml(text: str, source: str) -> Document:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         problem = error.problem or str(error)
         raise DefinitionError(source, [Finding("", f"not valid YAML: {problem}", line)]) from None
+    except yaml.reader.ReaderError as error:
+        raise _unreadable(error, text, source) from None
+    except yaml.YAMLError as error:
+        raise DefinitionError(source, [Finding("", f"not valid YAML: {error}", 1)]) from None
     finally:
         loader.dispose()
     lines: dict[Loc, int] = {}
@@ -140,23 +172,43 @@ def parse_yaml(text: str, source: str) -> Document:
     return Document(source, data, lines)
 
 
+def _unreadable(error: yaml.reader.ReaderError, text: str, source: str) -> DefinitionError:
+    """A character the YAML reader will not take (NUL, a control character), located."""
+    line = text.count("\n", 0, error.position) + 1
+    character = f"U+{error.character:04X}" if isinstance(error.character, int) else "?"
+    message = (
+        f"contains the control character {character}, which YAML does not allow;"
+        " remove it or write the text without it"
+    )
+    return DefinitionError(source, [Finding("", message, line)])
+
+
 def read_yaml(path: Path) -> Document:
     """Read and parse a YAML file, refusing files too large to be definitions."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DefinitionError(
-                source, [Finding("", f"file is {size} bytes; definitions are limited to 1 MB")]
-            )
-        text = path.read_text(encoding="utf-8")
+        # Read at most one byte past the limit: a pipe or a device has no size to check first.
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise DefinitionError(source, [Finding("", "no such file")]) from None
     except IsADirectoryError:
         raise DefinitionError(source, [Finding("", "is a folder; name a .yaml file")]) from None
-    except UnicodeDecodeError as error:
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise DefinitionError(source, [Finding("", f"cannot be read: {reason}")]) from None
+    if len(data) > MAX_FILE_BYTES:
         raise DefinitionError(
-            source, [Finding("", f"not UTF-8 text (byte {error.start}); save it as UTF-8")]
+            source,
+            [Finding("", f"is larger than {MAX_FILE_BYTES:,} bytes; the limit is 1 MB", 1)],
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DefinitionError(
+            source,
+            [Finding("", f"not UTF-8 text (byte {error.start}); save it as UTF-8", line)],
         ) from None
     return parse_yaml(text, source)
 
@@ -218,7 +270,9 @@ def _describe(error: Any, model: type[BaseModel]) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     given = error.get("input")
-    if isinstance(given, str | int | float | bool) and repr(given) not in message:
+    if isinstance(given, str) and repr(given) not in message:
+        message += f" (got {preview(given)})"
+    elif isinstance(given, int | float | bool) and repr(given) not in message:
         message += f" (got {given!r})"
     return message
 
@@ -236,6 +290,13 @@ def validate_and_check(
 
 def validate_document(model: type[ModelT], document: Document) -> ModelT:
     """Validate the document against `model`, with every error located in the file."""
+    if document.data is None:
+        raise document.refuse([((), "the file is empty; it should hold a mapping of keys")])
+    if not isinstance(document.data, dict):
+        kind = "a list" if isinstance(document.data, list) else "a single value"
+        raise document.refuse(
+            [((), f"the file holds {kind}; it should hold a mapping of keys (key: value)")]
+        )
     try:
         return model.model_validate(document.data)
     except ValidationError as error:
@@ -259,3 +320,4 @@ _StrictLoader.add_constructor(
     "tag:yaml.org,2002:timestamp",
     _StrictLoader.construct_yaml_timestamp,
 )
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)

@@ -11,17 +11,37 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from states.actors import Role, jurisdiction_problem
 from states.definition import Key
 from states.documents import Document, Loc, Problem, read_yaml, validate_and_check
+from states.text import (
+    EMAIL,
+    JURISDICTION,
+    NAME,
+    AgendaItem,
+    Department,
+    Description,
+    Name,
+    Title,
+)
 
 CommitmentKey = Annotated[
     str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$", max_length=64)
 ]
+# A NUL or a line break in an address or a name would dead-letter every mail to it.
 Email = Annotated[
-    str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", max_length=254)
+    str,
+    AfterValidator(EMAIL.validate),
+    StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"),
 ]
 
 
@@ -30,7 +50,7 @@ class _Strict(BaseModel):
 
 
 def _jurisdiction(value: str) -> str:
-    problem = jurisdiction_problem(value)
+    problem = JURISDICTION.problem(value) or jurisdiction_problem(value)
     if problem:
         raise ValueError(problem)
     return value
@@ -40,20 +60,20 @@ class MeetingSpec(_Strict):
     """Which meeting the commitments were made at."""
 
     key: Key
-    title: str = Field(min_length=1)
+    title: Title
     held_on: date
-    chair: str = ""
-    note: str | None = None
+    chair: Annotated[str, AfterValidator(NAME.validate)] = ""
+    note: Description | None = None
 
 
 class PersonSpec(_Strict):
     """Someone who acts on commitments or receives their escalations."""
 
     email: Email
-    name: str = Field(min_length=1)
+    name: Name
     role: Role
     jurisdiction: str
-    department: str = Field(min_length=1)
+    department: Department
     language: Literal["en", "ur"] = "en"
 
     _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction)
@@ -63,12 +83,12 @@ class CommitmentSpec(_Strict):
     """A commitment to create, with any children it fans out to."""
 
     key: CommitmentKey
-    title: str = Field(min_length=1)
+    title: Title
     pipeline: Key
     jurisdiction: str
-    department: str = Field(min_length=1)
+    department: Department
     officer: Email | None = None
-    agenda_item: str | None = None
+    agenda_item: AgendaItem | None = None
     start: date | None = Field(default=None, description="defaults to the meeting date")
     deadline: date | None = Field(default=None, description="overrides the pipeline's deadline")
     parent: CommitmentKey | None = Field(

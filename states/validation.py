@@ -7,6 +7,7 @@ from collections import Counter, deque
 from states.actors import Role
 from states.definition import ANY_STAGE, Pipeline
 from states.documents import Loc, Problem
+from states.text import DESCRIPTION, FIELD_VALUE, PIPELINE_TITLE, TextRule
 
 
 def check_pipeline(pipeline: Pipeline) -> list[Problem]:
@@ -17,10 +18,39 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
     problems += _field_references(pipeline)
     problems += _terminal_rules(pipeline)
     problems += _ladder_rules(pipeline)
+    problems += _text_rules(pipeline)
     if not problems:
         problems += _reachability(pipeline)
         problems += _system_action(pipeline, "on_children_done", pipeline.on_children_done)
         problems += _system_action(pipeline, "on_deadline", pipeline.on_deadline)
+    return problems
+
+
+def _text_rules(pipeline: Pipeline) -> list[Problem]:
+    """Titles fit their column and a mail's subject; no text holds a control character."""
+    texts: list[tuple[Loc, str | None, TextRule]] = [
+        (("title",), pipeline.title, PIPELINE_TITLE),
+        (("description",), pipeline.description, DESCRIPTION),
+    ]
+    for name, spec in pipeline.fields.items():
+        texts += [
+            (("fields", name, "title"), spec.title, PIPELINE_TITLE),
+            (("fields", name, "help"), spec.help, DESCRIPTION),
+            (("fields", name, "pattern"), spec.pattern, FIELD_VALUE),
+        ]
+    texts += [
+        (("stages", index, "title"), stage.title, PIPELINE_TITLE)
+        for index, stage in enumerate(pipeline.stages)
+    ]
+    texts += [
+        (("transitions", index, "title"), transition.title, PIPELINE_TITLE)
+        for index, transition in enumerate(pipeline.transitions)
+    ]
+    problems: list[Problem] = []
+    for loc, value, rule in texts:
+        problem = rule.problem(value) if value is not None else None
+        if problem:
+            problems.append((loc, problem))
     return problems
 
 

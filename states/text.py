@@ -1,0 +1,110 @@
+"""What text the engine stores: how long each kind may be and which characters it may hold.
+
+One rule for every database and every way in (meeting files, the command line,
+the pages, the API): PostgreSQL refuses NUL and values longer than a column,
+SQLite takes both, and a name with a line break cannot head a mail. The limits
+here are the columns' sizes too (`db/models.py` imports them), so the rule and
+the table cannot drift apart.
+
+Single-line text (names, titles, departments, keys, field values) may hold no
+control character at all; multi-line text (comments, reasons, descriptions) may
+hold tabs and line breaks. Neither may hold a lone surrogate, which no database
+can store as UTF-8.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+KEY_MAX = 64
+EMAIL_MAX = 254
+NAME_MAX = 200
+TITLE_MAX = 300
+PIPELINE_TITLE_MAX = 200
+JURISDICTION_MAX = 100
+DEPARTMENT_MAX = 100
+AGENDA_ITEM_MAX = 50
+COMMENT_MAX = 4000
+FIELD_VALUE_MAX = 1000
+DESCRIPTION_MAX = 4000
+
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and surrogates.
+_NOT_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# The same, but tab, line feed and carriage return (a browser sends CR LF) are text.
+_NOT_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _describe_character(character: str) -> str:
+    code = f"U+{ord(character):04X}"
+    if "\ud800" <= character <= "\udfff":
+        return f"a lone surrogate ({code})"
+    name = unicodedata.name(character, "")
+    return f"a control character ({code}{', ' + name.lower() if name else ''})"
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """How long one kind of text may be, and whether it may span lines."""
+
+    limit: int
+    multiline: bool = False
+
+    def problem(self, value: str) -> str | None:
+        """Why `value` cannot be stored, or None; never repeats the value itself."""
+        if len(value) > self.limit:
+            return f"is {len(value)} characters; the limit is {self.limit}"
+        found = (_NOT_MULTI_LINE if self.multiline else _NOT_SINGLE_LINE).search(value)
+        if found:
+            where = found.start() + 1
+            kind = "" if self.multiline else " on one line"
+            return (
+                f"contains {_describe_character(found.group())} at character {where};"
+                f" write it as plain text{kind}"
+            )
+        return None
+
+    def validate(self, value: str) -> str:
+        """`value` unchanged, or ValueError with the problem (for pydantic validators)."""
+        problem = self.problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+KEY = TextRule(KEY_MAX)
+EMAIL = TextRule(EMAIL_MAX)
+NAME = TextRule(NAME_MAX)
+TITLE = TextRule(TITLE_MAX)
+PIPELINE_TITLE = TextRule(PIPELINE_TITLE_MAX)
+JURISDICTION = TextRule(JURISDICTION_MAX)
+DEPARTMENT = TextRule(DEPARTMENT_MAX)
+AGENDA_ITEM = TextRule(AGENDA_ITEM_MAX)
+FIELD_VALUE = TextRule(FIELD_VALUE_MAX)
+COMMENT = TextRule(COMMENT_MAX, multiline=True)
+DESCRIPTION = TextRule(DESCRIPTION_MAX, multiline=True)
+
+# Pydantic types for files and requests; min_length=1 where a value must say something.
+Name = Annotated[str, Field(min_length=1), AfterValidator(NAME.validate)]
+Title = Annotated[str, Field(min_length=1), AfterValidator(TITLE.validate)]
+Department = Annotated[str, Field(min_length=1), AfterValidator(DEPARTMENT.validate)]
+AgendaItem = Annotated[str, AfterValidator(AGENDA_ITEM.validate)]
+FieldValue = Annotated[str, AfterValidator(FIELD_VALUE.validate)]
+Comment = Annotated[str, AfterValidator(COMMENT.validate)]
+Description = Annotated[str, AfterValidator(DESCRIPTION.validate)]
+
+
+def preview(value: str, limit: int = 60) -> str:
+    """`value` quoted for a message: control characters escaped, long values cut short."""
+    if len(value) <= limit:
+        return ascii_safe(repr(value))
+    return ascii_safe(repr(value[:limit])) + f"... ({len(value)} characters)"
+
+
+def ascii_safe(text: str) -> str:
+    """`text` with lone surrogates escaped, so it can always be encoded as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
