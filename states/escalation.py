@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 
 from states.actors import FEDERAL, Actor, Role, covers
 from states.definition import LadderLevel, Pipeline
-from states.errors import CommentRequiredError, RoleNotAllowedError, TransitionError
+from states.errors import CommentRequiredError, FieldError, RoleNotAllowedError, TransitionError
 from states.rules import CommitmentState, Event, EventKind, Status
+from states.text import COMMENT
 
 # How far up the hierarchy a role stands; acknowledging and snoozing need more than an officer.
 RANK = {
@@ -151,6 +152,14 @@ def _open_with_reason(state: CommitmentState, action: str, reason: str) -> str:
     cleaned = reason.strip()
     if not cleaned:
         raise CommentRequiredError(f"Can't {action} {state.key}: give a --reason", **where)
+    problem = COMMENT.problem(cleaned)
+    if problem:
+        raise FieldError(
+            f"Can't {action} {state.key}: the reason {problem}",
+            fields=["reason"],
+            problems={"reason": f"the reason {problem}"},
+            **where,
+        )
     return cleaned
 
 

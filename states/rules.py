@@ -23,6 +23,7 @@ from states.errors import (
     RoleNotAllowedError,
     TaskforceError,
 )
+from states.text import COMMENT, FIELD_VALUE
 
 
 class Status(StrEnum):
@@ -171,6 +172,14 @@ def apply(
     _authorize(transition, state, request.actor)
     supplied = _check_fields(pipeline, state, transition, request.fields)
     comment = (request.comment or "").strip() or None
+    problem = COMMENT.problem(comment or "")
+    if problem:
+        raise FieldError(
+            f"Can't {action} {state.key}: the comment {problem}",
+            fields=["comment"],
+            problems={"comment": f"the comment {problem}"},
+            **where,
+        )
     if transition.comment == "required" and comment is None:
         raise CommentRequiredError(
             f"Can't {action} {state.key}: this action needs a comment saying why (use --comment)",
@@ -313,6 +322,9 @@ def _check_fields(
 def normalize_field(spec: FieldSpec, raw: str) -> tuple[str | None, str]:
     """Check one field value; returns (problem or None, the value to store)."""
     value = raw.strip()
+    text_problem = FIELD_VALUE.problem(value)
+    if text_problem:
+        return text_problem, value
     if spec.kind is FieldKind.DATE:
         try:
             value = date.fromisoformat(value).isoformat()
