@@ -10,15 +10,18 @@ from prefect.cache_policies import NO_CACHE
 
 from db.digest import record_digests, summary
 from db.engine import transaction
-from flows.retrying import unless_our_error
+from flows import reporting
+from flows.retrying import JITTER, LONG_RETRY_DELAYS, unless_our_error
 from flows.runtime import runtime
 
 
+# The digest comes once a week: its retries wait out an outage of about an hour.
 @task(
     name="record-digests",
     cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=30,
+    retries=len(LONG_RETRY_DELAYS),
+    retry_delay_seconds=LONG_RETRY_DELAYS,
+    retry_jitter_factor=JITTER,
     retry_condition_fn=unless_our_error,
 )
 def record(*, now: datetime) -> list[dict[str, Any]]:
@@ -29,7 +32,12 @@ def record(*, now: datetime) -> list[dict[str, Any]]:
         return [summary(digest) for digest in digests]
 
 
-@flow(name="digest", log_prints=False)
+@flow(name="digest", flow_run_name=reporting.run_name("digest"), log_prints=False)
 def digest(now: datetime | None = None) -> list[dict[str, Any]]:
     """Record and queue the chair's and each chief secretary's digest; `now` replays a moment."""
-    return record(now=now or datetime.now(UTC))
+    # The moment is fixed once, so every retry records the digest of the same moment.
+    digests = record(now=now or datetime.now(UTC))
+    reporting.publish(
+        "digest-report", reporting.digest_summary(digests), reporting.digest_markdown(digests)
+    )
+    return digests

@@ -455,14 +455,24 @@ def run_flow_once(moment: datetime) -> dict[str, Any]:
 
 
 def prefect_quietly() -> None:
-    """Prefect offline and quiet unless the operator said otherwise."""
-    for name, value in {
+    """Prefect offline and quiet unless the operator said otherwise.
+
+    With a Prefect server configured, the run's own log (its counts) still goes to
+    the server, for the UI; the terminal shows only warnings, beside the report.
+    """
+    quiet = {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
-        "PREFECT_LOGGING_TO_API_ENABLED": "false",
         "PREFECT_LOGGING_COLORS": "false",
-    }.items():
+    }
+    if os.environ.get("PREFECT_API_URL"):
+        quiet["PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL"] = "INFO"
+        quiet["PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL"] = "INFO"
+        quiet["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
+    else:
+        quiet["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
+    for name, value in quiet.items():
         os.environ.setdefault(name, value)
 
 
@@ -823,33 +833,12 @@ def serve(
     """
     # Until Prefect's runner installs its own handlers, let SIGTERM stop us as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    if with_web:
-        start_web_in_background(host, port)
-    prefect_quietly()
-    from prefect import serve as prefect_serve
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-    from prefect.deployments.runner import RunnerDeployment
-    from prefect.schedules import Cron
+    from taskforce.serving import serve_flows
 
-    import taskforce.deploy
-
-    # Runs start in fresh processes: name the flows through taskforce/deploy.py, which
-    # opens the installation from the settings when imported.
-    entrypoints = Path(taskforce.deploy.__file__).resolve()
-    one_at_a_time = ConcurrencyLimitConfig(
-        limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+    settings = load_settings()
+    serve_flows(
+        settings, out, alongside=(lambda: start_web_in_background(host, port)) if with_web else None
     )
-    deployments = [
-        RunnerDeployment.from_entrypoint(
-            f"{entrypoints}:{flow_name}",
-            # Not the names prefect.yaml uses, so serving never rewrites those deployments.
-            name=f"{flow_name}-served",
-            schedules=[Cron(cron, timezone="Asia/Karachi")],
-            concurrency_limit=one_at_a_time,
-        )
-        for flow_name, cron in SCHEDULES
-    ]
-    prefect_serve(*deployments)
 
 
 def start_web_in_background(host: str, port: int) -> None:
@@ -866,13 +855,6 @@ def start_web_in_background(host: str, port: int) -> None:
     )
     threading.Thread(target=server.run, name="taskforce-web", daemon=True).start()
     out.print(f"Serving the web on http://{host}:{port}")
-
-
-SCHEDULES = (
-    ("sweep", "0 * * * 1-5"),
-    ("deliver", "*/5 * * * *"),
-    ("digest", "0 9 * * 1"),
-)
 
 
 app.add_typer(users, name="users")
@@ -1014,8 +996,13 @@ def deliver(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Send the outbox's due messages now, directly (the deliver flow does it on a schedule)."""
+    """Send the outbox's due messages now, directly (the deliver flow does it on a schedule).
+
+    Runs until nothing is due. Exits 75 when the mail server could not be reached
+    (or kept breaking the connection); the messages stay in the outbox.
+    """
     from notifications import delivery
+    from states.errors import MailUnavailableError
 
     moment = parse_moment(at) if at else None
     with opened() as application:
@@ -1028,12 +1015,22 @@ def deliver(
             now=moment,
             max_attempts=mail.max_attempts,
         ).as_dict()
+    problem = delivery.needs_attention(report)
     if as_json:
         emit_json(report)
-        return
+    else:
+        _print_delivery(report)
+    # Dead letters are in the table; an unreachable server is an outage to retry.
+    if isinstance(problem, MailUnavailableError):
+        raise problem
+
+
+def _print_delivery(report: dict[str, Any]) -> None:
+    deferred = f", {len(report['deferred'])} deferred" if report["deferred"] else ""
     out.print(
         f"Delivered {len(report['sent'])} message(s); {len(report['retried'])} to try again,"
-        f" {len(report['dead'])} dead-lettered; {report['remaining']} pending in the outbox"
+        f" {len(report['dead'])} dead-lettered{deferred}; {report['remaining']} pending in"
+        " the outbox"
     )
     failures = [("retry", f) for f in report["retried"]] + [("dead", f) for f in report["dead"]]
     if failures:
@@ -1110,9 +1107,15 @@ def outbox_list(
             r["recipient"],
             r["subject"],
             views.local(datetime.fromisoformat(moment)) if moment else "",
-            r["last_error"] or "",
+            _error_column(r),
         )
     out.print(table)
+
+
+def _error_column(record: dict[str, Any]) -> str:
+    """The last error; for a sent message, marked as what happened before it was sent."""
+    error = record["last_error"] or ""
+    return f"(before it was sent) {error}" if error and record["status"] == "sent" else error
 
 
 @outbox_app.command("show")
@@ -1157,7 +1160,8 @@ def outbox_show(
         highlight=False,
     )
     if record["last_error"]:
-        out.print(f"  last error: {record['last_error']}", markup=False, highlight=False)
+        label = "last error before it was sent" if record["status"] == "sent" else "last error"
+        out.print(f"  {label}: {record['last_error']}", markup=False, highlight=False)
     if record["problem"]:
         out.print(f"  cannot be sent: {record['problem']}", markup=False, highlight=False)
         return

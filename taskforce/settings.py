@@ -57,6 +57,21 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(
         default=8, ge=1, description="tries before a message that keeps failing is dead-lettered"
     )
+    data_dir: Path = Field(
+        default=Path("taskforce-data"),
+        description="where taskforce serve keeps its local Prefect server (DATA_DIR/prefect)",
+    )
+    prefect_port: int = Field(
+        default=4200, ge=1, le=65535, description="the port of serve's local Prefect server"
+    )
+    prefect_startup_seconds: float = Field(
+        default=180.0, gt=0, description="how long serve waits for its local Prefect server"
+    )
+    serve_interval_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="trials only: serve runs every flow at this interval instead of its schedule",
+    )
 
     @classmethod
     def settings_customise_sources(
