@@ -34,20 +34,28 @@ def acknowledge(session: Session, *, key: str, actor_email: str, reason: str, no
             f"nothing to acknowledge: {commitment.key} has no unacknowledged escalation"
             f" in its current stage ({commitment.stage})"
         )
-    session.execute(
-        update(Escalation).where(*current).values(acknowledged_at=now, acknowledged_by=actor.email)
-    )
-    seq = queries.next_event_seq(session, commitment.id)
-    workflow.append_event(session, commitment, event, seq=seq)
-    _tell_answer(
-        session,
-        commitment,
-        actor,
-        kind="acknowledged",
-        subject=f"{commitment.key}: the delay was acknowledged by {actor.name or actor.email}",
-        payload={"reason": event.comment, "until": None, "seq": seq, "escalations": len(pending)},
-        now=now,
-    )
+    with workflow.refusals(commitment.key):
+        session.execute(
+            update(Escalation)
+            .where(*current)
+            .values(acknowledged_at=now, acknowledged_by=actor.email)
+        )
+        seq = queries.next_event_seq(session, commitment.id)
+        workflow.append_event(session, commitment, event, seq=seq)
+        _tell_answer(
+            session,
+            commitment,
+            actor,
+            kind="acknowledged",
+            subject=f"{commitment.key}: the delay was acknowledged by {actor.name or actor.email}",
+            payload={
+                "reason": event.comment,
+                "until": None,
+                "seq": seq,
+                "escalations": len(pending),
+            },
+            now=now,
+        )
     return len(pending)
 
 
@@ -75,20 +83,21 @@ def snooze(
         now=now,
         today=today,
     )
-    commitment.snoozed_until = until
-    session.flush()
-    seq = queries.next_event_seq(session, commitment.id)
-    workflow.append_event(session, commitment, event, seq=seq)
-    _tell_answer(
-        session,
-        commitment,
-        actor,
-        kind="snoozed",
-        subject=f"{commitment.key}: escalations held through {until:%-d %B %Y}"
-        f" by {actor.name or actor.email}",
-        payload={"reason": event.comment, "until": until.isoformat(), "seq": seq},
-        now=now,
-    )
+    with workflow.refusals(commitment.key):
+        commitment.snoozed_until = until
+        session.flush()
+        seq = queries.next_event_seq(session, commitment.id)
+        workflow.append_event(session, commitment, event, seq=seq)
+        _tell_answer(
+            session,
+            commitment,
+            actor,
+            kind="snoozed",
+            subject=f"{commitment.key}: escalations held through {until:%-d %B %Y}"
+            f" by {actor.name or actor.email}",
+            payload={"reason": event.comment, "until": until.isoformat(), "seq": seq},
+            now=now,
+        )
     return commitment
 
 
@@ -167,11 +176,13 @@ def exempt(
     commitment = queries.get_commitment(session, key)
     actor = people.actor_for(people.by_email(session, actor_email))
     event = rules.exempt(workflow.state_of(commitment), actor, reason=reason, now=now)
-    commitment.exempt = True
-    session.flush()
-    workflow.append_event(
-        session, commitment, event, seq=queries.next_event_seq(session, commitment.id)
-    )
+    with workflow.refusals(commitment.key):
+        commitment.exempt = True
+        session.flush()
+        workflow.append_event(
+            session, commitment, event, seq=queries.next_event_seq(session, commitment.id)
+        )
+        session.flush()
     return commitment
 
 

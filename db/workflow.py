@@ -7,7 +7,8 @@ whether a move is legal, then stores the new state and the event together; the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +26,7 @@ from states.actors import SYSTEM_ACTOR, Actor, Role
 from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.definition import Pipeline
-from states.errors import ConflictError, TaskforceError
+from states.errors import ConflictError, StorageError, TaskforceError
 from states.rules import CommitmentState, Status, TransitionRequest
 
 # Weekends and Pakistan's public holidays, without administrator-added closed days.
@@ -153,7 +154,7 @@ def advance(
     request = TransitionRequest(
         action=action, actor=actor, fields=dict(fields or {}), comment=comment
     )
-    try:
+    with refusals(known_key):
         event = _apply(session, catalogue, commitment, request, now=now, calendar=calendar)
         rolled_up = (
             _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
@@ -161,12 +162,50 @@ def advance(
             else ()
         )
         session.flush()
-    except (StaleDataError, IntegrityError) as error:
-        raise ConflictError(
-            f"{known_key} was changed by someone else while you were working;"
-            " look at it again (taskforce show) and retry if still needed"
-        ) from error
     return Advanced(commitment=commitment, event=event, rolled_up=rolled_up)
+
+
+# The event numbering, (commitment, seq) unique: as PostgreSQL names it, and as SQLite says it.
+_EVENT_NUMBERING = ("uq_events_commitment_id_seq", "events.commitment_id, events.seq")
+
+
+@contextmanager
+def refusals(key: str) -> Iterator[None]:
+    """The database's refusals of a write to commitment `key`, as our errors.
+
+    Only the version check (the UPDATE matching no row) and the event numbering
+    (two writers taking the same event number) mean that someone else changed the
+    commitment first: a ConflictError, worth retrying after a look. Any other broken
+    constraint (say a duplicate event id after a restore) is a StorageError naming
+    it: retrying would fail the same way.
+    """
+    try:
+        yield
+    except StaleDataError as error:
+        raise _changed_meanwhile(key) from error
+    except IntegrityError as error:
+        broken = violated_constraint(error)
+        if any(name in broken for name in _EVENT_NUMBERING):
+            raise _changed_meanwhile(key) from error
+        raise StorageError(
+            f"the database refused the change to {key}: {broken}; nothing was changed"
+            " — the database needs an administrator's attention"
+        ) from error
+
+
+def violated_constraint(error: IntegrityError) -> str:
+    """The database's one-line account of the broken constraint, without SQL or values."""
+    diagnosis = getattr(error.orig, "diag", None)  # psycopg names the constraint
+    primary = getattr(diagnosis, "message_primary", None)
+    text = primary or str(error.orig).splitlines()[0]
+    return " ".join(text.split())[:200]
+
+
+def _changed_meanwhile(key: str) -> ConflictError:
+    return ConflictError(
+        f"{key} was changed by someone else while you were working;"
+        " look at it again and retry if still needed"
+    )
 
 
 _PEOPLE = Person.__table__
@@ -315,11 +354,14 @@ def complete_parent(
     when, say, its children were closed before the pipeline declared a roll-up.
     """
     parent = _locked(session, parent_id)
-    if not queries.children_count(session, parent.id) or not _complete_if_every_child_ended(
-        session, catalogue, parent, now=now, calendar=calendar
-    ):
-        return ()
-    return (parent.key, *_roll_up(session, catalogue, parent, now=now, calendar=calendar))
+    with refusals(parent.key):
+        if not queries.children_count(session, parent.id) or not _complete_if_every_child_ended(
+            session, catalogue, parent, now=now, calendar=calendar
+        ):
+            return ()
+        rolled_up = _roll_up(session, catalogue, parent, now=now, calendar=calendar)
+        session.flush()
+    return (parent.key, *rolled_up)
 
 
 def lapse_at_deadline(
@@ -345,16 +387,19 @@ def lapse_at_deadline(
         or commitment.deadline >= today
     ):
         return ()
-    _system_apply(
-        session,
-        catalogue,
-        commitment,
-        pipeline.on_deadline,
-        f"the deadline of {commitment.deadline:%-d %B %Y} has passed",
-        now=now,
-        calendar=calendar,
-    )
-    return (commitment.key, *_roll_up(session, catalogue, commitment, now=now, calendar=calendar))
+    with refusals(commitment.key):
+        _system_apply(
+            session,
+            catalogue,
+            commitment,
+            pipeline.on_deadline,
+            f"the deadline of {commitment.deadline:%-d %B %Y} has passed",
+            now=now,
+            calendar=calendar,
+        )
+        rolled_up = _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
+        session.flush()
+    return (commitment.key, *rolled_up)
 
 
 def _locked(session: Session, commitment_id: int) -> Commitment:
