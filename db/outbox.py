@@ -1,7 +1,7 @@
 """The outbox as a queue: claim due messages, record how each send went, re-queue dead ones.
 
 A message is `pending` until it is `sent`, or `dead` once retrying stopped
-(notifications.retry decides). A worker claims a batch by setting
+(the rule in states.retry decides). A worker claims a batch by setting
 `claimed_until` (a lease) in a short transaction of its own and commits at
 once; on PostgreSQL the claim skips rows another worker has locked
 (`FOR UPDATE SKIP LOCKED`), and SQLite serialises claims with its write lock.
@@ -20,8 +20,9 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import OutboxMessage
-from notifications.retry import DeadLetter, Decision
+from states.calendar import PAKISTAN_TIME
 from states.errors import NotFoundError, TaskforceError
+from states.retry import DeadLetter, Decision
 
 STATUSES = ("pending", "sent", "dead")
 ALL_DEAD: Literal["all-dead"] = "all-dead"
@@ -142,8 +143,10 @@ def retry(
 
     The try count starts again from zero: `mail_max_attempts` then means tries
     since an operator last looked, and the error that killed the message stays
-    in `last_error` until the next try replaces it. A sent message is refused:
-    sending it again would reach its reader twice.
+    in `last_error` until the next try replaces it (a message sent after that
+    keeps it as history). Refused: a sent message (sending it again would reach
+    its reader twice), and a message a delivery run holds right now (its lease
+    is live): re-queuing it would let a second run send it while the first is.
     """
     if isinstance(target, str):
         if target != ALL_DEAD:
@@ -157,10 +160,13 @@ def retry(
         )
     else:
         ids = sorted(set(target))
+        # Locked until this transaction ends: a claim passes over them meanwhile.
         found = {
-            row.id: row.status
+            row.id: (row.status, row.claimed_until)
             for row in session.execute(
-                select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(ids))
+                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_until)
+                .where(OutboxMessage.id.in_(ids))
+                .with_for_update()
             )
         }
         missing = [i for i in ids if i not in found]
@@ -169,19 +175,36 @@ def retry(
                 f"there is no outbox message {', '.join(map(str, missing))};"
                 " `taskforce outbox list` shows them"
             )
-        sent = [i for i in ids if found[i] == "sent"]
+        sent = [i for i in ids if found[i][0] == "sent"]
         if sent:
             raise TaskforceError(
                 f"can't retry outbox message {', '.join(map(str, sent))}: already sent;"
                 " sending again would deliver it twice"
             )
+        for i in ids:
+            status, leased_until = found[i]
+            if status == "pending" and leased_until is not None and leased_until > now:
+                raise TaskforceError(
+                    f"can't retry outbox message {i}: a delivery run is sending it (its lease"
+                    f" ends {_local(leased_until)}); once it ends the message is sent, due again"
+                    " or dead, and only a dead or waiting one can be re-queued"
+                )
     if ids:
+        # The lease test again, in the statement: nothing claimed since is taken away.
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status != "sent")
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status != "sent",
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+            )
             .values(status="pending", next_attempt_at=now, claimed_until=None, attempts=0)
         )
     return ids
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(PAKISTAN_TIME).strftime("%Y-%m-%d %H:%M:%S PKT")
 
 
 def _changed(result: object) -> bool:

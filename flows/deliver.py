@@ -1,11 +1,17 @@
-"""The deliver flow: one run sends every outbox message that is due, batch by batch."""
+"""The deliver flow: one run sends every outbox message that is due, batch by batch.
+
+The run ends FAILED, after everything is recorded, when the mail server could
+not be reached (or kept breaking the connection) or messages were dead-lettered:
+an operator should look, while the messages stay safe in the outbox. Its counts
+go to the run's log either way.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.retrying import unless_our_error
@@ -44,4 +50,20 @@ def deliver_outbox(*, now: datetime | None = None) -> dict[str, Any]:
 @flow(name="deliver", log_prints=False)
 def deliver(now: datetime | None = None) -> dict[str, Any]:
     """Send the outbox's due messages; `now` replays a moment (default: the clock, as it runs)."""
-    return deliver_outbox(now=now)
+    report = deliver_outbox(now=now)
+    logger = get_run_logger()
+    logger.info(
+        "sent %d, to retry %d, dead-lettered %d, deferred %d, broken connections %d;"
+        " %d pending in the outbox",
+        len(report["sent"]),
+        len(report["retried"]),
+        len(report["dead"]),
+        len(report["deferred"]),
+        report["connection_failures"],
+        report["remaining"],
+    )
+    problem = delivery.needs_attention(report)
+    if problem is not None:
+        logger.error("%s", problem.message)
+        raise problem
+    return report

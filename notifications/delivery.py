@@ -1,4 +1,4 @@
-"""Delivering the outbox: claim a batch, send it over one connection, record each send at once.
+"""Delivering the outbox: claim batches, send them over one connection, record each send at once.
 
 No database transaction is open while a message is on its way: the claim
 commits before the first send, and each message is marked sent in a small
@@ -10,7 +10,7 @@ same message. A retry that finds the row no longer pending does nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import outbox
 from db.engine import transaction
 from db.models import OutboxMessage
+from notifications.failures import classify
 from notifications.message import (
     Content,
     MalformedMessageError,
@@ -32,14 +33,27 @@ from notifications.message import (
     message_id_for,
     sender_address,
 )
-from notifications.retry import Retry, classify, retry_decision
-from notifications.transport import SmtpConfig, Transport, TransportFactory, transport_factory
+from notifications.transport import (
+    ServerUnreachableError,
+    SmtpConfig,
+    Transport,
+    TransportFactory,
+    transport_factory,
+)
 from states.catalogue import Catalogue
-from states.errors import ConfigurationError
+from states.errors import (
+    ConfigurationError,
+    DeadLetteredError,
+    MailUnavailableError,
+    TaskforceError,
+)
+from states.retry import Failure, Retry, decide
 
 BATCH_SIZE = 50
 LEASE = timedelta(minutes=10)
-MAX_BATCHES = 200
+# A run gives up on the server after this many connections broke under a message: a
+# server that hangs costs the SMTP timeout each time, and the next run comes soon.
+MAX_CONNECTION_FAILURES = 5
 
 Render = Callable[[Session, OutboxMessage], Content]
 Clock = Callable[[], datetime]
@@ -142,12 +156,21 @@ class Failed:
 
 @dataclass
 class DeliveryReport:
-    """What one delivery run did; `remaining` counts the messages still pending after it."""
+    """What one delivery run did; `remaining` counts the messages still pending after it.
+
+    `deferred` lists messages passed over, untried, because the connection broke
+    on an earlier message to the same recipient in this run. `stopped` says why
+    the run ended while messages were still due (the server could not be
+    reached, or the connection broke too often); None when it ran to the end.
+    """
 
     sent: list[int] = field(default_factory=list)
     retried: list[Failed] = field(default_factory=list)
     dead: list[Failed] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    connection_failures: int = 0
+    stopped: str | None = None
     remaining: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,8 +187,31 @@ class DeliveryReport:
             "retried": [failed(f) for f in self.retried],
             "dead": [failed(f) for f in self.dead],
             "skipped": self.skipped,
+            "deferred": self.deferred,
+            "connection_failures": self.connection_failures,
+            "stopped": self.stopped,
             "remaining": self.remaining,
         }
+
+
+def needs_attention(report: Mapping[str, Any]) -> TaskforceError | None:
+    """The error an operator should see after this run, if any (a report from `as_dict`).
+
+    The server could not be reached (or kept breaking the connection), or
+    messages were dead-lettered: the messages themselves are safe in the outbox.
+    """
+    if report["stopped"]:
+        return MailUnavailableError(
+            f"{report['stopped']}; the messages stay in the outbox for the next run"
+        )
+    dead = report["dead"]
+    if dead:
+        ids = ", ".join(str(f["id"]) for f in dead)
+        return DeadLetteredError(
+            f"{len(dead)} message(s) dead-lettered in this run ({ids}): each keeps its last"
+            " error in the outbox and is sent again only once re-queued"
+        )
+    return None
 
 
 def deliver(
@@ -179,15 +225,22 @@ def deliver(
     batch_size: int = BATCH_SIZE,
     lease: timedelta = LEASE,
     max_attempts: int = 8,
-    max_batches: int = MAX_BATCHES,
+    max_connection_failures: int = MAX_CONNECTION_FAILURES,
     rng: Random | None = None,
 ) -> DeliveryReport:
-    """Send every message due, batch by batch, until none is left or `max_batches` ran.
+    """Send every message due, batch by batch, until none is left.
 
     Times (what is due, leases, sent_at, retry times) come from `clock`; with
     `now` and no clock, the run happens as of `now` (a replay, or a test);
     with neither, as of the real time. Each run takes each message at most
     once: a message that failed waits for its retry time and a later run.
+
+    One message that breaks the connection (a drop, a timeout) fails alone: it
+    is retried after its backoff, the other messages to its recipient wait for
+    the next run, and the run goes on over a new connection. After
+    `max_connection_failures` of those, or when no connection can be opened at
+    all, the run stops, gives back what it had not tried, and says why in
+    `stopped`.
     """
     try:
         sender_address(from_addr)
@@ -195,33 +248,42 @@ def deliver(
         # A bad From would dead-letter every message: refuse to start instead.
         raise ConfigurationError(f"mail_from: {error.message}") from None
     tick: Clock = clock or ((lambda: now) if now is not None else _utc_now)
-    rng = rng or Random()
-    report = DeliveryReport()
+    run = _Run(
+        sessions,
+        render,
+        DeliveryReport(),
+        from_addr=from_addr,
+        tick=tick,
+        max_attempts=max_attempts,
+        max_connection_failures=max_connection_failures,
+        rng=rng or Random(),
+    )
     cursor = 0
-    for _ in range(max_batches):
-        moment = tick()
-        with transaction(sessions) as session:
-            batch = outbox.claim(session, now=moment, limit=batch_size, lease=lease, after=cursor)
-            claimed = [_Claimed(row.id, row.recipient_email, row.attempts) for row in batch]
-        if not claimed:
-            break
-        cursor = claimed[-1].id
-        run = _Batch(
-            sessions,
-            render,
-            report,
-            from_addr=from_addr,
-            tick=tick,
+    with ExitStack() as stack:
+        transport: Transport | None = None
+        while True:
+            moment = tick()
+            with transaction(sessions) as session:
+                batch = outbox.claim(
+                    session, now=moment, limit=batch_size, lease=lease, after=cursor
+                )
+                claimed = [_Claimed(row.id, row.recipient_email, row.attempts) for row in batch]
+            if not claimed:
+                break
+            cursor = claimed[-1].id
+            if transport is None:
+                try:
+                    transport = stack.enter_context(transports())
+                except ServerUnreachableError as error:
+                    run.unreachable(error)
+                    run.give_back(claimed)
+                    break
             # Half the lease: the message on its way when this passes has the other half
             # to finish before another worker may claim it.
-            stop_at=moment + lease / 2,
-            max_attempts=max_attempts,
-            rng=rng,
-        )
-        if not run.send(transports, claimed):
-            break  # the server cannot be reached: the next run tries again
+            if not run.send(transport, claimed, stop_at=moment + lease / 2):
+                break
     with transaction(sessions) as session:
-        report.remaining = (
+        run.report.remaining = (
             session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
@@ -229,7 +291,7 @@ def deliver(
             )
             or 0
         )
-    return report
+    return run.report
 
 
 @dataclass(frozen=True)
@@ -239,54 +301,75 @@ class _Claimed:
     attempts: int
 
 
-@dataclass(frozen=True)
-class _Batch:
-    """One claimed batch on its way out over one transport."""
+@dataclass
+class _Run:
+    """One delivery run: claimed batches on their way out over one transport."""
 
     sessions: sessionmaker[Session]
     render: Render
     report: DeliveryReport
     from_addr: str
     tick: Clock
-    stop_at: datetime
     max_attempts: int
+    max_connection_failures: int
     rng: Random
+    # Recipients whose message broke the connection this run: their other messages wait.
+    broken: set[str] = field(default_factory=set)
 
-    def send(self, transports: TransportFactory, claimed: list[_Claimed]) -> bool:
-        """Send each message; False if the connection failed and the run should stop.
+    def send(self, transport: Transport, claimed: list[_Claimed], *, stop_at: datetime) -> bool:
+        """Send each message of a batch; False if the run should stop.
 
-        A transport that cannot be opened counts a failed try for every claimed
-        message. A connection lost during the batch counts one for the message
-        being sent, and the untried rest are given back, as are any left when
-        half the lease has passed (another worker may take them once it ends).
+        What was not tried is given back for the next claim: messages passed
+        over, those left when the connection cannot be opened again or failed
+        too often, and those left when half the lease has passed (another
+        worker may take them once it ends).
         """
-        done = 0
+        tried: set[int] = set()
         try:
-            with ExitStack() as stack:
+            for item in claimed:
+                if self.tick() >= stop_at:
+                    return True
+                if item.recipient.lower() in self.broken:
+                    self.report.deferred.append(item.id)
+                    continue
+                # Counted before the send: if marking it fails, it is not given back
+                # but stays leased, so nobody sends it again straight away.
+                tried.add(item.id)
                 try:
-                    transport = stack.enter_context(transports())
-                except Exception as error:
-                    for item in claimed:
-                        self._failed(item, error)
-                    done = len(claimed)
-                    return False
-                for item in claimed:
-                    if self.tick() >= self.stop_at:
-                        return True
-                    # Counted before the send: if marking it fails, it is not given back
-                    # but stays leased, so nobody sends it again straight away.
-                    done += 1
                     failure = self._send_one(transport, item)
-                    if failure is not None and classify(failure).connection:
+                except ServerUnreachableError as error:
+                    tried.discard(item.id)  # never reached the server: given back untried
+                    self.unreachable(error)
+                    return False
+                if failure is not None and failure.connection:
+                    self.broken.add(item.recipient.lower())
+                    self.report.connection_failures += 1
+                    if self.report.connection_failures >= self.max_connection_failures:
+                        self.report.stopped = (
+                            f"the connection to the mail server broke"
+                            f" {self.report.connection_failures} times in this run"
+                            f" (last: {failure.description})"
+                        )
                         return False
-                return True
+            return True
         finally:
-            if done < len(claimed):
-                with transaction(self.sessions) as session:
-                    outbox.release(session, [item.id for item in claimed[done:]])
+            self.give_back([item for item in claimed if item.id not in tried])
 
-    def _send_one(self, transport: Transport, item: _Claimed) -> Exception | None:
-        """Build and send one message, then mark it; the error if it failed."""
+    def unreachable(self, error: ServerUnreachableError) -> None:
+        """Record that no connection could be opened: the run ends here."""
+        self.report.stopped = (
+            f"the mail server at {error.where} could not be reached:"
+            f" {classify(error.cause).description}"
+        )
+
+    def give_back(self, items: list[_Claimed]) -> None:
+        """Release claimed messages untried, for the next claim (no try counted)."""
+        if items:
+            with transaction(self.sessions) as session:
+                outbox.release(session, [item.id for item in items])
+
+    def _send_one(self, transport: Transport, item: _Claimed) -> Failure | None:
+        """Build and send one message, then mark it; how it failed, if it did."""
         try:
             with transaction(self.sessions) as session:
                 row = session.get(OutboxMessage, item.id)
@@ -305,28 +388,32 @@ class _Batch:
                     date=self.tick(),
                 )
             transport.send(message)
+        except ServerUnreachableError:
+            raise
         except Exception as error:
-            self._failed(item, error)
-            return error
+            failure = classify(error)
+            self._failed(item, failure)
+            return failure
         with transaction(self.sessions) as session:
             marked = outbox.mark_sent(session, item.id, message_id=identity, sent_at=self.tick())
         (self.report.sent if marked else self.report.skipped).append(item.id)
         return None
 
-    def _failed(self, item: _Claimed, error: BaseException) -> None:
+    def _failed(self, item: _Claimed, failure: Failure) -> None:
         at = self.tick()
-        decision = retry_decision(
-            error, item.attempts + 1, max_attempts=self.max_attempts, now=at, rng=self.rng
+        decision = decide(
+            failure, item.attempts + 1, max_attempts=self.max_attempts, now=at, rng=self.rng
         )
-        text = classify(error).description
         with transaction(self.sessions) as session:
-            if not outbox.mark_failed(session, item.id, decision, error=text):
+            if not outbox.mark_failed(session, item.id, decision, error=failure.description):
                 self.report.skipped.append(item.id)
                 return
         if isinstance(decision, Retry):
-            self.report.retried.append(Failed(item.id, item.recipient, text, decision.at))
+            self.report.retried.append(
+                Failed(item.id, item.recipient, failure.description, decision.at)
+            )
         else:
-            self.report.dead.append(Failed(item.id, item.recipient, text, None))
+            self.report.dead.append(Failed(item.id, item.recipient, failure.description, None))
 
 
 def _utc_now() -> datetime:

@@ -4,7 +4,7 @@ A header value with a line break in it could add headers or recipients of an
 attacker's choosing, so it is refused with `HeaderInjectionError` naming the
 header, never stripped silently; an address that does not parse is refused with
 `AddressError`. Both are `MalformedMessageError`s: trying again cannot help, so
-the message is dead-lettered at once (see notifications.retry).
+the message is dead-lettered at once (see states.retry).
 
 The Message-ID is derived from the outbox row (its id and when it was written),
 so a message sent again after a crash is recognisably the same message.

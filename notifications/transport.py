@@ -1,8 +1,9 @@
 """Where built messages go: an SMTP server, or .eml files in a folder (development, the demo).
 
-A transport is a context manager opened for one batch: `SmtpTransport` keeps one
-connection for the whole batch instead of one per message, and says STARTTLS and
-logs in only when configured to.
+A transport is a context manager opened for one delivery run: `SmtpTransport`
+keeps one connection for the whole run instead of one per message, opens a new
+one when a message broke it, and says STARTTLS and logs in only when configured
+to. A server that cannot be reached at all raises `ServerUnreachableError`.
 """
 
 from __future__ import annotations
@@ -44,13 +45,30 @@ class SmtpConfig:
     timeout: float = 30.0
 
 
+class ServerUnreachableError(Exception):
+    """The mail server could not be reached, or would not talk to us: no message was tried.
+
+    Raised when a connection cannot be opened (refused, no greeting in time, a 421
+    greeting, TLS or login refused), as opposed to a failure during one message.
+    `cause` is the underlying error, `where` the server's address.
+    """
+
+    def __init__(self, cause: BaseException, where: str) -> None:
+        super().__init__(f"{where}: {cause}")
+        self.cause = cause
+        self.where = where
+
+
 class SmtpTransport:
-    """One SMTP connection, reused for every message of a batch.
+    """One SMTP connection, reused message after message, opened again when it breaks.
 
     If the server has dropped the connection since the last message (an idle
     timeout, or a 421 that made smtplib close it), the next send connects again
     once. A drop noticed only after the message data went out can make the
-    server see that message twice; its Message-ID is the same both times.
+    server see that message twice; its Message-ID is the same both times. A
+    connection that broke during a message (a drop, a timeout) is closed at
+    once, never reused: the conversation is out of step, and the next send
+    opens a new one. Opening one that fails raises `ServerUnreachableError`.
     """
 
     def __init__(self, config: SmtpConfig) -> None:
@@ -59,7 +77,7 @@ class SmtpTransport:
         self._sent_on_connection = 0
 
     def __enter__(self) -> Self:
-        self._connect()
+        self._open()
         return self
 
     def __exit__(
@@ -70,17 +88,22 @@ class SmtpTransport:
     ) -> None:
         self.close()
 
+    @property
+    def where(self) -> str:
+        """The server's address, host:port."""
+        return f"{self.config.host}:{self.config.port}"
+
     def send(self, message: EmailMessage) -> None:
         """Send over the open connection; raises SMTPRecipientsRefused if the recipient was."""
         if self._smtp is None or self._smtp.sock is None:
-            self._connect()
+            self._open()
         try:
-            refused = self._connection().send_message(message)
+            refused = self._send_once(message)
         except smtplib.SMTPServerDisconnected:
             if self._sent_on_connection == 0:
                 raise  # a fresh connection that drops is the server's problem, not a stale one
-            self._connect()
-            refused = self._connection().send_message(message)
+            self._open()
+            refused = self._send_once(message)
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
         self._sent_on_connection += 1
@@ -98,14 +121,32 @@ class SmtpTransport:
         finally:
             smtp.close()
 
+    def _send_once(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        try:
+            return self._connection().send_message(message)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # an answer: the conversation is in step (smtplib closed it after a 421)
+        except BaseException:
+            # Dropped, timed out or broken half-way: no QUIT, which could hang once more.
+            self._abandon()
+            raise
+
+    def _abandon(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
     def _connection(self) -> smtplib.SMTP:
         assert self._smtp is not None
         return self._smtp
 
-    def _connect(self) -> None:
-        self.close()
+    def _open(self) -> None:
+        self._abandon()
         config = self.config
-        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        try:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        except Exception as error:
+            raise ServerUnreachableError(error, self.where) from error
         try:
             smtp.ehlo()
             if config.starttls:
@@ -113,6 +154,9 @@ class SmtpTransport:
                 smtp.ehlo()
             if config.username:
                 smtp.login(config.username, config.password or "")
+        except Exception as error:
+            smtp.close()
+            raise ServerUnreachableError(error, self.where) from error
         except BaseException:
             smtp.close()
             raise
@@ -165,7 +209,7 @@ def file_name(message: EmailMessage) -> str:
 def transport_factory(
     kind: Literal["smtp", "eml"], *, smtp: SmtpConfig, folder: Path
 ) -> TransportFactory:
-    """Opens the configured transport, once per batch."""
+    """Opens the configured transport, once per delivery run."""
     if kind == "eml":
         return lambda: EmlTransport(folder)
     return lambda: SmtpTransport(smtp)

@@ -143,3 +143,17 @@ class StorageError(TaskforceError):
     """The database refused a write for a reason other than someone else's change."""
 
     exit_code = 1
+
+
+class MailUnavailableError(TaskforceError):
+    """The mail server could not be reached, or kept breaking the connection; the messages
+    stay in the outbox. Try again once the server is back."""
+
+    # EX_TEMPFAIL, as for the database: a retry may cure it.
+    exit_code = 75
+
+
+class DeadLetteredError(TaskforceError):
+    """Messages were dead-lettered: they are kept in the outbox with their last error."""
+
+    exit_code = 1

@@ -1,4 +1,8 @@
-"""Retry decisions: which failures are worth another try, when, and when to stop."""
+"""Retry decisions: which failures are worth another try, when, and when to stop.
+
+The transport classifies an error (notifications.failures); the pure rule in
+states.retry decides.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from notifications.failures import classify
 from notifications.message import AddressError, HeaderInjectionError
-from notifications.retry import (
+from states.retry import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     BACKOFF_FLOOR,
@@ -21,8 +26,7 @@ from notifications.retry import (
     Retry,
     Severity,
     backoff,
-    classify,
-    retry_decision,
+    decide,
 )
 
 NOW = datetime(2026, 7, 27, 5, tzinfo=UTC)
@@ -40,8 +44,11 @@ class Extreme(Random):
         return b if self.top else a
 
 
-def decide(error: BaseException, attempts: int, *, max_attempts: int = MAX) -> Retry | DeadLetter:
-    return retry_decision(error, attempts, max_attempts=max_attempts, now=NOW, rng=Random(7))
+def retry_decision(
+    error: BaseException, attempts: int, *, max_attempts: int = MAX
+) -> Retry | DeadLetter:
+    """The rule's decision on the transport's classification of `error`."""
+    return decide(classify(error), attempts, max_attempts=max_attempts, now=NOW, rng=Random(7))
 
 
 TEMPORARY = [
@@ -96,10 +103,10 @@ MALFORMED = [
 def test_temporary_failures_are_retried_until_the_last_try(error: BaseException) -> None:
     assert classify(error).severity is Severity.TEMPORARY
     for attempts in range(1, MAX):
-        decision = decide(error, attempts)
+        decision = retry_decision(error, attempts)
         assert isinstance(decision, Retry), attempts
         assert NOW < decision.at <= NOW + BACKOFF_CAP
-    last = decide(error, MAX)
+    last = retry_decision(error, MAX)
     assert isinstance(last, DeadLetter)
     assert f"try {MAX}" in last.reason
 
@@ -109,18 +116,18 @@ def test_a_5xx_gets_one_more_try_then_is_dead_lettered(error: BaseException) -> 
     failure = classify(error)
     assert failure.severity is Severity.REFUSED
     assert failure.code is not None and 500 <= failure.code < 600
-    assert isinstance(decide(error, 1), Retry)
-    dead = decide(error, 2)
+    assert isinstance(retry_decision(error, 1), Retry)
+    dead = retry_decision(error, 2)
     assert isinstance(dead, DeadLetter)
     assert str(failure.code) in dead.reason
     # Never more tries than the installation allows at all.
-    assert isinstance(decide(error, 1, max_attempts=1), DeadLetter)
+    assert isinstance(retry_decision(error, 1, max_attempts=1), DeadLetter)
 
 
 @pytest.mark.parametrize("error", MALFORMED)
 def test_a_malformed_message_is_dead_lettered_at_once(error: BaseException) -> None:
     assert classify(error).severity is Severity.MALFORMED
-    decision = decide(error, 1)
+    decision = retry_decision(error, 1)
     assert isinstance(decision, DeadLetter)
     assert "malformed" in decision.reason
 
@@ -171,8 +178,8 @@ def test_backoff_stays_within_its_bounds(attempts: int, seed: int) -> None:
 
 def test_the_same_seed_gives_the_same_decision() -> None:
     error = smtplib.SMTPDataError(451, b"later")
-    first = retry_decision(error, 3, max_attempts=MAX, now=NOW, rng=Random(42))
-    again = retry_decision(error, 3, max_attempts=MAX, now=NOW, rng=Random(42))
+    first = decide(classify(error), 3, max_attempts=MAX, now=NOW, rng=Random(42))
+    again = decide(classify(error), 3, max_attempts=MAX, now=NOW, rng=Random(42))
     assert first == again
     assert isinstance(first, Retry)
     assert first.at - NOW <= timedelta(seconds=120)
