@@ -55,10 +55,13 @@ def open_app(settings: Settings, *, migrate_schema: bool | None = None) -> App:
     try:
         if migrate_schema is None:
             migrate_schema = engine.dialect.name == "sqlite"
-        if migrate_schema:
+        # One query when the schema is current: Alembic is loaded only to migrate.
+        if not migrate.is_current(engine):
+            if not migrate_schema:
+                raise ConfigurationError(
+                    "the database schema is not up to date; run: taskforce init"
+                )
             migrate.upgrade(engine)
-        elif not migrate.is_current(engine):
-            raise ConfigurationError("the database schema is not up to date; run: taskforce init")
         sessions = session_factory(engine)
         files = Catalogue.from_directories(definition_dirs(settings))
         with transaction(sessions) as session:

@@ -10,24 +10,19 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from db import accounts, migrate, people, queries, workflow
 from db import escalations as escalation_store
+from db import people, queries, workflow
 from db.engine import transaction
-from db.loading import load_meeting
 from db.models import Commitment
-from db.sweep import run_sweep
 from states import moments, rules, stalls
 from states.calendar import local_day
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
 from states.errors import TaskforceError
-from states.meeting import load_meeting_file
-from taskforce import board as board_view
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
-from taskforce.data import BUNDLED_MEETING
 from taskforce.settings import load_settings
 
 app = typer.Typer(
@@ -42,6 +37,8 @@ app = typer.Typer(
 @app.command()
 def init() -> None:
     """Create the database, or upgrade it to the latest schema, and register the pipelines."""
+    from db import migrate
+
     with opened(migrate_schema=True) as application:
         url = application.engine.url.render_as_string(hide_password=True)
         out.print(f"Database ready: {url} (schema {migrate.current_revision(application.engine)})")
@@ -55,6 +52,10 @@ def load(
     ] = None,
 ) -> None:
     """Load a meeting's people and commitments. Loading the same file again changes nothing."""
+    from db.loading import load_meeting
+    from states.meeting import load_meeting_file
+    from taskforce.data import BUNDLED_MEETING
+
     meeting = load_meeting_file(file or BUNDLED_MEETING)
     with opened() as application, transaction(application.sessions) as session:
         report = load_meeting(
@@ -387,6 +388,8 @@ def board(
     jurisdiction: Annotated[str | None, typer.Option(help="Only this jurisdiction.")] = None,
 ) -> None:
     """Print the board: every commitment by pipeline and stage."""
+    from taskforce import board as board_view
+
     with opened() as application, transaction(application.sessions) as session:
         board_view.print_board(
             out, session, application.catalogue, jurisdiction=jurisdiction, today=now()
@@ -426,6 +429,8 @@ def sweep(
     as_json: JsonOption = False,
 ) -> None:
     """Run one sweep: roll up parents, escalate stalled commitments, send reminders."""
+    from db.sweep import run_sweep
+
     moment = parse_moment(at) if at else now()
     if through_prefect is None:
         through_prefect = bool(os.environ.get("PREFECT_API_URL"))
@@ -782,6 +787,7 @@ def web(
     """Serve the web pages and the JSON API (/api/v1) until Ctrl-C."""
     import uvicorn
 
+    from db import accounts
     from taskforce import sample as sample_data
 
     # Opened once here: creates or upgrades a SQLite database before any worker starts.

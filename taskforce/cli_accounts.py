@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from db import accounts, people, tokens
+from db import people, tokens
 from db.engine import transaction
 from states.errors import TaskforceError
 from taskforce.console import JsonOption, emit_json, now, opened, out
@@ -41,6 +41,9 @@ def set_password(
     email: Annotated[str, typer.Argument(help="The person's email, as in the meeting file.")],
 ) -> None:
     """Set a person's web password, read from standard input; their other sessions end."""
+    # Here, not at the top: argon2 and its set-up cost every other command a fifth of a second.
+    from db import accounts
+
     with opened() as application:
         with transaction(application.sessions) as session:
             person = people.by_email(session, email)
