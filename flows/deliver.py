@@ -3,7 +3,7 @@
 The run ends FAILED, after everything is recorded, when the mail server could
 not be reached (or kept breaking the connection) or messages were dead-lettered:
 an operator should look, while the messages stay safe in the outbox. Its counts
-go to the run's log either way.
+go to the run's log (and its report to an artifact) either way.
 """
 
 from __future__ import annotations
@@ -14,18 +14,21 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.retrying import unless_our_error
+from flows import reporting
+from flows.retrying import JITTER, RETRY_DELAYS, unless_our_error
 from flows.runtime import runtime
 from notifications import delivery
 from states.errors import ConfigurationError
 
 
-# A retry re-runs the whole task; it sends only what is still pending, so nothing twice.
+# A retry re-runs the whole task (a database down when the run started is tried again);
+# it sends only what is still pending, so nothing twice.
 @task(
     name="deliver-outbox",
     cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=30,
+    retries=len(RETRY_DELAYS),
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=JITTER,
     retry_condition_fn=unless_our_error,
 )
 def deliver_outbox(*, now: datetime | None = None) -> dict[str, Any]:
@@ -47,23 +50,16 @@ def deliver_outbox(*, now: datetime | None = None) -> dict[str, Any]:
     return report.as_dict()
 
 
-@flow(name="deliver", log_prints=False)
+@flow(name="deliver", flow_run_name=reporting.run_name("deliver"), log_prints=False)
 def deliver(now: datetime | None = None) -> dict[str, Any]:
     """Send the outbox's due messages; `now` replays a moment (default: the clock, as it runs)."""
     report = deliver_outbox(now=now)
-    logger = get_run_logger()
-    logger.info(
-        "sent %d, to retry %d, dead-lettered %d, deferred %d, broken connections %d;"
-        " %d pending in the outbox",
-        len(report["sent"]),
-        len(report["retried"]),
-        len(report["dead"]),
-        len(report["deferred"]),
-        report["connection_failures"],
-        report["remaining"],
+    reporting.publish(
+        "delivery-report", reporting.delivery_summary(report), reporting.delivery_markdown(report)
     )
     problem = delivery.needs_attention(report)
     if problem is not None:
-        logger.error("%s", problem.message)
+        # Recorded already; failing the run is what makes an operator look.
+        get_run_logger().error(problem.message)
         raise problem
     return report

@@ -41,6 +41,9 @@ def classify(error: BaseException) -> Failure:
         severity = Severity.REFUSED if 500 <= code < 600 else Severity.TEMPORARY
         return Failure(severity, _reply("the server answered", error), code)
     if isinstance(error, smtplib.SMTPServerDisconnected):
+        if isinstance(error.__context__, TimeoutError):
+            # smtplib reports a reply that never came as a disconnect: say what happened.
+            return _lost("the server did not answer in time")
         return _lost(f"the server disconnected: {error or 'no reason given'}")
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return _lost(f"the server does not support what we need: {error}")

@@ -99,9 +99,11 @@ class SmtpTransport:
             self._open()
         try:
             refused = self._send_once(message)
-        except smtplib.SMTPServerDisconnected:
-            if self._sent_on_connection == 0:
-                raise  # a fresh connection that drops is the server's problem, not a stale one
+        except smtplib.SMTPServerDisconnected as error:
+            if self._sent_on_connection == 0 or isinstance(error.__context__, TimeoutError):
+                # A fresh connection that drops, or a server that stopped answering, is the
+                # server's problem, not a stale connection: trying at once would fail again.
+                raise
             self._open()
             refused = self._send_once(message)
         if refused:

@@ -183,3 +183,19 @@ def test_the_same_seed_gives_the_same_decision() -> None:
     assert first == again
     assert isinstance(first, Retry)
     assert first.at - NOW <= timedelta(seconds=120)
+
+
+def test_a_reply_that_never_came_is_called_a_timeout_not_a_disconnect() -> None:
+    # smtplib turns a timeout while waiting for a reply into SMTPServerDisconnected.
+    try:
+        try:
+            raise TimeoutError("timed out")
+        except OSError as error:
+            # As smtplib does it: no `from`, so the timeout is only the context.
+            raise smtplib.SMTPServerDisconnected(  # noqa: B904
+                f"Connection unexpectedly closed: {error}"
+            )
+    except smtplib.SMTPServerDisconnected as disconnected:
+        failure = classify(disconnected)
+    assert failure.description == "the server did not answer in time"
+    assert failure.connection and failure.severity is Severity.TEMPORARY
