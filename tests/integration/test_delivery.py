@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from smtp_server import SmtpServer
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import outbox
@@ -259,6 +259,75 @@ def test_a_sender_that_does_not_parse_stops_the_run_before_anything_is_claimed(
     assert {(r.status, r.attempts, r.claimed_until) for r in rows(sessions)} == {
         ("pending", 0, None)
     }
+
+
+def copy_outbox(sessions: sessionmaker[Session], times: int) -> int:
+    """Add `times` copies of every outbox row, each to an address of its own; the new total."""
+    with transaction(sessions) as session:
+        columns = ("escalation_id", "kind", "recipient_name", "language", "subject", "payload")
+        for n in range(1, times + 1):
+            session.execute(
+                insert(OutboxMessage).from_select(
+                    [*columns, "recipient_email", "status", "attempts", "created_at"],
+                    select(
+                        *(getattr(OutboxMessage, c) for c in columns),
+                        literal(f"copy{n}.") + OutboxMessage.recipient_email,
+                        literal("pending"),
+                        literal(0),
+                        OutboxMessage.created_at,
+                    ).where(~OutboxMessage.recipient_email.like("copy%")),
+                )
+            )
+        return session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+def test_a_run_goes_on_until_nothing_is_due_however_many_batches_that_takes(
+    queued: list[OutboxMessage],
+    sessions: sessionmaker[Session],
+    smtp_server: SmtpServer,
+    database_url: str,
+) -> None:
+    if database_url.startswith("postgresql"):
+        pytest.skip("the batch loop is the same on every database; once is enough")
+    copy_outbox(sessions, 2)
+    total = 201  # batches of one: one more than a run used to stop at
+    with transaction(sessions) as session:
+        session.execute(delete(OutboxMessage).where(OutboxMessage.id > total))
+
+    report = run(sessions, smtp_server, batch_size=1)
+
+    assert len(report.sent) == total and report.remaining == 0
+    assert len(smtp_server.message_ids()) == total
+
+
+def test_a_message_being_sent_cannot_be_requeued_until_its_lease_ends(
+    queued: list[OutboxMessage], sessions: sessionmaker[Session], smtp_server: SmtpServer
+) -> None:
+    target = queued[0]
+    # A delivery run has claimed it and is sending it right now.
+    with transaction(sessions) as session:
+        (claimed,) = outbox.claim(session, now=LONG_AFTER, limit=1, lease=LEASE)
+    assert claimed.id == target.id
+
+    during = LONG_AFTER + timedelta(minutes=1)
+    with pytest.raises(TaskforceError) as refused, transaction(sessions) as session:
+        outbox.retry(session, [target.id], now=during)
+    assert refused.value.message == (
+        f"can't retry outbox message {target.id}: a delivery run is sending it (its lease ends"
+        " 2026-07-27 10:10:00 PKT); once it ends the message is sent, due again or dead, and"
+        " only a dead or waiting one can be re-queued"
+    )
+    # Nothing changed: another run still passes it over, so it cannot go out twice.
+    assert rows(sessions)[0].claimed_until == LONG_AFTER + LEASE
+    meanwhile = run(sessions, smtp_server, now=during)
+    assert target.id not in meanwhile.sent
+    assert message_id_for(target, FROM) not in smtp_server.message_ids()
+
+    after = LONG_AFTER + LEASE + timedelta(seconds=1)
+    with transaction(sessions) as session:
+        assert outbox.retry(session, [target.id], now=after) == [target.id]
+    assert run(sessions, smtp_server, now=after).sent == [target.id]
+    assert smtp_server.message_ids()[message_id_for(target, FROM)] == 1
 
 
 # --- crashes and concurrency -----------------------------------------------------------------
