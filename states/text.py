@@ -33,10 +33,20 @@ COMMENT_MAX = 4000
 FIELD_VALUE_MAX = 1000
 DESCRIPTION_MAX = 4000
 
-# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and surrogates.
-_NOT_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# The shapes of keys: a pipeline, stage, action or field key, and a commitment key.
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+COMMITMENT_KEY_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators, written as
+# regular-expression escapes that Python, JSON Schema and pydantic all read alike.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 # The same, but tab, line feed and carriage return (a browser sends CR LF) are text.
-_NOT_MULTI_LINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROLS_BUT_LINE_BREAKS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+_SURROGATES = r"\ud800-\udfff"
+_NOT_SINGLE_LINE = re.compile(f"[{_CONTROLS}{_SURROGATES}]")
+_NOT_MULTI_LINE = re.compile(f"[{_CONTROLS_BUT_LINE_BREAKS}{_SURROGATES}]")
+# For documents such as OpenAPI: one line of text, no control character.
+SINGLE_LINE_PATTERN = f"^[^{_CONTROLS}]*$"
 
 
 def _describe_character(character: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import AfterValidator
 
 from db import escalations, queries, workflow
 from db.digest import content_of, last_digest
@@ -20,6 +21,15 @@ from states.calendar import local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
 from states.rules import ActionOption
+from states.text import (
+    COMMITMENT_KEY_PATTERN,
+    DEPARTMENT,
+    DEPARTMENT_MAX,
+    JURISDICTION_MAX,
+    KEY_MAX,
+    KEY_PATTERN,
+    SINGLE_LINE_PATTERN,
+)
 from taskforce import views
 from taskforce.app import App
 from taskforce.web import details
@@ -64,6 +74,30 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 router = APIRouter(prefix=PREFIX, tags=["commitments"], responses=_errors(401, 422))
 
 SignedIn = Annotated[Viewer, Depends(api(Access.SIGNED_IN))]
+
+# A key in the address, in either case (lookups upper-case it); anything else is refused
+# before it reaches a query, where PostgreSQL would refuse a NUL with an error.
+CommitmentKey = Annotated[
+    str,
+    Path(
+        max_length=KEY_MAX,
+        pattern=COMMITMENT_KEY_PATTERN.replace("A-Z", "A-Za-z"),
+        description="the commitment's key, e.g. CMB-PUNJAB",
+    ),
+]
+PipelineKey = Annotated[str | None, Query(max_length=KEY_MAX, pattern=KEY_PATTERN)]
+
+
+def _one_line_department(value: str | None) -> str | None:
+    return value if value is None else DEPARTMENT.validate(value)
+
+
+# The pattern tells the document's readers; the rule (states/text.py) says what is wrong.
+Department = Annotated[
+    str | None,
+    Query(max_length=DEPARTMENT_MAX, pattern=SINGLE_LINE_PATTERN),
+    AfterValidator(_one_line_department),
+]
 
 
 def timing_out(timing: Timing) -> TimingOut:
@@ -184,18 +218,18 @@ def me(viewer: SignedIn) -> PersonOut:
 def list_commitments(
     request: Request,
     viewer: SignedIn,
-    pipeline: Annotated[str | None, Query(max_length=64)] = None,
+    pipeline: PipelineKey = None,
     jurisdiction: Annotated[
         str | None,
         Query(
-            max_length=100,
+            max_length=JURISDICTION_MAX,
             pattern=JURISDICTION_PATTERN,
             description="federal, a province or province/district",
         ),
     ] = None,
-    stage: Annotated[str | None, Query(max_length=64)] = None,
+    stage: PipelineKey = None,
     status: Annotated[str | None, Query(pattern="^(open|completed|withdrawn|lapsed)$")] = None,
-    department: Annotated[str | None, Query(max_length=100)] = None,
+    department: Department = None,
     stalled: Annotated[bool, Query(description="only those past due now")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -243,7 +277,7 @@ def stalled(request: Request, viewer: SignedIn) -> list[CommitmentOut]:
     responses=_errors(403, 404),
     **declared(Access.ITEM),
 )
-def get_commitment(request: Request, viewer: SignedIn, key: str) -> CommitmentDetailOut:
+def get_commitment(request: Request, viewer: SignedIn, key: CommitmentKey) -> CommitmentDetailOut:
     """One commitment with its history, the actions the caller may take, and open escalations."""
     return detail_out(web_of(request), key, viewer)
 
@@ -254,7 +288,9 @@ def get_commitment(request: Request, viewer: SignedIn, key: str) -> CommitmentDe
     responses=_errors(400, 403, 404, 409),
     **declared(Access.ADVANCE),
 )
-def advance(request: Request, viewer: SignedIn, key: str, body: AdvanceIn) -> CommitmentDetailOut:
+def advance(
+    request: Request, viewer: SignedIn, key: CommitmentKey, body: AdvanceIn
+) -> CommitmentDetailOut:
     """Take an action: the commitment moves to the action's stage, or the error says why not."""
     web = web_of(request)
     installation = web.installation
@@ -282,7 +318,7 @@ def advance(request: Request, viewer: SignedIn, key: str, body: AdvanceIn) -> Co
     **declared(Access.ANSWER),
 )
 def acknowledge(
-    request: Request, viewer: SignedIn, key: str, body: AcknowledgeIn
+    request: Request, viewer: SignedIn, key: CommitmentKey, body: AcknowledgeIn
 ) -> AcknowledgedOut:
     """Say you know of the stall and what is being done; the ladder stops climbing past you."""
     web = web_of(request)
@@ -300,7 +336,9 @@ def acknowledge(
     responses=_errors(400, 403, 404),
     **declared(Access.ANSWER),
 )
-def snooze(request: Request, viewer: SignedIn, key: str, body: SnoozeIn) -> CommitmentDetailOut:
+def snooze(
+    request: Request, viewer: SignedIn, key: CommitmentKey, body: SnoozeIn
+) -> CommitmentDetailOut:
     """Hold the commitment's escalations until a day (at most the pipeline's snooze limit)."""
     web = web_of(request)
     now = web.now()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from db.digest import DigestContent
+from states.text import COMMENT_MAX, KEY_MAX, KEY_PATTERN, preview
 
 
 class _Out(BaseModel):
@@ -122,19 +124,39 @@ class CommitmentDetailOut(CommitmentOut):
 class AdvanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: str = Field(min_length=1, max_length=64, description="one of the commitment's actions")
-    fields: dict[str, str] = Field(default_factory=dict, description="values the action needs")
-    comment: str | None = Field(default=None, max_length=4000)
+    action: str = Field(
+        max_length=KEY_MAX, pattern=KEY_PATTERN, description="one of the commitment's actions"
+    )
+    fields: dict[str, str] = Field(
+        default_factory=dict,
+        description="values the action needs",
+        json_schema_extra={"propertyNames": {"pattern": KEY_PATTERN, "maxLength": KEY_MAX}},
+    )
+    # Characters are the rule's to check (states/text.py), for every way in; the length is
+    # also here so the document says it.
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
     expected_version: int | None = Field(
         default=None,
         description="the version you read; if it moved since, 409 instead of acting blindly",
     )
 
+    @field_validator("fields")
+    @classmethod
+    def _field_names(cls, fields: dict[str, str]) -> dict[str, str]:
+        # Checked here, not by a key type, so that the refusal never repeats a hostile name.
+        for name in fields:
+            if len(name) > KEY_MAX or not re.fullmatch(KEY_PATTERN, name):
+                raise ValueError(
+                    "field names are lower-case words such as cabinet_decision,"
+                    f" not {preview(name, 30)}"
+                )
+        return fields
+
 
 class AcknowledgeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=4000, description="what is being done")
+    reason: str = Field(min_length=1, max_length=COMMENT_MAX, description="what is being done")
 
 
 class AcknowledgedOut(_Out):
@@ -146,7 +168,7 @@ class SnoozeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     until: date = Field(description="hold escalations until this day, inclusive")
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: str = Field(min_length=1, max_length=COMMENT_MAX)
 
 
 class DigestOut(_Out):
