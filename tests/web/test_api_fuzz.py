@@ -76,77 +76,77 @@ def _post(client: Any, path: str, body: dict[str, Any]) -> Any:
     return client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
 
 
-@pytest.mark.parametrize("value", [NUL, CONTROL, LONG_QUERY, "\x00"], ids=_short)
-@pytest.mark.parametrize("name", ["pipeline", "stage", "department", "jurisdiction", "status"])
-def test_hostile_list_filters_are_refused_by_name(site: Site, name: str, value: str) -> None:
-    response = site.api(CHAIR).get(COMMITMENTS, params={name: value})
-    _refused(response, name)
+# One test per way in, looping over the values: each test costs a fresh database.
 
 
-@pytest.mark.parametrize("value", [NUL, "\x00", "A" * 5_000, "CMB-PUNJAB\r\n"], ids=_short)
-def test_a_hostile_commitment_key_in_the_address_is_refused(site: Site, value: str) -> None:
+def test_hostile_list_filters_are_refused_by_name(site: Site) -> None:
     client = site.api(CHAIR)
-    address = f"{COMMITMENTS}/{quote(value, safe='')}"
-    for response in (
-        client.get(address),
-        client.post(f"{address}/acknowledge", json={"reason": "looking into it"}),
-    ):
-        _refused(response, "key")
+    for name in ("pipeline", "stage", "department", "jurisdiction", "status"):
+        for value in (NUL, CONTROL, LONG_QUERY, "\x00", "a\u2028b"):
+            _refused(client.get(COMMITMENTS, params={name: value}), name)
 
 
-@pytest.mark.parametrize(
-    "comment", (NUL, CONTROL, "a\u2028b", "a\x85b", LONG, "\ud800", "y" * 4_001), ids=_short
-)
-def test_a_hostile_advance_comment_is_refused_and_nothing_moves(site: Site, comment: str) -> None:
+def test_a_hostile_commitment_key_in_the_address_is_refused(site: Site) -> None:
+    client = site.api(CHAIR)
+    for value in (NUL, "\x00", "A" * 5_000, "CMB-PUNJAB\r\n"):
+        address = f"{COMMITMENTS}/{quote(value, safe='')}"
+        _refused(client.get(address), "key")
+        _refused(client.post(f"{address}/acknowledge", json={"reason": "looking"}), "key")
+
+
+def test_a_hostile_advance_comment_is_refused_and_nothing_moves(site: Site) -> None:
+    client = site.api(OFFICER)
     before = _events(site)
-    response = _post(
-        site.api(OFFICER),
-        f"{COMMITMENTS}/{BILL}/advance",
-        {"action": "send_for_vetting", "comment": comment},
-    )
-    _refused(response, "comment")
+    for comment in (NUL, CONTROL, "a\u2028b", "a\x85b", LONG, "\ud800", "y" * 4_001):
+        response = _post(
+            client,
+            f"{COMMITMENTS}/{BILL}/advance",
+            {"action": "send_for_vetting", "comment": comment},
+        )
+        _refused(response, "comment")
     assert _stage(site, BILL) == "drafting"
     assert _events(site) == before
 
 
-@pytest.mark.parametrize("value", [NUL, CONTROL, HEADER_BREAK, LONG, "\ud800"], ids=_short)
-def test_hostile_field_values_and_names_are_refused(site: Site, value: str) -> None:
+def test_hostile_field_values_and_names_are_refused(site: Site) -> None:
     officer = site.api(OFFICER)
     officer.post(f"{COMMITMENTS}/{BILL}/advance", json={"action": "send_for_vetting"})
     officer.post(f"{COMMITMENTS}/{BILL}/advance", json={"action": "vet"})
     secretary = site.api(CS_PUNJAB)
     given = {"cabinet_decision": "C-1", "bill_number": "B-1", "introduced_on": "2026-07-01"}
     before = _events(site)
-    for fields, named in (
-        ({**given, "cabinet_decision": value}, "cabinet_decision"),
-        ({**given, "bill_number": value}, "bill_number"),
-        ({**given, value: "1"}, "fields"),
-    ):
-        response = _post(
-            secretary,
-            f"{COMMITMENTS}/{BILL}/advance",
-            {"action": "approve_in_cabinet", "fields": fields},
-        )
-        _refused(response, named)
+    for value in (NUL, CONTROL, HEADER_BREAK, LONG, "\ud800"):
+        for fields, named in (
+            ({**given, "cabinet_decision": value}, "cabinet_decision"),
+            ({**given, "bill_number": value}, "bill_number"),
+            ({**given, value: "1"}, "fields"),
+        ):
+            response = _post(
+                secretary,
+                f"{COMMITMENTS}/{BILL}/advance",
+                {"action": "approve_in_cabinet", "fields": fields},
+            )
+            _refused(response, named)
     assert _stage(site, BILL) == "cabinet_approval"
     assert _events(site) == before
 
 
-@pytest.mark.parametrize("value", [NUL, CONTROL, "\ud800", LONG], ids=_short)
-def test_a_hostile_action_is_refused(site: Site, value: str) -> None:
-    response = _post(site.api(OFFICER), f"{COMMITMENTS}/{BILL}/advance", {"action": value})
-    _refused(response, "action")
+def test_a_hostile_action_is_refused(site: Site) -> None:
+    client = site.api(OFFICER)
+    for value in (NUL, CONTROL, "\ud800", LONG):
+        _refused(_post(client, f"{COMMITMENTS}/{BILL}/advance", {"action": value}), "action")
 
 
-@pytest.mark.parametrize("reason", [NUL, CONTROL, "\ud800", "r" * 4_001], ids=_short)
-def test_hostile_acknowledge_and_snooze_reasons_are_refused(site: Site, reason: str) -> None:
+def test_hostile_acknowledge_and_snooze_reasons_are_refused(site: Site) -> None:
     client = site.api(CS_PUNJAB)
     before = _events(site)
-    _refused(_post(client, f"{COMMITMENTS}/{BILL}/acknowledge", {"reason": reason}), "reason")
-    snoozed = _post(
-        client, f"{COMMITMENTS}/{BILL}/snooze", {"until": "2026-07-30", "reason": reason}
-    )
-    _refused(snoozed, "reason")
+    for reason in (NUL, CONTROL, "\ud800", "r" * 4_001):
+        acknowledged = _post(client, f"{COMMITMENTS}/{BILL}/acknowledge", {"reason": reason})
+        _refused(acknowledged, "reason")
+        snoozed = _post(
+            client, f"{COMMITMENTS}/{BILL}/snooze", {"until": "2026-07-30", "reason": reason}
+        )
+        _refused(snoozed, "reason")
     assert _events(site) == before
 
 
@@ -162,7 +162,7 @@ def test_a_multi_line_comment_from_a_form_is_kept(site: Site) -> None:
 
 # --- every operation of the OpenAPI document, with a hostile value swapped in ---------------
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 15
 
 
 def _string_slots(case: Any) -> list[tuple[str, Any, Any]]:
