@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from db.types import UTCDateTime
+from states import text
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -46,11 +47,11 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(text.EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(text.NAME_MAX))
     role: Mapped[str] = mapped_column(String(32))
-    jurisdiction: Mapped[str] = mapped_column(String(100))
-    department: Mapped[str] = mapped_column(String(100))
+    jurisdiction: Mapped[str] = mapped_column(String(text.JURISDICTION_MAX))
+    department: Mapped[str] = mapped_column(String(text.DEPARTMENT_MAX))
     language: Mapped[str] = mapped_column(String(8), default="en")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
@@ -74,7 +75,7 @@ class PipelineVersion(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(text.PIPELINE_TITLE_MAX))
     checksum: Mapped[str] = mapped_column(String(64))
     definition: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(500))
@@ -87,10 +88,10 @@ class Meeting(Base):
     __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(text.KEY_MAX), unique=True)
+    title: Mapped[str] = mapped_column(String(text.TITLE_MAX))
     held_on: Mapped[date] = mapped_column(Date)
-    chair: Mapped[str] = mapped_column(String(200), default="")
+    chair: Mapped[str] = mapped_column(String(text.NAME_MAX), default="")
 
 
 class Commitment(Base):
@@ -103,15 +104,15 @@ class Commitment(Base):
     __tablename__ = "commitments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(String(300))
+    key: Mapped[str] = mapped_column(String(text.KEY_MAX), unique=True)
+    title: Mapped[str] = mapped_column(String(text.TITLE_MAX))
     pipeline_key: Mapped[str] = mapped_column(String(64))
     pipeline_version: Mapped[int] = mapped_column(Integer)
-    jurisdiction: Mapped[str] = mapped_column(String(100))
-    department: Mapped[str] = mapped_column(String(100))
+    jurisdiction: Mapped[str] = mapped_column(String(text.JURISDICTION_MAX))
+    department: Mapped[str] = mapped_column(String(text.DEPARTMENT_MAX))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
-    agenda_item: Mapped[str | None] = mapped_column(String(50))
+    agenda_item: Mapped[str | None] = mapped_column(String(text.AGENDA_ITEM_MAX))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id"))
     stage: Mapped[str] = mapped_column(String(64))
     stage_entered_at: Mapped[datetime]
