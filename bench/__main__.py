@@ -49,6 +49,11 @@ def _benchmarks() -> dict[str, Benchmark]:
 
         return web.run(databases, quick=quick)
 
+    def cli(databases: Databases, quick: bool) -> list[Result]:
+        from bench import cli
+
+        return cli.run(databases, quick=quick)
+
     return {
         "advance": advance,
         "sweep": sweep,
@@ -56,6 +61,7 @@ def _benchmarks() -> dict[str, Benchmark]:
         "delivery": delivery,
         "flow": flow,
         "web": web,
+        "cli": cli,
     }
 
 
