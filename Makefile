@@ -112,9 +112,10 @@ bench-quick: $(BENCH_STAMP) ## Run the benchmarks at smaller sizes (under a minu
 
 # --- code quality --------------------------------------------------------------
 
-lint: $(STAMP) ## Check style (ruff) and types (mypy)
+lint: $(STAMP) ## Check style (ruff), types (mypy) and the layers' import direction
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## Sort imports and reformat the code (ruff)
 	$(BIN)/ruff check --select I --fix .
@@ -123,7 +124,7 @@ format: $(STAMP) ## Sort imports and reformat the code (ruff)
 # --- tidying -------------------------------------------------------------------
 
 clean: ## Remove .venv, caches and SQLite databases
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache build *.egg-info
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -path ./.git -prune -o -type f \
 		\( -name '*.sqlite3' -o -name '*.sqlite3-wal' -o -name '*.sqlite3-shm' \) \
