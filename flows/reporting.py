@@ -69,6 +69,10 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
+def _count(value: int | Sized) -> int:
+    return value if isinstance(value, int) else len(value)
+
+
 def _levels(counts: Mapping[str, int]) -> str:
     return ", ".join(f"level {level}: {count}" for level, count in counts.items()) or "none"
 
@@ -83,8 +87,9 @@ def sweep_summary(report: Mapping[str, Any]) -> str:
         f" (by level reached: {_levels(report['by_level'])});"
         f" {len(report['escalations'])} new escalations, {len(report['reminders'])} reminders,"
         f" {len(report['missing_recipients'])} rungs with nobody to notify;"
-        f" {report['completed_parents']} parents completed, {report['lapsed']} lapsed,"
-        f" {report['skipped_conflicts']} skipped after a conflict"
+        f" {_count(report['completed_parents'])} parents completed,"
+        f" {_count(report['lapsed'])} lapsed,"
+        f" {_count(report['skipped_conflicts'])} skipped after a conflict"
     )
 
 
@@ -139,10 +144,6 @@ def digest_markdown(digests: Sequence[Mapping[str, Any]]) -> str:
     header = ("Reader", "Scope", "Stalled", "New", "Resolved", "Worsened", "Completed")
     body = _table(header, rows) if digests else "No digest recorded."
     return f"# {digest_summary(digests)}\n\n{body}\n"
-
-
-def _count(value: int | Sized) -> int:
-    return value if isinstance(value, int) else len(value)
 
 
 def delivery_summary(report: Mapping[str, Any]) -> str:

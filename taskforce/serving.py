@@ -28,6 +28,9 @@ SCHEDULES = (
     ("deliver", "*/5 * * * *"),
     ("digest", "0 9 * * 1"),
 )
+# What a trial interval (TASKFORCE_SERVE_INTERVAL_SECONDS) speeds up: a digest every few
+# seconds would only fill the outbox; it keeps its Monday schedule.
+TRIAL_FLOWS = ("sweep", "deliver")
 
 
 def prefect_home(settings: Settings) -> Path:
@@ -83,19 +86,26 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
         limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
     )
     every = settings.serve_interval_seconds
+    start = datetime.now(UTC)
     return [
         RunnerDeployment.from_entrypoint(
             f"{entrypoints}:{flow_name}",
             # Not the names prefect.yaml uses, so serving never rewrites those deployments.
             name=f"{flow_name}-served",
             schedules=[
-                Interval(timedelta(seconds=every), anchor_date=datetime.now(UTC), timezone=ZONE)
-                if every
+                # On a trial schedule the sweep and delivery take turns, half an interval
+                # apart, so each delivery finds what the sweep before it queued.
+                Interval(
+                    timedelta(seconds=every),
+                    anchor_date=start + timedelta(seconds=every * turn / 2),
+                    timezone=ZONE,
+                )
+                if every and flow_name in TRIAL_FLOWS
                 else Cron(cron, timezone=ZONE)
             ],
             concurrency_limit=one_at_a_time,
         )
-        for flow_name, cron in SCHEDULES
+        for turn, (flow_name, cron) in enumerate(SCHEDULES)
     ]
 
 
@@ -115,7 +125,13 @@ def serve_flows(
 
         if settings.serve_interval_seconds:
             out.print(
-                f"Trial schedule: every flow every {settings.serve_interval_seconds:g} s"
-                " (TASKFORCE_SERVE_INTERVAL_SECONDS)"
+                f"Trial schedule: the sweep and delivery every"
+                f" {settings.serve_interval_seconds:g} s (TASKFORCE_SERVE_INTERVAL_SECONDS)"
             )
-        serve(*deployments(settings))
+        try:
+            serve(*deployments(settings))
+        finally:
+            # Send the last run logs while the server still answers.
+            from prefect.logging.handlers import APILogWorker
+
+            APILogWorker.drain_all(timeout=5)

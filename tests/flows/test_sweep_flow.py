@@ -7,9 +7,11 @@ sweep's report, once under one temporary Prefect server for the whole session.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +25,7 @@ from flows import runtime
 from flows.sweep import sweep
 from states.calendar import WorkingCalendar
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
-from states.errors import ConfigurationError
+from states.errors import ConfigurationError, DatabaseUnavailableError
 from states.meeting import load_meeting_file
 from taskforce.data import BUNDLED_MEETING
 
@@ -65,19 +67,48 @@ def _recorded(sessions: sessionmaker[Session]) -> tuple[int, int]:
 
 
 def _run_sweep() -> dict[str, Any]:
+    report, _ = _run_sweep_with_id()
+    return report
+
+
+def _run_sweep_with_id() -> tuple[dict[str, Any], UUID]:
     state = sweep(now=NOW, return_state=True)
     assert state.is_completed(), f"the flow run ended {state.name}: {state.message}"
     assert state.name == "Completed"
     report: dict[str, Any] = state.result()
-    return report
+    run_id = state.state_details.flow_run_id
+    assert run_id is not None
+    return report, run_id
+
+
+def _named_and_reported(run_id: UUID) -> tuple[str, str]:
+    """The run's name and the markdown of the report it left on the server."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        name = client.read_flow_run(run_id).name
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+    reports = [a for a in artifacts if a.key == "sweep-report"]
+    assert len(reports) == 1, artifacts
+    return name, str(reports[0].data)
 
 
 def test_the_sweep_flow_escalates_the_overdue_commissions_to_the_chair_once(
     prefect_harness: None, installation: sessionmaker[Session]
 ) -> None:
-    first = _run_sweep()
+    first, run_id = _run_sweep_with_id()
 
     assert first["now"] == NOW.isoformat()
+    # What an operator sees in the UI: what ran as of when, and the escalations it made
+    # by level and province (four commissions reached the chair, one in each province).
+    name, report = _named_and_reported(run_id)
+    assert name == "sweep 2026-07-27 10:00 PKT"
+    assert f"{len(first['escalations'])} new escalations" in report
+    for province in ("punjab", "sindh", "khyber_pakhtunkhwa", "balochistan"):
+        assert re.search(rf"^\| 4 \| {province} \| [1-9]\d* \|$", report, re.MULTILINE), report
     to_chair = sorted(
         (n["key"], n["role"], n["recipients"])
         for n in first["escalations"]
@@ -94,3 +125,28 @@ def test_the_sweep_flow_escalates_the_overdue_commissions_to_the_chair_once(
     assert second["reminders"] == []
     assert second["stalled"] == first["stalled"]
     assert _recorded(installation) == recorded
+
+
+def test_a_sweep_whose_database_is_down_at_the_start_is_tried_again_and_completes(
+    prefect_harness: None, installation: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.sweep
+
+    # The real delays are 10 s and more; the question is only whether the retry happens.
+    monkeypatch.setattr(flows.sweep.sweep_commitments, "retry_delay_seconds", 0)
+    monkeypatch.setattr(flows.sweep.sweep_commitments, "retry_jitter_factor", None)
+    working = runtime.runtime()
+    opened: list[str] = []
+
+    def down_at_first() -> runtime.Runtime:
+        opened.append("try")
+        if len(opened) < 3:
+            raise DatabaseUnavailableError("the database could not be reached: connection refused")
+        return working
+
+    runtime.configure(down_at_first)
+
+    report = _run_sweep()
+
+    assert len(opened) == 3
+    assert len(report["escalations"]) == _recorded(installation)[0] > 0
