@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     serve_interval_seconds: float | None = Field(
         default=None,
         gt=0,
-        description="trials only: serve runs every flow at this interval instead of its schedule",
+        description="trials only: serve runs the sweep and delivery at this interval",
     )
 
     @classmethod
