@@ -82,6 +82,18 @@ class PipelineVersion(Base):
     registered_at: Mapped[datetime]
 
 
+class PipelineSource(Base):
+    """Pipeline files, with the rules that read them, whose every version is registered.
+
+    Its digest lets each command skip re-reading files that have not changed.
+    """
+
+    __tablename__ = "pipeline_sources"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registered_at: Mapped[datetime]
+
+
 class Meeting(Base):
     """A task force meeting whose decisions became commitments."""
 

@@ -63,9 +63,8 @@ def open_app(settings: Settings, *, migrate_schema: bool | None = None) -> App:
                 )
             migrate.upgrade(engine)
         sessions = session_factory(engine)
-        files = Catalogue.from_directories(definition_dirs(settings))
         with transaction(sessions) as session:
-            pipelines.register(session, files, now=datetime.now(UTC))
+            pipelines.register_files(session, definition_dirs(settings), now=datetime.now(UTC))
             catalogue = pipelines.registered(session)
     except DatabaseError as error:
         engine.dispose()
