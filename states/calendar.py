@@ -25,7 +25,6 @@ from types import MappingProxyType
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-import holidays
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -126,6 +125,9 @@ class CalendarFile(BaseModel):
 @functools.lru_cache(maxsize=256)
 def _public_holidays(year: int) -> Mapping[dt.date, str]:
     """Pakistan's public holidays in `year`, computed once per year and shared."""
+    # Imported on first use: commands that count no working days skip its 40 ms.
+    import holidays
+
     found: Any = holidays.country_holidays(COUNTRY, years=year)
     return MappingProxyType({day: str(name) for day, name in found.items()})
 
