@@ -24,8 +24,10 @@ from states.actors import Role, jurisdiction_problem
 from states.definition import Key
 from states.documents import Document, Loc, Problem, read_yaml, validate_and_check
 from states.text import (
+    COMMITMENT_KEY_PATTERN,
     EMAIL,
     JURISDICTION,
+    KEY_MAX,
     NAME,
     AgendaItem,
     Department,
@@ -35,7 +37,7 @@ from states.text import (
 )
 
 CommitmentKey = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$", max_length=64)
+    str, StringConstraints(pattern=COMMITMENT_KEY_PATTERN, max_length=KEY_MAX)
 ]
 # A NUL or a line break in an address or a name would dead-letter every mail to it.
 Email = Annotated[
