@@ -39,12 +39,12 @@ def prefect_home(settings: Settings) -> Path:
 
 
 @contextmanager
-def prefect_server(settings: Settings, out: Console) -> Iterator[str]:
-    """The API URL of the server to serve through: the configured one, else one we own."""
+def prefect_server(settings: Settings, out: Console) -> Iterator[tuple[str, bool]]:
+    """The API URL of the server to serve through, and whether we own it (else configured)."""
     configured = os.environ.get("PREFECT_API_URL", "").strip()
     if configured:
         out.print(f"Serving through the Prefect server at {configured}")
-        yield configured
+        yield configured, False
         return
     home = prefect_home(settings)
     out.print(f"Starting a local Prefect server (its data in {home}) ...")
@@ -52,7 +52,7 @@ def prefect_server(settings: Settings, out: Console) -> Iterator[str]:
         home, settings.prefect_port, startup_seconds=settings.prefect_startup_seconds
     ) as server:
         out.print(f"Prefect UI: {server.ui_url} (API {server.api_url}, log {server.log})")
-        yield server.api_url
+        yield server.api_url, True
 
 
 def use_server(api_url: str) -> None:
@@ -109,6 +109,55 @@ def deployments(settings: Settings) -> list[RunnerDeployment]:
     ]
 
 
+def release_leftovers(api_url: str, out: Console) -> None:
+    """Free what a previous serve, stopped mid-run, left held on the server we own.
+
+    Its unfinished runs have no process any more, and the deployment's one slot they
+    held would stay taken: the server keeps slot leases in memory, so after its
+    restart nothing ever expires them, and every new run would be cancelled. Only
+    for a server this command started: nothing else can be running these deployments.
+    """
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.exceptions import ObjectNotFound
+    from prefect.states import Crashed
+
+    unfinished = [StateType.PENDING, StateType.RUNNING, StateType.CANCELLING]
+    with SyncPrefectClient(api_url) as client:
+        for flow_name, _ in SCHEDULES:
+            name = f"{flow_name}/{flow_name}-served"
+            try:
+                deployment = client.read_deployment_by_name(name)
+            except ObjectNotFound:
+                continue
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=unfinished))
+                ),
+            )
+            for run in runs:
+                client.set_flow_run_state(
+                    run.id,
+                    Crashed(message="taskforce serve stopped during this run"),
+                    force=True,
+                )
+                out.print(f"{name}: run '{run.name}' was left unfinished; marked Crashed")
+            limit = deployment.global_concurrency_limit
+            if limit is not None and limit.active_slots:
+                client.update_global_concurrency_limit(
+                    limit.name, GlobalConcurrencyLimitUpdate(active_slots=0)
+                )
+
+
 def serve_flows(
     settings: Settings, out: Console, *, alongside: Callable[[], None] | None = None
 ) -> None:
@@ -117,8 +166,10 @@ def serve_flows(
     `alongside` starts something else in a thread (the web); it runs once the Prefect
     server has started, so that server's process is forked before any thread exists.
     """
-    with prefect_server(settings, out) as api_url:
+    with prefect_server(settings, out) as (api_url, owned):
         use_server(api_url)
+        if owned:
+            release_leftovers(api_url, out)
         if alongside is not None:
             alongside()
         from prefect import serve

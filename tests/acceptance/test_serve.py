@@ -320,6 +320,39 @@ def _run_by_hand(served: Served, client: Any, output: Output) -> Any:
     pytest.fail("every run started by hand was cancelled")
 
 
+def _automations_are_created(served: Served, client: Any) -> None:
+    """`taskforce automations` twice: the four automations, each once, read back from the server."""
+    env = _outside(("PREFECT_", "TASKFORCE_")) | {"PREFECT_API_URL": served.api_url}
+    for _ in range(2):
+        done = subprocess.run(
+            [str(TASKFORCE), "automations"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    expected = {
+        "taskforce: a run failed or crashed": ("Reactive", {"prefect.flow-run.Failed"}),
+        "taskforce: no completed sweep for 2 hours": ("Proactive", {"prefect.flow-run.Completed"}),
+        "taskforce: no completed digest by Monday 10:00": (
+            "Proactive",
+            {"prefect.flow-run.Completed"},
+        ),
+        "taskforce: the work pool has no ready worker": (
+            "Reactive",
+            {"prefect.work-pool.not-ready"},
+        ),
+    }
+    for name, (posture, expects) in expected.items():
+        found = client.read_automations_by_name(name)
+        assert len(found) == 1, (name, found)
+        trigger = found[0].trigger
+        assert trigger.posture.value == posture, (name, trigger)
+        assert expects <= trigger.expect, (name, trigger)
+
+
 def _stop(served: Served, stop: signal.Signals) -> str:
     served.process.send_signal(stop)
     code = served.process.wait(timeout=STOP_SECONDS)
@@ -414,6 +447,7 @@ def test_serve_runs_the_flows_on_schedule_and_stops_everything(
                 run = _run_by_hand(served, client, output)
                 assert run.state.type.value == "COMPLETED", run.state
                 assert RUN_NAME.match(run.name), run.name
+                _automations_are_created(served, client)
 
         printed = _stop(served, stop)
         assert "Traceback" not in printed, printed
