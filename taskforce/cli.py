@@ -847,6 +847,39 @@ def serve(
     )
 
 
+@app.command()
+def automations(
+    notify: Annotated[
+        str | None,
+        typer.Option(
+            help="A notification block on the Prefect server, as TYPE/NAME"
+            " (e.g. slack-webhook/operators); without it a firing is only recorded."
+        ),
+    ] = None,
+    pool: Annotated[str, typer.Option(help="The work pool whose workers are watched.")] = (
+        "taskforce"
+    ),
+) -> None:
+    """Create (or replace) the Prefect automations that say when the flows stop working.
+
+    A run failed or crashed; no completed sweep for 2 hours when one was due; no
+    completed digest by Monday 10:00 PKT; the work pool without a ready worker.
+    """
+    api_url = os.environ.get("PREFECT_API_URL", "").strip()
+    if not api_url:
+        from states.errors import ConfigurationError
+
+        raise ConfigurationError(
+            "automations live on a Prefect server: set PREFECT_API_URL to its API"
+            " (taskforce serve prints its own server's address)"
+        )
+    prefect_quietly()
+    from taskforce.automations import install
+
+    for name in install(api_url, pool=pool, block=notify):
+        out.print(f"Automation ready: {name}")
+
+
 def start_web_in_background(host: str, port: int) -> None:
     """The web server in a daemon thread, so the flows' runner keeps the main thread."""
     import threading
