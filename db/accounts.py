@@ -2,6 +2,14 @@
 
 Passwords are hashed with argon2 (argon2-cffi's defaults, which follow RFC 9106's
 recommendations). A person with no password set cannot sign in at all.
+
+A failed sign-in says nothing about the account: an unknown email, a wrong
+password and a locked account get the same answer, and each costs one argon2
+verification, so neither the words nor the time tell which accounts exist.
+
+A browser session holds a stamp of the person's session generation (and password
+hash): signing out, setting a password and being made inactive move the
+generation on, so every cookie issued before stops working at once, copies too.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Person
@@ -73,6 +81,7 @@ def set_passwords(
         person.password_changed_at = now
         person.failed_sign_ins = 0
         person.locked_until = None
+        person.session_generation = (person.session_generation or 0) + 1
     session.flush()
 
 
@@ -98,6 +107,9 @@ def sign_in(session: Session, email: str, password: str, *, now: datetime) -> Si
         _verify(_DUMMY_HASH, password)
         return SignIn(person=None)
     if person.locked_until is not None and person.locked_until > now:
+        # As slow as any other failure, and the outcome is not used: a locked account
+        # must look like an unknown one.
+        _verify(person.password_hash, password)
         return SignIn(person=None, locked_until=person.locked_until)
     if not _verify(person.password_hash, password):
         person.failed_sign_ins += 1
@@ -126,9 +138,22 @@ def people_with_passwords(session: Session) -> int:
 
 
 def session_stamp(person: Person) -> str:
-    """A value a browser session carries: it stops matching when the password changes."""
-    basis = f"{person.id}:{person.password_hash or ''}:{person.active}"
+    """A value a browser session carries: it stops matching when the generation moves on.
+
+    The generation moves on at sign-out, a new password and deactivation; the password
+    hash and the active flag are in the stamp as well, for changes made outside this module.
+    """
+    basis = f"{person.id}:{person.session_generation}:{person.password_hash or ''}:{person.active}"
     return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def end_sessions(session: Session, person_id: int) -> None:
+    """End every browser session of `person_id`: each cookie issued so far stops working."""
+    session.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(session_generation=Person.session_generation + 1)
+    )
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from db.types import UTCDateTime
 from states import text
@@ -61,11 +61,21 @@ class Person(Base):
     password_changed_at: Mapped[datetime | None]
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    # Every browser session carries the generation it began in: signing out, a new password
+    # or being made inactive moves it on, and every cookie issued before stops working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("language IN ('en', 'ur')", name="language"),
         Index(None, "role", "jurisdiction"),
     )
+
+    @validates("active")
+    def _end_sessions_when_made_inactive(self, _key: str, active: bool) -> bool:
+        # Made inactive: the sessions end for good, even if the person is made active again.
+        if self.active and not active:
+            self.session_generation = (self.session_generation or 0) + 1
+        return active
 
 
 class PipelineVersion(Base):

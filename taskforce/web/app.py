@@ -8,15 +8,14 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from db import instance
 from states.access import Access
 from taskforce.app import App, open_app
 from taskforce.settings import Settings
-from taskforce.web import api, errors, filters
-from taskforce.web.context import STATIC, TEMPLATES, Web, system_clock
+from taskforce.web import api, errors, render
+from taskforce.web.context import STATIC, Web, system_clock
 from taskforce.web.guard import ACCESS_KEY
 from taskforce.web.pages import auth, board, commitment, digests, items, pipelines, preferences
 from taskforce.web.security import SecurityHeaders
@@ -38,9 +37,7 @@ def create_app(
     `clock` lets tests fix the time.
     """
     opened = installation or open_app(settings)
-    templates = Jinja2Templates(directory=str(TEMPLATES))
-    filters.install(templates.env)
-    web = Web(installation=opened, templates=templates, clock=clock)
+    web = Web(installation=opened, templates=render.templates(), clock=clock)
     with web.transaction() as session:
         signing_key = instance.secret(session, instance.SESSION_KEY, now=web.now())
 

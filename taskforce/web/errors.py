@@ -1,7 +1,9 @@
 """Turning errors into answers: JSON with a code under /api, a page everywhere else.
 
 No traceback ever reaches a user; an unexpected error is logged and answered 500
-with a short message.
+with a short message. What a request sent is echoed only in part: a field name or
+a message is cut to a few hundred characters and at most MAX_PROBLEMS problems are
+listed, so a 100 KB field name cannot come back as a 200 KB answer.
 """
 
 from __future__ import annotations
@@ -34,6 +36,32 @@ log = logging.getLogger("taskforce.web")
 API_PREFIX = "/api/"
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+
+# How much of what a request sent an error answer may echo.
+NAME_LIMIT = 100
+PROBLEM_LIMIT = 300
+MESSAGE_LIMIT = 1000
+MAX_PROBLEMS = 20
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to `limit` characters with a note of how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def clipped_problems(problems: dict[str, str]) -> dict[str, str]:
+    """At most MAX_PROBLEMS of `problems`, each name and message cut short."""
+    shown = {
+        clip(name, NAME_LIMIT): clip(message, PROBLEM_LIMIT)
+        for name, message in list(problems.items())[:MAX_PROBLEMS]
+    }
+    if len(problems) > MAX_PROBLEMS:
+        shown["…"] = f"and {len(problems) - MAX_PROBLEMS} more problems"
+    return shown
+
+
 # How long a client should wait before asking again while the database is away.
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_MESSAGE = "the database is unavailable for a moment; nothing was changed — try again"
@@ -59,7 +87,7 @@ def status_and_code(error: TaskforceError) -> tuple[int, str]:
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, **extra}}
+    return {"error": {"code": code, "message": clip(message, MESSAGE_LIMIT), **extra}}
 
 
 def _is_api(request: Request) -> bool:
@@ -68,7 +96,10 @@ def _is_api(request: Request) -> bool:
 
 def _page(request: Request, status: int, message: str) -> Response:
     return render.page(
-        request, "error.html.j2", {"status": status, "message": message}, status=status
+        request,
+        "error.html.j2",
+        {"status": status, "message": clip(message, MESSAGE_LIMIT)},
+        status=status,
     )
 
 
@@ -99,7 +130,9 @@ def install(app: FastAPI) -> None:
         if _is_api(request):
             extra: dict[str, Any] = {}
             if isinstance(error, FieldError):
-                extra["fields"] = error.problems or {name: error.message for name in error.fields}
+                extra["fields"] = clipped_problems(
+                    error.problems or {name: error.message for name in error.fields}
+                )
             return JSONResponse(
                 error_body(code, message, **extra), status_code=status, headers=headers
             )
@@ -110,10 +143,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        problems = {
-            ".".join(str(part) for part in problem["loc"][1:]) or "body": problem["msg"]
-            for problem in error.errors()
-        }
+        problems = clipped_problems(
+            {
+                ".".join(str(part) for part in problem["loc"][1:]) or "body": str(problem["msg"])
+                for problem in error.errors()
+            }
+        )
         message = "the request is not valid: " + "; ".join(
             f"{where}: {what}" for where, what in problems.items()
         )

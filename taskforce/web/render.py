@@ -1,16 +1,38 @@
-"""Rendering pages: every template gets the viewer, the translator and the CSRF token."""
+"""Rendering pages: every template gets the viewer, the translator and the CSRF token.
+
+Every page template is HTML, so the environment escapes every value by construction
+(`autoescape=True`), whatever a template's file name and whatever the installed
+Starlette would choose: its default, `select_autoescape()`, does not count `.j2`
+as HTML. Markup that is meant as markup (the inline SVG charts) is wrapped in
+`Markup` by the handler that made it, after escaping its own text.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.responses import Response
 
-from taskforce.web import i18n
-from taskforce.web.context import web_of
+from taskforce.web import filters, i18n
+from taskforce.web.context import TEMPLATES, web_of
 from taskforce.web.security import CSRF_FIELD
 from taskforce.web.viewer import Viewer, csrf_token
+
+
+def environment(directory: Path = TEMPLATES) -> Environment:
+    """The pages' Jinja environment: every template autoescaped, the shared filters installed."""
+    env = Environment(loader=FileSystemLoader(directory), autoescape=True)
+    filters.install(env)
+    return env
+
+
+def templates(directory: Path = TEMPLATES) -> Jinja2Templates:
+    """The page templates, on the environment above (never Starlette's default one)."""
+    return Jinja2Templates(env=environment(directory))
 
 
 def language_of(request: Request) -> str:

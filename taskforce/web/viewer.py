@@ -57,7 +57,7 @@ class Viewer:
 def from_session(request: Request, session: Session) -> Viewer | None:
     """The person this browser signed in as, if the sign-in still holds.
 
-    A changed password, or a person made inactive, ends every earlier session.
+    Signing out, a changed password, or a person made inactive ends every earlier session.
     """
     person_id = request.session.get(SESSION_PERSON)
     if not isinstance(person_id, int):
@@ -78,7 +78,12 @@ def start_session(request: Request, person: Person) -> None:
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
-def end_session(request: Request) -> None:
+def end_session(request: Request, session: Session, viewer: Viewer) -> None:
+    """Sign out: every session of the viewer ends on the server, and this cookie is emptied.
+
+    Clearing the cookie alone would leave a copy of it working until it expires.
+    """
+    accounts.end_sessions(session, viewer.person_id)
     request.session.clear()
 
 

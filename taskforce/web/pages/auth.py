@@ -10,7 +10,6 @@ from starlette.responses import Response
 
 from db import accounts
 from states.access import Access
-from taskforce.views import local
 from taskforce.web import render
 from taskforce.web import viewer as viewers
 from taskforce.web.context import web_of
@@ -19,6 +18,12 @@ from taskforce.web.security import verify_csrf
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
+
+SIGN_IN_REFUSED = (
+    "That email and password do not match an account that may sign in, or the account is"
+    " locked for a while after too many failed attempts. Try again later, or ask an"
+    " administrator to set a new password."
+)
 
 
 def safe_next(target: str | None) -> str:
@@ -58,19 +63,11 @@ def sign_in(
         if attempt.person is not None:
             viewers.start_session(request, attempt.person)
             return RedirectResponse(safe_next(next), status_code=303)
-    if attempt.locked_until is not None:
-        error = (
-            "Too many failed attempts: this account is locked until {until}."
-            " Try again then, or ask an administrator to set a new password."
-        )
-        values = {"until": local(attempt.locked_until)}
-    else:
-        error = "That email and password do not match an account that may sign in."
-        values = {}
+    # One answer for every failure: whether the account exists, or is locked, is not told.
     return render.page(
         request,
         "sign_in.html.j2",
-        {"next": safe_next(next), "error": error, "error_values": values, "email": email},
+        {"next": safe_next(next), "error": SIGN_IN_REFUSED, "email": email},
         status=400,
     )
 
@@ -84,5 +81,6 @@ def sign_in(
 def sign_out(
     request: Request, viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))]
 ) -> Response:
-    viewers.end_session(request)
+    with web_of(request).transaction() as session:
+        viewers.end_session(request, session, viewer)
     return RedirectResponse("/sign-in", status_code=303)

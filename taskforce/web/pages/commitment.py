@@ -33,6 +33,7 @@ from states.errors import (
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.details import Detail, Timing
+from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
 from taskforce.web.security import verify_csrf
 from taskforce.web.viewer import Viewer
@@ -219,7 +220,10 @@ def advance(
             target = f"/commitments/{moved.commitment.key}"
     except FieldError as error:
         problems = error.problems or {name: error.message for name in error.fields}
-        return _show(request, viewer, key, status=422, attempt=_with(kept, problems))
+        # Cut short: an unknown field's name is the sender's, and may be 100 KB long.
+        return _show(
+            request, viewer, key, status=422, attempt=_with(kept, clipped_problems(problems))
+        )
     except CommentRequiredError:
         return _show(
             request, viewer, key, status=422, attempt=_with(kept, {"comment": COMMENT_NEEDED})
