@@ -210,9 +210,7 @@ def test_a_message_that_breaks_the_connection_fails_alone_and_healthy_mail_flows
     assert first.retried[0].error == expected
     stored = {row.id: row for row in rows(mail.sessions)}
     assert (stored[poisoned[0]].attempts, stored[poisoned[0]].last_error) == (1, expected)
-    assert all(
-        (stored[i].attempts, stored[i].claimed_until) == (0, None) for i in poisoned[1:]
-    )
+    assert all((stored[i].attempts, stored[i].claimed_until) == (0, None) for i in poisoned[1:])
 
     if fault is Fault.DROP:
         # Still poisoned: each run spends one try on the recipient, the first message in line.
