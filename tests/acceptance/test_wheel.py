@@ -50,12 +50,14 @@ def source_files() -> list[str]:
 
 def clean_environment() -> dict[str, str]:
     """The caller's environment without anything that points Python or taskforce elsewhere."""
-    return {
+    env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("TASKFORCE_", "PYTHON", "VIRTUAL_ENV", "PREFECT_"))
         and name not in ("COLUMNS", "LINES")
     }
+    env["PYTHONUNBUFFERED"] = "1"  # the sample password is read line by line as it is printed
+    return env
 
 
 @pytest.fixture(scope="module")
