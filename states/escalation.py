@@ -151,7 +151,7 @@ def _open_with_reason(state: CommitmentState, action: str, reason: str) -> str:
         )
     cleaned = reason.strip()
     if not cleaned:
-        raise CommentRequiredError(f"Can't {action} {state.key}: give a --reason", **where)
+        raise CommentRequiredError(f"Can't {action} {state.key}: it needs a reason", **where)
     problem = COMMENT.problem(cleaned)
     if problem:
         raise FieldError(

@@ -182,7 +182,7 @@ def apply(
         )
     if transition.comment == "required" and comment is None:
         raise CommentRequiredError(
-            f"Can't {action} {state.key}: this action needs a comment saying why (use --comment)",
+            f"Can't {action} {state.key}: this action needs a comment saying why",
             **where,
         )
     target = pipeline.stage(transition.to)
@@ -269,7 +269,8 @@ def _authorize(transition: Transition, state: CommitmentState, actor: Actor) -> 
 def _needed(pipeline: Pipeline, state: CommitmentState, transition: Transition) -> tuple[str, ...]:
     target = pipeline.stage(transition.to)
     names = list(transition.requires)
-    names += [n for n in target.requires if n not in state.fields and n not in names]
+    # A value stored blank (by an older release) is not known: it cannot satisfy a stage.
+    names += [n for n in target.requires if not state.fields.get(n, "").strip() and n not in names]
     return tuple(names)
 
 
@@ -295,8 +296,7 @@ def _check_fields(
     if missing:
         described = ", ".join(f"{n} ({pipeline.fields[n].title})" for n in missing)
         raise FieldError(
-            f"Can't {transition.action} {state.key}: missing {described};"
-            f" give {' '.join(f'--field {n}=...' for n in missing)}",
+            f"Can't {transition.action} {state.key}: missing {described}",
             fields=missing,
             problems={n: f"{pipeline.fields[n].title} is needed for this action" for n in missing},
             **where,
@@ -304,6 +304,10 @@ def _check_fields(
     cleaned: dict[str, str] = {}
     problems: dict[str, str] = {}
     for name, raw in given.items():
+        if not str(raw).strip():
+            # A form sends every field it shows; a blank one the action does not need was not
+            # given, and storing it would let it pass for a value a later stage requires.
+            continue
         problem, value = normalize_field(pipeline.fields[name], str(raw))
         if problem:
             problems[name] = problem

@@ -5,7 +5,7 @@ import signal
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
@@ -18,7 +18,7 @@ from states import moments, rules, stalls
 from states.calendar import local_day
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
-from states.errors import TaskforceError
+from states.errors import CommentRequiredError, FieldError, TaskforceError
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
@@ -265,24 +265,37 @@ def advance(
     """Move a commitment to its next stage by taking an action."""
     fields = _parse_fields(field or [])
     with opened() as application, transaction(application.sessions) as session:
-        result = workflow.advance(
-            session,
-            application.catalogue,
-            key=key,
-            action=action,
-            actor_email=as_,
-            fields=fields,
-            comment=comment,
-            now=now(),
-            expected_version=expect_version,
-            calendar=application.calendar,
-        )
+        try:
+            result = workflow.advance(
+                session,
+                application.catalogue,
+                key=key,
+                action=action,
+                actor_email=as_,
+                fields=fields,
+                comment=comment,
+                now=now(),
+                expected_version=expect_version,
+                calendar=application.calendar,
+            )
+        except (FieldError, CommentRequiredError) as error:
+            _fail_with_flags(error)
         stage_title = _pipeline(application, result.commitment).stage(result.commitment.stage).title
         version = result.commitment.version
         message = f"{result.commitment.key}: {action} → {stage_title} (version {version})"
     out.print(message)
     for parent in result.rolled_up:
         out.print(f"{parent}: every child has ended, so it is now complete")
+
+
+def _fail_with_flags(error: FieldError | CommentRequiredError) -> NoReturn:
+    """The engine's refusal plus the options that supply what it asks for: flags are the CLI's."""
+    named = error.fields if isinstance(error, FieldError) else ("comment",)
+    flags = " ".join(
+        "--comment TEXT" if name == "comment" else f"--field {name}=..." for name in named
+    )
+    err.print(f"error: {error.message}; give {flags}", markup=False, highlight=False)
+    sys.exit(error.exit_code)
 
 
 def _parse_fields(pairs: list[str]) -> dict[str, str]:

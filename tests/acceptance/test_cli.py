@@ -273,9 +273,7 @@ def test_the_demo_plays_the_meeting_and_prints_the_board(
     [
         pytest.param("nonsense", "database URL 'nonsense' is not a URL", 78, id="not-a-url"),
         pytest.param("mysql://db.example.org/tf", "unsupported database 'mysql'", 78, id="mysql"),
-        pytest.param(
-            "sqlite://", "an in-memory SQLite database loses everything", 78, id="memory"
-        ),
+        pytest.param("sqlite://", "an in-memory SQLite database loses everything", 78, id="memory"),
         # A server that does not answer is an outage, not a setting to fix: exit 75, retry later.
         pytest.param(
             "postgresql+psycopg://postgres@127.0.0.1:1/taskforce",

@@ -1085,11 +1085,6 @@ def test_a_scripted_run_meets_every_outcome_the_model_knows(
     assert world.tally["exemptions"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a blank value for a field the action does not need is stored as '' and later"
-    " counts as known: states/rules.py _needed asks `n not in state.fields`",
-)
 def test_a_blank_field_does_not_stand_in_for_one_a_later_stage_requires(
     make_person: Callable[..., Person],
     make_commitment: Callable[..., Commitment],

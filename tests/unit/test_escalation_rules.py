@@ -269,7 +269,7 @@ def test_those_above_the_item_acknowledge_with_their_reason_recorded(
 
 def test_an_answer_needs_a_reason() -> None:
     secretary = actor(Role.SECRETARY)
-    with pytest.raises(CommentRequiredError, match="give a --reason"):
+    with pytest.raises(CommentRequiredError, match="needs a reason"):
         escalation.acknowledge(STATE, secretary, reason="   ", now=NOW)
     with pytest.raises(CommentRequiredError):
         escalation.exempt(STATE, actor(Role.CHAIR, "federal"), reason="", now=NOW)
