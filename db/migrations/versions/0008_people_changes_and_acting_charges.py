@@ -1,0 +1,22 @@
+"""people changes and acting charges: an audit of changes to people, and charges held by another person
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
