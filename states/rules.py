@@ -54,6 +54,7 @@ class EventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SNOOZED = "snoozed"
     EXEMPTED = "exempted"
+    REASSIGNED = "reassigned"
 
 
 @dataclass(frozen=True)
