@@ -22,7 +22,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # A recipe that fails half-way leaves no target behind to look finished.
 .DELETE_ON_ERROR:
-.PHONY: help setup demo web test lint format clean bench bench-quick
+.PHONY: help setup demo web test lint audit format clean bench bench-quick
 
 help: ## List the targets
 	@echo "Usage: make TARGET [PG=0|1] [PYTHON=python3] [PYTEST_ARGS=...]"
@@ -116,6 +116,10 @@ lint: $(STAMP) ## Check style (ruff), types (mypy) and the layers' import direct
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+audit: $(STAMP) ## Security checks: bandit on the code, pip-audit on the dependencies
+	$(BIN)/bandit -q -c pyproject.toml -r states db notifications flows taskforce -ll
+	$(BIN)/python tests/support/audit_dependencies.py
 
 format: $(STAMP) ## Sort imports and reformat the code (ruff)
 	$(BIN)/ruff check --select I --fix .

@@ -67,8 +67,9 @@ def board(
         },
         "problems": boards.problem_text(problems, t),
         "latest": latest,
-        "overdue_svg": Markup(boards.overdue_chart(shown, t, language)),
-        "completed_svg": Markup(boards.completed_chart(shown, t, language)),
+        # The charts escape every label themselves (taskforce/web/charts.py).
+        "overdue_svg": Markup(boards.overdue_chart(shown, t, language)),  # nosec B704
+        "completed_svg": Markup(boards.completed_chart(shown, t, language)),  # nosec B704
         "week_label": partial(boards.week_label, language=language),
         **names(language),
     }
