@@ -7,7 +7,7 @@ whether a move is legal, then stores the new state and the event together; the
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,14 +19,17 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from db import people, queries
+from db import evidence, people, queries
 from db.models import Commitment, Event, Meeting, Person
-from states import rules, stalls
+from states import remarks, rules, stalls
 from states.actors import SYSTEM_ACTOR, Actor, Role
 from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
-from states.definition import Pipeline
+from states.definition import Ending, Pipeline
+from states.effective import DEFAULT_MAX_DAYS_BACK, DatingLimits
 from states.errors import ConflictError, StorageError, TaskforceError
+from states.evidence import EvidencePolicy, Upload
+from states.evidence import check as check_files
 from states.rules import CommitmentState, Status, TransitionRequest
 
 # Weekends and Pakistan's public holidays, without administrator-added closed days.
@@ -70,6 +73,7 @@ def state_of(commitment: Commitment) -> CommitmentState:
         status=Status(commitment.status),
         stage_entered_at=commitment.stage_entered_at,
         fields=dict(commitment.fields),
+        department=commitment.department,
     )
 
 
@@ -139,12 +143,19 @@ def advance(
     now: datetime,
     expected_version: int | None = None,
     calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
+    effective_at: datetime | None = None,
+    max_days_back: int = DEFAULT_MAX_DAYS_BACK,
 ) -> Advanced:
     """Take `action` on commitment `key` as the person `actor_email`.
 
     `expected_version` is the version the person saw (a web form sends it): if the
     commitment moved since, the request is refused with a ConflictError rather than
     applied to a state they never saw.
+
+    `effective_at` says when the move really happened, if before `now` (checked by
+    `states.effective`: not before the previous event, not in the future, at most
+    `max_days_back` days back below a secretary); the new stage's clock, its due time
+    and its escalations count from then, while the event is recorded at `now`.
     """
     commitment = queries.get_commitment(session, key)
     known_key = commitment.key  # still readable after a failed flush expires the object
@@ -152,10 +163,23 @@ def advance(
         raise _conflict(commitment, expected_version)
     actor = _actor(session, actor_email)
     request = TransitionRequest(
-        action=action, actor=actor, fields=dict(fields or {}), comment=comment
+        action=action,
+        actor=actor,
+        fields=dict(fields or {}),
+        comment=comment,
+        effective_at=effective_at,
+    )
+    dating = (
+        DatingLimits(
+            previous=latest_effective(session, commitment.id), max_days_back=max_days_back
+        )
+        if effective_at is not None
+        else None
     )
     with refusals(known_key):
-        event = _apply(session, catalogue, commitment, request, now=now, calendar=calendar)
+        event = _apply(
+            session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
+        )
         rolled_up = (
             _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
             if commitment.status != Status.OPEN
@@ -208,9 +232,16 @@ def _changed_meanwhile(key: str) -> ConflictError:
     )
 
 
+def latest_effective(session: Session, commitment_id: int) -> datetime:
+    """The moment the commitment's latest event took effect: nothing can be dated before it."""
+    moment = session.connection().execute(_LATEST_EFFECTIVE, {"id_": commitment_id}).scalar()
+    assert isinstance(moment, datetime)  # every commitment has its `created` event
+    return moment
+
+
 _PEOPLE = Person.__table__
 _ACTIVE_BY_EMAIL = select(
-    _PEOPLE.c.email, _PEOPLE.c.role, _PEOPLE.c.jurisdiction, _PEOPLE.c.name
+    _PEOPLE.c.email, _PEOPLE.c.role, _PEOPLE.c.jurisdiction, _PEOPLE.c.name, _PEOPLE.c.department
 ).where(func.lower(_PEOPLE.c.email) == bindparam("email"), _PEOPLE.c.active == true())
 
 
@@ -223,7 +254,13 @@ def _actor(session: Session, email: str) -> Actor:
     row = session.connection().execute(_ACTIVE_BY_EMAIL, {"email": email.lower()}).first()
     if row is None:
         return people.actor_for(people.by_email(session, email))
-    return Actor(email=row.email, role=Role(row.role), jurisdiction=row.jurisdiction, name=row.name)
+    return Actor(
+        email=row.email,
+        role=Role(row.role),
+        jurisdiction=row.jurisdiction,
+        name=row.name,
+        department=row.department,
+    )
 
 
 def _conflict(commitment: Commitment, expected_version: int) -> ConflictError:
@@ -241,9 +278,29 @@ def _apply(
     *,
     now: datetime,
     calendar: WorkingCalendar,
+    dating: DatingLimits | None = None,
 ) -> Event:
     pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
-    outcome = rules.apply(pipeline, state_of(commitment), request, now=now)
+    # Only a completing move asks which children are open (a system roll-up runs when none is).
+    target = next(
+        (t.to for t in pipeline.transitions_from(commitment.stage) if t.action == request.action),
+        None,
+    )
+    open_children = (
+        queries.open_children_keys(session, commitment.id)
+        if target is not None
+        and pipeline.stage(target).outcome is Ending.COMPLETED
+        and not pipeline.completes_with_open_children
+        else ()
+    )
+    outcome = rules.apply(
+        pipeline,
+        state_of(commitment),
+        request,
+        now=now,
+        dating=dating,
+        open_children=open_children,
+    )
     state = outcome.state
     when = stalls.due(pipeline, state, deadline=commitment.deadline, calendar=calendar)
     moved = {
@@ -338,6 +395,9 @@ def _insert_event(
 
 
 _EVENT_COLUMNS = tuple(c.name for c in _EVENTS.c if c.name != "id")
+_LATEST_EFFECTIVE = select(func.max(_EVENTS.c.effective_at)).where(
+    _EVENTS.c.commitment_id == bindparam("id_")
+)
 
 
 def complete_parent(
@@ -504,4 +564,48 @@ def _event_row(commitment: Commitment, event: rules.Event, *, seq: int) -> Event
         to_stage=event.to_stage,
         fields=dict(event.fields),
         comment=event.comment,
+        effective_at=event.happened_at,
     )
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A remark recorded: the commitment (unmoved), its `note` event and the files kept with it."""
+
+    commitment: Commitment
+    event: Event
+    attachments: tuple[evidence.Attachment, ...]
+
+
+def note(
+    session: Session,
+    *,
+    key: str,
+    actor_email: str,
+    text: str,
+    now: datetime,
+    attachments: Sequence[Upload] = (),
+    policy: EvidencePolicy = EvidencePolicy(),  # noqa: B008 (frozen, immutable)
+) -> Noted:
+    """Add a remark (and any files) to commitment `key` as the person `actor_email`.
+
+    The commitment row is not written: stage, stage clock, due time, stall episode
+    and `version` stay as they were, so a form open on the page stays current. The
+    event takes the next number; if a move takes it first, the remark is refused
+    as a conflict and nothing is kept.
+    """
+    commitment = queries.get_commitment(session, key)
+    known_key = commitment.key
+    actor = _actor(session, actor_email)
+    made = remarks.note(
+        state_of(commitment), actor, text=text, now=now, with_files=bool(attachments)
+    )
+    files = check_files(
+        attachments, policy, key=known_key, stage=commitment.stage, action=remarks.ACTION
+    )
+    with refusals(known_key):
+        seq = queries.next_event_seq(session, commitment.id)
+        row = _insert_event(session, commitment, made, seq=seq)
+        kept = evidence.attach(session, row.id, files, by=actor.email, now=now)
+        session.flush()
+    return Noted(commitment=commitment, event=row, attachments=kept)

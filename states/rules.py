@@ -7,19 +7,22 @@ the caller persists both, together, or neither.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from urllib.parse import urlparse
 
 from states.actors import Actor, Role, covers, jurisdiction_problem
 from states.definition import Ending, FieldKind, FieldSpec, Pipeline, Stage, Transition
+from states.departments import reaches, refusal
+from states.effective import DatingLimits, dating_problem
 from states.errors import (
     CommentRequiredError,
     CommitmentClosedError,
     FieldError,
     IllegalTransitionError,
+    OpenChildrenError,
     RoleNotAllowedError,
     TaskforceError,
 )
@@ -54,6 +57,8 @@ class EventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SNOOZED = "snoozed"
     EXEMPTED = "exempted"
+    NOTE = "note"
+    """A remark: it records progress and moves nothing."""
     REASSIGNED = "reassigned"
 
 
@@ -69,6 +74,7 @@ class CommitmentState:
     status: Status
     stage_entered_at: datetime
     fields: Mapping[str, str] = field(default_factory=dict)
+    department: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class TransitionRequest:
     actor: Actor
     fields: Mapping[str, str] = field(default_factory=dict)
     comment: str | None = None
+    # When the move really happened, if earlier than now (checked by states.effective).
+    effective_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,13 @@ class Event:
     to_stage: str
     fields: Mapping[str, str]
     comment: str | None
+    # When it happened, if not when it was recorded (`at`).
+    effective_at: datetime | None = None
+
+    @property
+    def happened_at(self) -> datetime:
+        """The moment the event took effect: its effective date, else when it was recorded."""
+        return self.effective_at or self.at
 
 
 @dataclass(frozen=True)
@@ -153,9 +168,21 @@ def start(
 
 
 def apply(
-    pipeline: Pipeline, state: CommitmentState, request: TransitionRequest, *, now: datetime
+    pipeline: Pipeline,
+    state: CommitmentState,
+    request: TransitionRequest,
+    *,
+    now: datetime,
+    dating: DatingLimits | None = None,
+    open_children: Sequence[str] = (),
 ) -> Outcome:
-    """Apply `request` to `state`, or raise the TransitionError that says why not."""
+    """Apply `request` to `state`, or raise the TransitionError that says why not.
+
+    A request with an `effective_at` is checked against `dating` (by default, the
+    moment the current stage was entered); the new stage's clock starts then, while
+    the event is recorded at `now`. `open_children` are the keys of the commitment's
+    children still open: it does not complete before them unless its pipeline says so.
+    """
     action = request.action
     where = {"key": state.key, "stage": state.stage, "action": action}
     if (state.pipeline, state.pipeline_version) != (pipeline.key, pipeline.version):
@@ -170,7 +197,8 @@ def apply(
             **where,
         )
     transition = _find(pipeline, state, action)
-    _authorize(transition, state, request.actor)
+    _authorize(pipeline, transition, state, request.actor)
+    _children_first(pipeline, transition, state, open_children)
     supplied = _check_fields(pipeline, state, transition, request.fields)
     comment = (request.comment or "").strip() or None
     problem = COMMENT.problem(comment or "")
@@ -186,12 +214,13 @@ def apply(
             f"Can't {action} {state.key}: this action needs a comment saying why",
             **where,
         )
+    effective = _effective(state, request, now=now, dating=dating)
     target = pipeline.stage(transition.to)
     new_state = replace(
         state,
         stage=target.key,
         status=Status.for_stage(target),
-        stage_entered_at=now,
+        stage_entered_at=effective or now,
         fields={**state.fields, **supplied},
     )
     event = Event(
@@ -204,8 +233,33 @@ def apply(
         to_stage=target.key,
         fields=supplied,
         comment=comment,
+        effective_at=effective,
     )
     return Outcome(state=new_state, event=event, closed=target.terminal)
+
+
+def _effective(
+    state: CommitmentState,
+    request: TransitionRequest,
+    *,
+    now: datetime,
+    dating: DatingLimits | None,
+) -> datetime | None:
+    moment = request.effective_at
+    if moment is None:
+        return None
+    limits = dating or DatingLimits(previous=state.stage_entered_at)
+    problem = dating_problem(moment, role=request.actor.role, now=now, limits=limits)
+    if problem:
+        raise FieldError(
+            f"Can't {request.action} {state.key}: {problem}",
+            key=state.key,
+            stage=state.stage,
+            action=request.action,
+            fields=["effective_at"],
+            problems={"effective_at": problem},
+        )
+    return moment.astimezone(UTC) if moment < now else None
 
 
 def options(
@@ -218,7 +272,7 @@ def options(
     for transition in pipeline.transitions_from(state.stage):
         if Role.SYSTEM in transition.roles:
             continue
-        if actor is not None and not _may(transition, state, actor):
+        if actor is not None and not may(pipeline, transition, state, actor):
             continue
         result.append(
             ActionOption(
@@ -246,11 +300,18 @@ def _find(pipeline: Pipeline, state: CommitmentState, action: str) -> Transition
     )
 
 
-def _may(transition: Transition, state: CommitmentState, actor: Actor) -> bool:
-    return actor.role in transition.roles and covers(actor.jurisdiction, state.jurisdiction)
+def may(pipeline: Pipeline, transition: Transition, state: CommitmentState, actor: Actor) -> bool:
+    """Whether `actor` may take `transition` on `state`: role, jurisdiction and department."""
+    return (
+        actor.role in transition.roles
+        and covers(actor.jurisdiction, state.jurisdiction)
+        and reaches(actor, state.department, pipeline.taking_part(state.stage, transition))
+    )
 
 
-def _authorize(transition: Transition, state: CommitmentState, actor: Actor) -> None:
+def _authorize(
+    pipeline: Pipeline, transition: Transition, state: CommitmentState, actor: Actor
+) -> None:
     where = {"key": state.key, "stage": state.stage, "action": transition.action}
     if actor.role not in transition.roles:
         roles = ", ".join(transition.roles)
@@ -265,6 +326,31 @@ def _authorize(transition: Transition, state: CommitmentState, actor: Actor) -> 
             f" and {actor.email} acts for {actor.jurisdiction}",
             **where,
         )
+    if not reaches(actor, state.department, pipeline.taking_part(state.stage, transition)):
+        raise RoleNotAllowedError(
+            f"Can't {transition.action} {state.key}: {refusal(actor, state.department)}",
+            **where,
+        )
+
+
+def _children_first(
+    pipeline: Pipeline, transition: Transition, state: CommitmentState, open_children: Sequence[str]
+) -> None:
+    """A commitment completes after its children, unless its pipeline says otherwise."""
+    if not open_children or pipeline.completes_with_open_children:
+        return
+    if pipeline.stage(transition.to).outcome is not Ending.COMPLETED:
+        return
+    keys = sorted(open_children)
+    listed = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+    raise OpenChildrenError(
+        f"Can't {transition.action} {state.key}: {len(keys)} of its children"
+        f" {'is' if len(keys) == 1 else 'are'} still open ({listed}); it completes once they end",
+        key=state.key,
+        stage=state.stage,
+        action=transition.action,
+        open_children=keys,
+    )
 
 
 def _needed(pipeline: Pipeline, state: CommitmentState, transition: Transition) -> tuple[str, ...]:
