@@ -172,6 +172,11 @@ class Commitment(Base):
     )
 
 
+def _recorded_at(context: Any) -> Any:
+    """An event not dated otherwise took effect when it was recorded."""
+    return context.get_current_parameters()["at"]
+
+
 class Event(Base):
     """One entry of a commitment's append-only history (triggers refuse edits)."""
 
@@ -181,7 +186,9 @@ class Event(Base):
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
-    at: Mapped[datetime]
+    at: Mapped[datetime]  # when it was recorded
+    # When it happened: the moment a move or answer took effect, `at` unless dated earlier.
+    effective_at: Mapped[datetime] = mapped_column(default=_recorded_at)
     actor_email: Mapped[str] = mapped_column(String(254))
     actor_role: Mapped[str] = mapped_column(String(32))
     action: Mapped[str | None] = mapped_column(String(64))
