@@ -302,3 +302,39 @@ class InstanceSecret(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class PersonChange(Base):
+    """One change to a person (added, updated, deactivated, given an acting charge), and by whom."""
+
+    __tablename__ = "person_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    actor_email: Mapped[str] = mapped_column(String(text.EMAIL_MAX))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "person_id", "at"),)
+
+
+class ActingCharge(Base):
+    """`person` holds `for_person`'s charge from `starts_on` through `until` (Pakistan days)."""
+
+    __tablename__ = "acting_charges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    for_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(text.EMAIL_MAX))
+
+    __table_args__ = (
+        CheckConstraint("until >= starts_on", name="until_after_start"),
+        Index(None, "for_person_id", "until"),
+        Index(None, "person_id", "until"),
+    )

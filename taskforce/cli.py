@@ -22,6 +22,7 @@ from states.errors import CommentRequiredError, FieldError, TaskforceError
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
+from taskforce.cli_people import register as register_people_commands
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.settings import load_settings
 
@@ -362,38 +363,6 @@ def pipelines_(as_json: JsonOption = False) -> None:
                 p.key, str(p.version), p.title, f"{stages}\nends: {ends}", str(p.deadline or "")
             )
         out.print(table)
-
-
-@app.command("people")
-def people_(as_json: JsonOption = False) -> None:
-    """List the people who act on commitments and receive escalations."""
-    with opened() as application, transaction(application.sessions) as session:
-        rows: list[dict[str, Any]] = [
-            {
-                "email": p.email,
-                "name": p.name,
-                "role": p.role,
-                "jurisdiction": p.jurisdiction,
-                "department": p.department,
-                "language": p.language,
-                "active": p.active,
-            }
-            for p in people.all_people(session)
-        ]
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table("Email", "Name", "Role", "Jurisdiction", "Department", "Lang")
-    for row in rows:
-        table.add_row(
-            row["email"],
-            row["name"],
-            row["role"],
-            row["jurisdiction"],
-            row["department"],
-            row["language"],
-        )
-    out.print(table)
 
 
 @app.command()
@@ -911,6 +880,7 @@ def start_web_in_background(host: str, port: int) -> None:
 
 app.add_typer(users, name="users")
 app.add_typer(tokens_app, name="tokens")
+register_people_commands(app)
 
 mail = typer.Typer(
     help="Mail: see what a message says before anyone receives it.",
