@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -302,6 +303,32 @@ class InstanceSecret(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class Evidence(Base):
+    """A file kept as evidence, once however often it is attached: its SHA-256 is its key."""
+
+    __tablename__ = "evidence"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(doc="when it was first attached")
+    uploaded_by: Mapped[str] = mapped_column(String(254), doc="who first attached it")
+
+
+class EventEvidence(Base):
+    """A file attached to one event, under the name it was given; append-only like events."""
+
+    __tablename__ = "event_evidence"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence.sha256"))
+    name: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index(None, "sha256"),)
 
 
 class PersonChange(Base):

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from db import escalations as escalation_store
-from db import people, queries, workflow
+from db import evidence, people, queries, workflow
 from db.engine import transaction
 from db.models import Commitment
-from states import moments, rules, stalls
+from states import effective, moments, rules, stalls
 from states.calendar import local_day
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
@@ -22,6 +23,7 @@ from states.errors import CommentRequiredError, FieldError, TaskforceError
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
+from taskforce.cli_notes import note
 from taskforce.cli_people import register as register_people_commands
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.settings import load_settings
@@ -169,7 +171,9 @@ def show(
             for c in queries.children(session, commitment)
         ]
         record["next_actions"] = [views.option_record(o, pipeline) for o in options]
-        record["history"] = [views.event_record(e) for e in queries.history(session, commitment)]
+        events = queries.history(session, commitment)
+        files = evidence.of_events(session, [e.id for e in events])
+        record["history"] = [views.event_record(e, files) for e in events]
         record["stall"] = _stall_record(application, commitment, now())
         record["snoozed_until"] = views.iso(commitment.snoozed_until)
         record["exempt"] = commitment.exempt
@@ -239,8 +243,14 @@ def _print_history(events: list[dict[str, Any]]) -> None:
             what = f"created in {event['to']}"
         if event["fields"]:
             what += "\n" + ", ".join(f"{k}={v}" for k, v in event["fields"].items())
-        when = views.local(datetime.fromisoformat(event["at"]))
-        table.add_row(str(event["seq"]), when, event["actor"], what, event["comment"] or "")
+        recorded = datetime.fromisoformat(event["at"])
+        dated = event.get("effective_at")
+        when = views.happened(datetime.fromisoformat(dated) if dated else recorded, recorded)
+        comment = event["comment"] or ""
+        for file in event.get("attachments", ()):
+            name, size = escape(file["name"]), file["size"]
+            comment += f"\nfile: {name} ({size} bytes, {file['sha256'][:12]})"
+        table.add_row(str(event["seq"]), when, event["actor"], what, comment.strip())
     out.print(table)
 
 
@@ -262,9 +272,19 @@ def advance(
             help="Refuse if the commitment's version is no longer this (it moved since you looked)."
         ),
     ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="When it happened, if not now: a date (the start of that working day) or a"
+            " time in ISO 8601; no zone means Pakistan time.",
+        ),
+    ] = None,
 ) -> None:
     """Move a commitment to its next stage by taking an action."""
     fields = _parse_fields(field or [])
+    present = now()
+    effective_at = parse_effective(on, now=present) if on is not None else None
     with opened() as application, transaction(application.sessions) as session:
         try:
             result = workflow.advance(
@@ -275,9 +295,11 @@ def advance(
                 actor_email=as_,
                 fields=fields,
                 comment=comment,
-                now=now(),
+                now=present,
                 expected_version=expect_version,
                 calendar=application.calendar,
+                effective_at=effective_at,
+                max_days_back=application.settings.backdate_max_days,
             )
         except (FieldError, CommentRequiredError) as error:
             _fail_with_flags(error)
@@ -292,9 +314,8 @@ def advance(
 def _fail_with_flags(error: FieldError | CommentRequiredError) -> NoReturn:
     """The engine's refusal plus the options that supply what it asks for: flags are the CLI's."""
     named = error.fields if isinstance(error, FieldError) else ("comment",)
-    flags = " ".join(
-        "--comment TEXT" if name == "comment" else f"--field {name}=..." for name in named
-    )
+    flag = {"comment": "--comment TEXT", "effective_at": "--on DATE"}
+    flags = " ".join(flag.get(name, f"--field {name}=...") for name in named)
     err.print(f"error: {error.message}; give {flags}", markup=False, highlight=False)
     sys.exit(error.exit_code)
 
@@ -319,7 +340,9 @@ def history(
     """Show every event of a commitment, oldest first."""
     with opened() as application, transaction(application.sessions) as session:
         commitment = queries.get_commitment(session, key)
-        events = [views.event_record(e) for e in queries.history(session, commitment)]
+        rows = queries.history(session, commitment)
+        files = evidence.of_events(session, [e.id for e in rows])
+        events = [views.event_record(e, files) for e in rows]
     if as_json:
         emit_json(events)
     else:
@@ -878,6 +901,7 @@ def start_web_in_background(host: str, port: int) -> None:
     out.print(f"Serving the web on http://{host}:{port}")
 
 
+app.command()(note)
 app.add_typer(users, name="users")
 app.add_typer(tokens_app, name="tokens")
 register_people_commands(app)
@@ -1002,6 +1026,25 @@ def parse_moment(text: str) -> datetime:
         return moments.accepted(moment)
     except moments.MomentOutOfRangeError as error:
         raise moments.MomentOutOfRangeError(f"--now {text!r}: {error.message}") from None
+
+
+def parse_effective(text: str, *, now: datetime) -> datetime:
+    """When a move happened, as given to --on: a date means the start of that working day."""
+    try:
+        day = date.fromisoformat(text) if len(text.strip()) == 10 else None
+        moment = (
+            effective.start_of_day(day, now=now) if day else datetime.fromisoformat(text.strip())
+        )
+    except ValueError:
+        raise TaskforceError(
+            f"--on {text!r}: write a date or time in ISO 8601, e.g. 2026-07-07 or 2026-07-07T11:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=views.LOCAL_ZONE)
+    try:
+        return moments.accepted(moment)
+    except moments.MomentOutOfRangeError as error:
+        raise moments.MomentOutOfRangeError(f"--on {text!r}: {error.message}") from None
 
 
 def _pipeline(application: App, commitment: Commitment) -> Pipeline:

@@ -14,7 +14,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from states.effective import DEFAULT_MAX_DAYS_BACK
 from states.errors import ConfigurationError
+from states.evidence import DEFAULT_MAX_BYTES, EvidencePolicy, FileKind
 
 CONFIG_ENV = "TASKFORCE_CONFIG"
 DEFAULT_CONFIG_FILE = Path("taskforce.toml")
@@ -57,6 +59,11 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(
         default=8, ge=1, description="tries before a message that keeps failing is dead-lettered"
     )
+    backdate_max_days: int = Field(
+        default=DEFAULT_MAX_DAYS_BACK,
+        ge=0,
+        description="how many days back an officer may date a move (a secretary or above: any)",
+    )
     data_dir: Path = Field(
         default=Path("taskforce-data"),
         description="where taskforce serve keeps its local Prefect server (DATA_DIR/prefect)",
@@ -67,11 +74,25 @@ class Settings(BaseSettings):
     prefect_startup_seconds: float = Field(
         default=180.0, gt=0, description="how long serve waits for its local Prefect server"
     )
+    evidence_max_bytes: int = Field(
+        default=DEFAULT_MAX_BYTES, ge=1, description="the largest file kept as evidence, in bytes"
+    )
+    evidence_kinds: list[FileKind] = Field(
+        default_factory=lambda: list(FileKind),
+        description="the kinds of file kept as evidence (pdf, png, jpeg, docx, xlsx),"
+        " decided from the content",
+    )
     serve_interval_seconds: float | None = Field(
         default=None,
         gt=0,
         description="trials only: serve runs the sweep and delivery at this interval",
     )
+
+    def evidence_policy(self) -> EvidencePolicy:
+        """What files are accepted as evidence."""
+        return EvidencePolicy(
+            max_bytes=self.evidence_max_bytes, kinds=frozenset(self.evidence_kinds)
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from db.evidence import Attachment
 from db.models import Commitment, Event
 from states.definition import Pipeline
 from states.rules import ActionOption
@@ -23,6 +25,14 @@ def local(moment: datetime | None) -> str:
 def day_ending(moment: datetime) -> str:
     """The Pakistan day that ends at `moment` (a due time is the end of a day)."""
     return day((moment.astimezone(LOCAL_ZONE) - timedelta(microseconds=1)).date())
+
+
+def happened(effective: datetime, recorded: datetime) -> str:
+    """When an event happened, and when it was recorded if on another day:
+    "7 July 2026 09:00 (recorded 9 July 2026 10:15)"."""
+    if effective.astimezone(LOCAL_ZONE).date() == recorded.astimezone(LOCAL_ZONE).date():
+        return local(recorded)
+    return f"{local(effective)} (recorded {local(recorded)})"
 
 
 def day(value: date | None) -> str:
@@ -56,11 +66,16 @@ def commitment_record(commitment: Commitment, pipeline: Pipeline) -> dict[str, A
     }
 
 
-def event_record(event: Event) -> dict[str, Any]:
+def event_record(
+    event: Event, attachments: Mapping[int, Sequence[Attachment]] | None = None
+) -> dict[str, Any]:
+    """The stable JSON shape of an event; `attachments` maps event ids to their files."""
+    files = (attachments or {}).get(event.id, ())
     return {
         "seq": event.seq,
         "kind": event.kind,
         "at": iso(event.at),
+        "effective_at": iso(event.effective_at),
         "actor": event.actor_email,
         "role": event.actor_role,
         "action": event.action,
@@ -68,6 +83,7 @@ def event_record(event: Event) -> dict[str, Any]:
         "to": event.to_stage,
         "fields": dict(event.fields),
         "comment": event.comment,
+        "attachments": [file.as_record() for file in files],
     }
 
 

@@ -6,18 +6,20 @@ and declares its `Access`; errors come back as {"error": {"code", "message"}}.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator
 
-from db import escalations, queries, workflow
+from db import escalations, evidence, queries, workflow
 from db.digest import content_of, last_digest
 from db.models import Commitment, Escalation, Event
+from states import moments
 from states.access import Access
 from states.actors import FEDERAL, PROVINCES, jurisdiction_problem
-from states.calendar import local_day
+from states.calendar import PAKISTAN_TIME, local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
 from states.rules import ActionOption
@@ -41,6 +43,7 @@ from taskforce.web.schemas import (
     AcknowledgeIn,
     ActionOut,
     AdvanceIn,
+    AttachmentOut,
     CommitmentDetailOut,
     CommitmentOut,
     CommitmentPage,
@@ -126,11 +129,15 @@ def _commitment_fields(web: Web, commitment: Commitment, now: datetime) -> dict[
     }
 
 
-def event_out(event: Event) -> EventOut:
+def event_out(
+    event: Event, attachments: Mapping[int, Sequence[evidence.Attachment]] | None = None
+) -> EventOut:
+    files = (attachments or {}).get(event.id, ())
     return EventOut(
         seq=event.seq,
         kind=event.kind,
         at=event.at,
+        effective_at=event.effective_at,
         actor=event.actor_email,
         role=event.actor_role,
         action=event.action,
@@ -138,6 +145,7 @@ def event_out(event: Event) -> EventOut:
         to_stage=event.to_stage,
         fields=dict(event.fields),
         comment=event.comment,
+        attachments=[AttachmentOut(**file.as_record()) for file in files],
     )
 
 
@@ -175,9 +183,10 @@ def detail_out(web: Web, key: str, viewer: Viewer) -> CommitmentDetailOut:
     now = web.now()
     with web.reading() as session:
         found = details.detail(session, web.installation, key, viewer, now)
+        files = evidence.of_events(session, [event.id for event in found.history])
         return CommitmentDetailOut(
             **_commitment_fields(web, found.commitment, now),
-            history=[event_out(event) for event in found.history],
+            history=[event_out(event, files) for event in found.history],
             actions=[action_out(option, found.pipeline) for option in found.options],
             open_escalations=[escalation_out(row) for row in found.open_escalations],
             children=[commitment_out(web, child, now) for child, _ in found.children],
@@ -307,8 +316,19 @@ def advance(
             now=web.now(),
             expected_version=body.expected_version,
             calendar=installation.calendar,
+            effective_at=_aware(body.effective_at),
+            max_days_back=installation.settings.backdate_max_days,
         )
     return detail_out(web, key, viewer)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A moment given without a zone is Pakistan time; outside the calendar's years, refused."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=PAKISTAN_TIME)
+    return moments.accepted(moment)
 
 
 @router.post(

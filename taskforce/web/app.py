@@ -14,10 +14,19 @@ from db import instance
 from states.access import Access
 from taskforce.app import App, open_app
 from taskforce.settings import Settings
-from taskforce.web import api, errors, render
+from taskforce.web import api, api_notes, errors, render
 from taskforce.web.context import STATIC, Web, system_clock
 from taskforce.web.guard import ACCESS_KEY
-from taskforce.web.pages import auth, board, commitment, digests, items, pipelines, preferences
+from taskforce.web.pages import (
+    auth,
+    board,
+    commitment,
+    digests,
+    items,
+    pipelines,
+    preferences,
+    remarks,
+)
 from taskforce.web.security import SecurityHeaders
 
 SESSION_COOKIE = "taskforce_session"
@@ -77,11 +86,13 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(items.router)
     app.include_router(commitment.router)
+    app.include_router(remarks.router)
     app.include_router(preferences.router)
     app.include_router(board.router)
     app.include_router(digests.router)
     app.include_router(pipelines.router)
     app.include_router(api.router)
+    app.include_router(api_notes.router)
 
     @app.get("/healthz", include_in_schema=False, openapi_extra={ACCESS_KEY: Access.PUBLIC.value})
     def healthz() -> dict[str, str]:

@@ -75,10 +75,18 @@ class CommitmentPage(_Out):
     offset: int
 
 
+class AttachmentOut(_Out):
+    sha256: str = Field(description="the file's SHA-256; it is served at /evidence/SHA256")
+    name: str
+    size: int
+    media_type: str
+
+
 class EventOut(_Out):
     seq: int
     kind: str
-    at: datetime
+    at: datetime = Field(description="when it was recorded")
+    effective_at: datetime = Field(description="when it happened (at, unless dated earlier)")
     actor: str
     role: str
     action: str | None
@@ -86,6 +94,7 @@ class EventOut(_Out):
     to_stage: str
     fields: dict[str, Any]
     comment: str | None
+    attachments: list[AttachmentOut] = Field(default_factory=list, description="files kept with it")
 
 
 class FieldOut(_Out):
@@ -138,6 +147,11 @@ class AdvanceIn(BaseModel):
     expected_version: int | None = Field(
         default=None,
         description="the version you read; if it moved since, 409 instead of acting blindly",
+    )
+    effective_at: datetime | None = Field(
+        default=None,
+        description="when it happened, if before now (ISO 8601; no zone means Pakistan time);"
+        " the stage clock counts from then",
     )
 
     @field_validator("fields")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,8 +17,9 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from db import escalations, workflow
+from db import escalations, evidence, workflow
 from db.models import Commitment
+from states import effective
 from states.access import Access
 from states.calendar import local_day
 from states.definition import Ending, Pipeline
@@ -144,6 +145,7 @@ def _show(
             "changed": changed,
             "flash": flash if isinstance(flash, dict) else None,
             "today": local_day(web.now()),
+            "attachments": evidence.of_events(session, [event.id for event in found.history]),
         }
         return render.page(request, "commitment.html.j2", context, status=status)
 
@@ -189,8 +191,14 @@ def advance(
         if name.startswith(FIELD_PREFIX)
     }
     comment = _text(form, "comment")
-    kept = Attempt(action, {**fields, "comment": comment})
+    day = _text(form, "effective_at").strip()
+    kept = Attempt(action, {**fields, "comment": comment, "effective_at": day})
     web = web_of(request)
+    try:
+        effective_at = _effective(day, now=web.now())
+    except ValueError:
+        problem = {"effective_at": "must be a date written YYYY-MM-DD"}
+        return _show(request, viewer, key, status=422, attempt=_with(kept, problem))
     try:
         with web.transaction() as session:
             details.visible(session, key, viewer, Access.ADVANCE)
@@ -205,6 +213,8 @@ def advance(
                 now=web.now(),
                 expected_version=_number(form, "expected_version"),
                 calendar=web.installation.calendar,
+                effective_at=effective_at,
+                max_days_back=web.installation.settings.backdate_max_days,
             )
             pipeline = web.installation.catalogue.get(
                 moved.commitment.pipeline_key, moved.commitment.pipeline_version
@@ -232,6 +242,14 @@ def advance(
         return _show(request, viewer, key, status=409, changed_after=_number(form, "seen_seq") or 0)
     request.session[FLASH] = done
     return RedirectResponse(target, status_code=303)
+
+
+def _effective(day: str, *, now: datetime) -> datetime | None:
+    """The form's "when it happened" date as a moment; blank or today means now."""
+    if not day:
+        return None
+    when = date.fromisoformat(day)
+    return None if when == local_day(now) else effective.start_of_day(when, now=now)
 
 
 def _with(attempt: Attempt, problems: Mapping[str, str]) -> Attempt:

@@ -1,0 +1,170 @@
+"""Evidence files: which kinds are accepted, how big, what a file is, and what it is called.
+
+Pure: the content is given as bytes and nothing is read or written here. A file's
+kind is decided from its first bytes (and, for the Office formats, the parts the
+ZIP holds), never from the name or the type a browser claims, so a renamed
+executable is not served back as a PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from states.errors import FieldError
+
+
+class FileKind(StrEnum):
+    """A kind of file the engine can keep as evidence."""
+
+    PDF = "pdf"
+    PNG = "png"
+    JPEG = "jpeg"
+    DOCX = "docx"
+    XLSX = "xlsx"
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self]
+
+
+MEDIA_TYPES: dict[FileKind, str] = {
+    FileKind.PDF: "application/pdf",
+    FileKind.PNG: "image/png",
+    FileKind.JPEG: "image/jpeg",
+    FileKind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    FileKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+NAME_MAX = 200
+# Control characters, the line and paragraph separators, and what a header or a
+# path would read as syntax: quotes, backslashes, slashes.
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\"\\/]")
+
+
+@dataclass(frozen=True)
+class EvidencePolicy:
+    """What an installation accepts: a size limit and the allowed kinds (settings)."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    kinds: frozenset[FileKind] = frozenset(FileKind)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as it arrived: the name its sender gave and its bytes."""
+
+    name: str
+    content: bytes
+    full_size: int | None = None
+    """The file's real size when only its first bytes were read (it is past the limit)."""
+
+    @property
+    def size(self) -> int:
+        return len(self.content) if self.full_size is None else self.full_size
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An accepted file: its clean name, kind, size and SHA-256 (hex)."""
+
+    name: str
+    kind: FileKind
+    size: int
+    sha256: str
+    content: bytes
+
+    @property
+    def media_type(self) -> str:
+        return self.kind.media_type
+
+
+def sniff(content: bytes) -> FileKind | None:
+    """The kind of file `content` is, from its magic bytes, or None if none we keep."""
+    if content.startswith(b"%PDF-"):
+        return FileKind.PDF
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return FileKind.PNG
+    if content.startswith(b"\xff\xd8\xff"):
+        return FileKind.JPEG
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                parts = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+        if "[Content_Types].xml" in parts:
+            if "word/document.xml" in parts:
+                return FileKind.DOCX
+            if "xl/workbook.xml" in parts:
+                return FileKind.XLSX
+    return None
+
+
+def clean_name(name: str) -> str:
+    """`name` fit to store and to offer back: no folders, no control characters, not too long.
+
+    "C:\\\\scans\\\\notification.pdf" becomes "notification.pdf"; a name with nothing
+    left becomes "file".
+    """
+    base = re.split(r"[\\/]", name)[-1]
+    base = unicodedata.normalize("NFC", base)
+    base = _UNSAFE_IN_NAME.sub("", base).strip().strip(".").strip()
+    if len(base) > NAME_MAX:
+        stem, dot, suffix = base.rpartition(".")
+        if dot and 0 < len(suffix) <= 10:
+            base = stem[: NAME_MAX - len(suffix) - 1] + "." + suffix
+        else:
+            base = base[:NAME_MAX]
+    return base or "file"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check(
+    uploads: Iterable[Upload], policy: EvidencePolicy, *, key: str, stage: str, action: str
+) -> tuple[CheckedFile, ...]:
+    """Every upload checked against `policy`, or a FieldError naming the file and the limit."""
+    checked: list[CheckedFile] = []
+    allowed = ", ".join(kind.value.upper() for kind in FileKind if kind in policy.kinds)
+    for upload in uploads:
+        name = clean_name(upload.name)
+        problem: str | None = None
+        kind = sniff(upload.content)
+        if not upload.content:
+            problem = f"the file {name} is empty"
+        elif upload.size > policy.max_bytes:
+            problem = (
+                f"the file {name} is {_megabytes(upload.size)};"
+                f" the limit is {_megabytes(policy.max_bytes)}"
+            )
+        elif kind is None or kind not in policy.kinds:
+            problem = f"the file {name} is not an accepted kind of file; accepted: {allowed}"
+        if problem is not None or kind is None:
+            raise FieldError(
+                f"Can't attach to {key}: {problem}",
+                key=key,
+                stage=stage,
+                action=action,
+                fields=["attachments"],
+                problems={"attachments": problem or ""},
+            )
+        checked.append(
+            CheckedFile(
+                name=name,
+                kind=kind,
+                size=len(upload.content),
+                sha256=hashlib.sha256(upload.content).hexdigest(),
+                content=upload.content,
+            )
+        )
+    return tuple(checked)
