@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +22,7 @@ from db.engine import transaction
 from db.loading import load_meeting, start_of_day
 from db.sweep import SweepReport, run_sweep
 from notifications.delivery import composer, deliver, mail_config
+from states import effective
 from states.calendar import local_day
 from states.errors import TaskforceError
 from states.meeting import load_meeting_file
@@ -45,6 +46,7 @@ class Step:
     fields: dict[str, str] = field(default_factory=dict)
     comment: str | None = None
     snooze_days: int = 0
+    on: date | None = None  # when it happened, if before the day it is recorded
 
 
 STEPS = (
@@ -116,8 +118,10 @@ STEPS = (
         snooze_days=5,
     ),
     Step(22, "NAP-HR-07", "verify", "police.secretary.federal@example.org"),
+    # The assembly introduced the bill on 7 July; the chief secretary records it on 9 July,
+    # dated the day it happened, so its stage clock runs from 7 July.
     Step(
-        24,
+        27,
         "CMB-PUNJAB",
         "approve_in_cabinet",
         "cs.punjab@example.org",
@@ -126,6 +130,7 @@ STEPS = (
             "bill_number": "Bill No. 12 of 2026",
             "introduced_on": "2026-07-07",
         },
+        on=date(2026, 7, 7),
     ),
 )
 
@@ -279,8 +284,11 @@ def _act(application: App, step: Step, *, at: datetime) -> str:
                 comment=step.comment,
                 now=at,
                 calendar=application.calendar,
+                effective_at=effective.start_of_day(step.on, now=at) if step.on else None,
             )
             line = f"{step.key}: {step.action} → {result.commitment.stage} ({step.actor})"
+            if step.on:
+                line += f", dated {step.on:%-d %B}"
             return line + "".join(f"; {parent} completed" for parent in result.rolled_up)
     except TaskforceError as refused:
         return f"{step.key}: [red]refused[/red] — {refused.message}"
