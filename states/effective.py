@@ -14,7 +14,7 @@ from states.actors import Role
 from states.calendar import PAKISTAN_TIME, local_day
 from states.moments import is_future
 
-# How far back a person below the secretary's rank may date a move, in calendar days.
+# How far back a person below the secretary's rank may date a move, in Pakistan days.
 DEFAULT_MAX_DAYS_BACK = 14
 # A move dated by its day alone happened at the start of that working day.
 WORKDAY_START = time(9, 0)
@@ -62,8 +62,8 @@ def dating_problem(
         return (
             f"the {what} can't be dated before the previous event on {shown(limits.previous)}"
         )
-    earliest = now - timedelta(days=limits.max_days_back)
-    if moment < earliest and role not in MAY_DATE_FAR_BACK:
+    earliest = local_day(now) - timedelta(days=limits.max_days_back)
+    if local_day(moment) < earliest and role not in MAY_DATE_FAR_BACK:
         return (
             f"the {what} can't be dated more than {limits.max_days_back} days back"
             f" ({shown(moment)}); a secretary or someone above may record it"
