@@ -73,7 +73,7 @@ def _depth(jurisdiction: str) -> int:
 def recipients(role: Role, item: Item, people: Sequence[Candidate]) -> tuple[Candidate, ...]:
     """The people holding `role` for this item: the closest jurisdiction, same department first.
 
-    The officer rung goes to the item's own officer when it has one.
+    The officer rung goes to the item's own officer when it has one (and is active).
     """
     wanted = role_for(role, item)
     if wanted is Role.OFFICER and item.officer_email:
@@ -84,6 +84,10 @@ def recipients(role: Role, item: Item, people: Sequence[Candidate]) -> tuple[Can
     if wanted in (Role.OFFICER, Role.SECRETARY):
         same_department = [p for p in pool if p.department == item.department]
         pool = same_department or pool
+        if wanted is Role.OFFICER and item.officer_email:
+            # Its own officer is no longer active: only an officer of its department stands
+            # in; without one the rung is missing and goes up the ladder.
+            pool = same_department
     if not pool:
         return ()
     closest = max(_depth(p.jurisdiction) for p in pool)
