@@ -44,9 +44,12 @@ MEDIA_TYPES: dict[FileKind, str] = {
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 NAME_MAX = 200
-# Control characters, the line and paragraph separators, and what a header or a
-# path would read as syntax: quotes, backslashes, slashes.
-_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\"\\/]")
+# Control characters, the line and paragraph separators, the direction marks that
+# make "fdp.exe" read as "exe.pdf", and what a header or a path would read as
+# syntax: quotes, backslashes, slashes.
+_UNSAFE_IN_NAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff\"\\/]"
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,12 @@ def clean_name(name: str) -> str:
     return base or "file"
 
 
-def _megabytes(size: int) -> str:
+def size_text(size: int) -> str:
+    """A size as people read it: 812 bytes, 20.5 KB, 10.0 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
 
 
@@ -144,8 +152,8 @@ def check(
             problem = f"the file {name} is empty"
         elif upload.size > policy.max_bytes:
             problem = (
-                f"the file {name} is {_megabytes(upload.size)};"
-                f" the limit is {_megabytes(policy.max_bytes)}"
+                f"the file {name} is {size_text(upload.size)};"
+                f" the limit is {size_text(policy.max_bytes)}"
             )
         elif kind is None or kind not in policy.kinds:
             problem = f"the file {name} is not an accepted kind of file; accepted: {allowed}"

@@ -1,0 +1,168 @@
+"""Remarks and evidence on a real database (SQLite and PostgreSQL).
+
+A remark moves nothing: the stage, its clock, the due time, the stall episode and
+the version stay, and the sweep's ladder goes on climbing the same episode. A file
+is kept once however often it is attached, and the database refuses to change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import evidence, queries, workflow
+from db.engine import transaction
+from db.models import Commitment, EventEvidence, Evidence
+from db.sweep import SweepReport
+from states.catalogue import Catalogue
+from states.errors import FieldError, RoleNotAllowedError
+from states.evidence import EvidencePolicy, Upload
+
+OFFICER = "women.officer.punjab@example.org"
+SECRETARY = "women.secretary.punjab@example.org"
+SINDH_OFFICER = "women.officer.sindh@example.org"
+FIRST_OVERDUE_DAY = datetime(2026, 6, 24, 5, 0, tzinfo=UTC)
+REMARKED = datetime(2026, 6, 25, 6, 0, tzinfo=UTC)
+SECOND_OVERDUE_DAY = datetime(2026, 6, 29, 5, 0, tzinfo=UTC)
+PDF = b"%PDF-1.7\n% the notification of the commission\n%%EOF\n"
+
+
+def note(
+    sessions: sessionmaker[Session],
+    key: str,
+    actor: str,
+    words: str,
+    *files: Upload,
+    policy: EvidencePolicy | None = None,
+) -> workflow.Noted:
+    with transaction(sessions) as session:
+        return workflow.note(
+            session,
+            key=key,
+            actor_email=actor,
+            text=words,
+            now=REMARKED,
+            attachments=files,
+            policy=policy or EvidencePolicy(),
+        )
+
+
+def clock_of(sessions: sessionmaker[Session], key: str) -> tuple[Any, ...]:
+    with sessions() as session:
+        row = session.scalars(select(Commitment).where(Commitment.key == key)).one()
+        return (row.stage, row.stage_entered_at, row.due_at, row.stage_seq, row.version)
+
+
+def test_a_remark_moves_nothing_and_the_ladder_climbs_the_same_stall(
+    loaded: Catalogue,
+    sweep: Callable[..., SweepReport],
+    sessions: sessionmaker[Session],
+    escalations_stored: Callable[..., list[dict[str, Any]]],
+) -> None:
+    sweep(FIRST_OVERDUE_DAY)
+    before = clock_of(sessions, "CSW-PUNJAB")
+
+    noted = note(sessions, "CSW-PUNJAB", OFFICER, "Nominations received from 3 divisions")
+
+    assert clock_of(sessions, "CSW-PUNJAB") == before
+    assert (noted.event.kind, noted.event.from_stage, noted.event.to_stage) == (
+        "note",
+        "nominations_invited",
+        "nominations_invited",
+    )
+    # A secretary of the province may remark too: anyone who can see the item.
+    note(sessions, "CSW-PUNJAB", SECRETARY, "Chased the divisions")
+    sweep(SECOND_OVERDUE_DAY)
+    rungs = [(r["stage_seq"], r["level"]) for r in escalations_stored("CSW-PUNJAB")]
+    assert rungs == [(1, 1), (1, 2)]  # the second rung of the same episode, not a new clock
+    with sessions() as session:
+        assert queries.inconsistent_keys(session) == []
+
+
+def test_someone_who_cannot_see_the_item_cannot_remark_on_it(
+    loaded: Catalogue, sessions: sessionmaker[Session], event_count: Callable[[], int]
+) -> None:
+    before = event_count()
+    with pytest.raises(RoleNotAllowedError, match="belongs to punjab"):
+        note(sessions, "CSW-PUNJAB", SINDH_OFFICER, "not mine")
+    assert event_count() == before
+
+
+def test_the_same_file_attached_twice_is_kept_once(
+    loaded: Catalogue, sessions: sessionmaker[Session]
+) -> None:
+    first = note(sessions, "CSW-PUNJAB", OFFICER, "Notification", Upload("notice.pdf", PDF))
+    second = note(sessions, "CSW-PUNJAB", SECRETARY, "", Upload("C:\\copies\\same-notice.pdf", PDF))
+
+    (kept,) = first.attachments
+    assert second.attachments[0].sha256 == kept.sha256
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Evidence)) == 1
+        stored = session.get(Evidence, kept.sha256)
+        assert stored is not None
+        assert (stored.content, stored.media_type, stored.uploaded_by) == (
+            PDF,
+            "application/pdf",
+            OFFICER,
+        )
+        files = evidence.of_events(session, [first.event.id, second.event.id])
+        assert [f.name for f in files[first.event.id]] == ["notice.pdf"]
+        assert [f.name for f in files[second.event.id]] == ["same-notice.pdf"]
+        found = evidence.download(session, kept.sha256)
+        assert found is not None and found.jurisdictions == ("punjab",)
+        latest = evidence.latest_notes(session, [first.commitment.id])
+        assert latest[first.commitment.id].seq == second.event.seq
+
+
+@pytest.mark.parametrize(
+    ("upload", "policy", "message"),
+    [
+        (
+            Upload("scan.pdf", PDF + b"x" * 2048),
+            EvidencePolicy(max_bytes=1024),
+            "the file scan.pdf is 2.1 KB; the limit is 1.0 KB",
+        ),
+        (
+            Upload("notice.pdf", b"MZ\x90\x00 a program"),
+            EvidencePolicy(),
+            "the file notice.pdf is not an accepted kind of file;"
+            " accepted: PDF, PNG, JPEG, DOCX, XLSX",
+        ),
+    ],
+    ids=["too-big", "wrong-kind"],
+)
+def test_a_refused_file_keeps_nothing(
+    loaded: Catalogue,
+    sessions: sessionmaker[Session],
+    event_count: Callable[[], int],
+    upload: Upload,
+    policy: EvidencePolicy,
+    message: str,
+) -> None:
+    before = event_count()
+    with pytest.raises(FieldError) as refused:
+        note(sessions, "CSW-PUNJAB", OFFICER, "see attached", upload, policy=policy)
+    assert refused.value.message == f"Can't attach to CSW-PUNJAB: {message}"
+    assert event_count() == before
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Evidence)) == 0
+        assert session.scalar(select(func.count()).select_from(EventEvidence)) == 0
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE evidence SET size = 0", "DELETE FROM event_evidence"],
+)
+def test_the_database_refuses_to_change_kept_files(
+    loaded: Catalogue, sessions: sessionmaker[Session], statement: str
+) -> None:
+    note(sessions, "CSW-PUNJAB", OFFICER, "Notification", Upload("notice.pdf", PDF))
+    with pytest.raises(DBAPIError, match="append-only"):
+        with transaction(sessions) as session:
+            session.execute(text(statement))
