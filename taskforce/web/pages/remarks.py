@@ -36,15 +36,28 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def uploads_of(form: FormData, name: str, *, limit: int) -> list[Upload]:
-    """The files posted under `name`, each read no further than one byte past `limit`."""
+    """The files posted under `name`, each read no further than one byte past `limit`.
+
+    Every file of the form is closed once read: the bytes are what is kept.
+    """
     found: list[Upload] = []
-    for value in form.getlist(name):
-        if not isinstance(value, UploadFile) or (not value.filename and not value.size):
-            continue  # an empty file input sends a part with no name and no bytes
-        content = value.file.read(limit + 1)
-        full = value.size if len(content) > limit else None
-        found.append(Upload(name=value.filename or "file", content=content, full_size=full))
+    try:
+        for value in form.getlist(name):
+            if not isinstance(value, UploadFile) or (not value.filename and not value.size):
+                continue  # an empty file input sends a part with no name and no bytes
+            content = value.file.read(limit + 1)
+            full = value.size if len(content) > limit else None
+            found.append(Upload(name=value.filename or "file", content=content, full_size=full))
+    finally:
+        close_files(form)
     return found
+
+
+def close_files(form: FormData) -> None:
+    """Close the temporary files of every file part of `form`."""
+    for _, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            value.file.close()
 
 
 @router.post(
@@ -64,6 +77,7 @@ def add_note(
     text = text_value if isinstance(text_value, str) else ""
     kept = Attempt(ACTION, {"text": text})
     policy = web.installation.settings.evidence_policy()
+    uploads = uploads_of(form, "attachments", limit=policy.max_bytes)
     try:
         with web.transaction() as session:
             details.visible(session, key, viewer, Access.ITEM)
@@ -73,7 +87,7 @@ def add_note(
                 actor_email=viewer.email,
                 text=text,
                 now=web.now(),
-                attachments=uploads_of(form, "attachments", limit=policy.max_bytes),
+                attachments=uploads,
                 policy=policy,
             )
             target = f"/commitments/{noted.commitment.key}"
