@@ -29,6 +29,7 @@ def actor_for(person: Person) -> Actor:
         role=Role(person.role),
         jurisdiction=person.jurisdiction,
         name=person.name,
+        department=person.department,
     )
 
 

@@ -176,6 +176,17 @@ def open_children_count(session: Session, parent_id: int) -> int:
     )
 
 
+def open_children_keys(session: Session, parent_id: int) -> list[str]:
+    """The keys of a commitment's children that are still open, in order."""
+    return list(
+        session.scalars(
+            select(Commitment.key)
+            .where(Commitment.parent_id == parent_id, Commitment.status == "open")
+            .order_by(Commitment.key)
+        )
+    )
+
+
 def next_event_seq(session: Session, commitment_id: int) -> int:
     current = session.scalar(_LAST_SEQ, {"id": commitment_id})
     return (current or 0) + 1

@@ -39,7 +39,8 @@ class Access(StrEnum):
     ADVANCE = "advance"
     """Moving one commitment: as ITEM, then the transition's own roles decide."""
     ANSWER = "answer"
-    """Acknowledging or snoozing an escalation: rank above officer, over the item's jurisdiction."""
+    """Acknowledging or snoozing an escalation: rank above officer, over the item's jurisdiction;
+    a secretary only for their own department's items."""
     DIGEST = "digest"
     """Reading a digest: an overseer whose jurisdiction covers the digest's scope."""
 
@@ -47,10 +48,19 @@ class Access(StrEnum):
 ITEM_SCOPED = frozenset({Access.ITEM, Access.ADVANCE, Access.ANSWER})
 
 
-def allows(access: Access, actor: Actor | None, *, jurisdiction: str | None = None) -> bool:
+def allows(
+    access: Access,
+    actor: Actor | None,
+    *,
+    jurisdiction: str | None = None,
+    department: str = "",
+) -> bool:
     """Whether `actor` (None: not signed in) may reach a route guarded by `access`.
 
-    `jurisdiction` is the item's (ITEM, ADVANCE, ANSWER) or the digest's scope (DIGEST).
+    `jurisdiction` is the item's (ITEM, ADVANCE, ANSWER) or the digest's scope (DIGEST);
+    `department` the item's (ANSWER). Reading an item is not limited by department, and
+    advancing it is decided by the transition rule, which knows the departments that take
+    part in each step.
     """
     if access is Access.PUBLIC:
         return True
@@ -65,5 +75,5 @@ def allows(access: Access, actor: Actor | None, *, jurisdiction: str | None = No
     if access is Access.DIGEST:
         return actor.role in OVERSEERS and covers(actor.jurisdiction, jurisdiction)
     if access is Access.ANSWER:
-        return may_answer(actor, jurisdiction)
+        return may_answer(actor, jurisdiction, department)
     return covers(actor.jurisdiction, jurisdiction)

@@ -78,6 +78,7 @@ class Actor:
     role: Role
     jurisdiction: str
     name: str = ""
+    department: str = ""
 
 
 SYSTEM_ACTOR = Actor(email="system", role=Role.SYSTEM, jurisdiction=FEDERAL, name="taskforce")

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from states.actors import Role
+from states.text import Department
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 ANY_STAGE = "*"
@@ -130,6 +131,10 @@ class Stage(_Strict):
     requires: tuple[Key, ...] = ()
     terminal: bool = False
     outcome: Ending | None = None
+    departments: tuple[Department, ...] = Field(
+        default=(),
+        description="other departments whose officers and secretaries act in this stage",
+    )
 
 
 class CommentRule(StrEnum):
@@ -149,6 +154,10 @@ class Transition(_Strict):
     roles: tuple[Role, ...] = Field(min_length=1)
     requires: tuple[Key, ...] = ()
     comment: CommentRule = CommentRule.OPTIONAL
+    departments: tuple[Department, ...] = Field(
+        default=(),
+        description="other departments whose officers and secretaries may take this action",
+    )
 
     @field_validator("from_", mode="before")
     @classmethod
@@ -180,6 +189,10 @@ class Pipeline(_Strict):
     )
     on_children_done: Key | None = Field(
         default=None, description="an action the system takes once every child has ended"
+    )
+    completes_with_open_children: bool = Field(
+        default=False,
+        description="whether a person may complete a commitment while children are open",
     )
     snooze_max_days: PositiveInt = 10
     reminder_days_before: int = Field(default=2, ge=0)
@@ -216,11 +229,21 @@ class Pipeline(_Strict):
             return self.deadline
         return add_duration(start, self.deadline)
 
+    def taking_part(self, stage: str, transition: Transition) -> tuple[str, ...]:
+        """The other departments that may take `transition` from `stage`."""
+        return (*self.stage(stage).departments, *transition.departments)
+
     def canonical_json(self) -> str:
         """The definition as canonical JSON: equal for equal definitions."""
-        return json.dumps(
-            self.model_dump(mode="json", by_alias=True), sort_keys=True, separators=(",", ":")
-        )
+        data = self.model_dump(mode="json", by_alias=True)
+        # Keys added to the format later are left out while they hold their default, so a
+        # definition that does not use them keeps the checksum it was registered with.
+        if not data["completes_with_open_children"]:
+            del data["completes_with_open_children"]
+        for part in (*data["stages"], *data["transitions"]):
+            if not part["departments"]:
+                del part["departments"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def checksum(self) -> str:
         """A fingerprint that changes whenever the definition's meaning changes."""

@@ -84,6 +84,16 @@ class RoleNotAllowedError(TransitionError):
     exit_code = 3
 
 
+class OpenChildrenError(TransitionError):
+    """The commitment would complete while some of its children are still open."""
+
+    def __init__(
+        self, message: str, *, key: str, stage: str, action: str, open_children: Sequence[str]
+    ) -> None:
+        self.open_children = tuple(open_children)
+        super().__init__(message, key=key, stage=stage, action=action)
+
+
 class FieldError(TransitionError):
     """A field the action needs is missing, unknown or malformed."""
 

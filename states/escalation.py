@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from states.actors import FEDERAL, Actor, Role, covers
 from states.definition import LadderLevel, Pipeline
+from states.departments import reaches, refusal
 from states.errors import CommentRequiredError, FieldError, RoleNotAllowedError, TransitionError
 from states.rules import CommitmentState, Event, EventKind, Status
 from states.text import COMMENT
@@ -125,9 +126,13 @@ def levels_to_escalate(
     return [r for r in pipeline.ladder if r.level <= reached.level and r.level not in already]
 
 
-def may_answer(actor: Actor, jurisdiction: str) -> bool:
-    """Whether `actor` may acknowledge or snooze an item of `jurisdiction`."""
-    return RANK[actor.role] > RANK[Role.OFFICER] and covers(actor.jurisdiction, jurisdiction)
+def may_answer(actor: Actor, jurisdiction: str, department: str = "") -> bool:
+    """Whether `actor` may acknowledge or snooze an item of `jurisdiction` and `department`."""
+    return (
+        RANK[actor.role] > RANK[Role.OFFICER]
+        and covers(actor.jurisdiction, jurisdiction)
+        and reaches(actor, department)
+    )
 
 
 def _above_the_item(state: CommitmentState, actor: Actor, action: str) -> None:
@@ -143,6 +148,10 @@ def _above_the_item(state: CommitmentState, actor: Actor, action: str) -> None:
             f"Can't {action} {state.key}: it belongs to {state.jurisdiction}, and"
             f" {actor.email} acts for {actor.jurisdiction}",
             **where,
+        )
+    if not reaches(actor, state.department):
+        raise RoleNotAllowedError(
+            f"Can't {action} {state.key}: {refusal(actor, state.department)}", **where
         )
 
 

@@ -6,6 +6,7 @@ from collections import Counter, deque
 
 from states.actors import Role
 from states.definition import ANY_STAGE, Pipeline
+from states.departments import department_key
 from states.documents import Loc, Problem
 from states.text import DESCRIPTION, FIELD_VALUE, PIPELINE_TITLE, TextRule
 
@@ -19,6 +20,7 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
     problems += _terminal_rules(pipeline)
     problems += _ladder_rules(pipeline)
     problems += _text_rules(pipeline)
+    problems += _department_lists(pipeline)
     if not problems:
         problems += _reachability(pipeline)
         problems += _system_action(pipeline, "on_children_done", pipeline.on_children_done)
@@ -51,6 +53,35 @@ def _text_rules(pipeline: Pipeline) -> list[Problem]:
         problem = rule.problem(value) if value is not None else None
         if problem:
             problems.append((loc, problem))
+    return problems
+
+
+def _department_lists(pipeline: Pipeline) -> list[Problem]:
+    """A department named twice in one list (in any spelling) is a slip worth reporting."""
+    parts: list[tuple[Loc, tuple[str, ...]]] = [
+        (("stages", index, "departments"), stage.departments)
+        for index, stage in enumerate(pipeline.stages)
+    ]
+    parts += [
+        (("transitions", index, "departments"), transition.departments)
+        for index, transition in enumerate(pipeline.transitions)
+    ]
+    problems: list[Problem] = []
+    for loc, names in parts:
+        seen: dict[str, str] = {}
+        for position, name in enumerate(names):
+            key = department_key(name)
+            if not key:
+                problems.append(((*loc, position), f"department {name!r} names nothing"))
+            elif key in seen:
+                problems.append(
+                    (
+                        (*loc, position),
+                        f"department {name!r} is listed twice (also as {seen[key]!r})",
+                    )
+                )
+            else:
+                seen[key] = name
     return problems
 
 

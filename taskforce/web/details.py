@@ -65,7 +65,13 @@ def scope_of(viewer: Viewer) -> str | None:
 def visible(session: Session, key: str, viewer: Viewer, access: Access = Access.ITEM) -> Commitment:
     """The commitment `key`, if `viewer` has `access` to it (else 403; unknown: 404)."""
     commitment = queries.get_commitment(session, key)
-    check(access, viewer, jurisdiction=commitment.jurisdiction, what=commitment.key)
+    check(
+        access,
+        viewer,
+        jurisdiction=commitment.jurisdiction,
+        what=commitment.key,
+        department=commitment.department,
+    )
     return commitment
 
 
@@ -114,7 +120,9 @@ def detail(session: Session, installation: App, key: str, viewer: Viewer, now: d
         children=[(child, timing(installation, child, now)) for child in kids],
         parent_key=queries.parent_key(session, commitment),
         may_answer=commitment.status == "open"
-        and escalation_rules.may_answer(viewer.actor, commitment.jurisdiction),
+        and escalation_rules.may_answer(
+            viewer.actor, commitment.jurisdiction, commitment.department
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from db import tokens
 from states.access import Access, allows
+from states.departments import refusal
 from states.errors import AccessDeniedError
 from taskforce.web import viewer as viewers
 from taskforce.web.context import web_of
@@ -37,10 +38,16 @@ def declared(access: Access) -> dict[str, Any]:
     return {"openapi_extra": {ACCESS_KEY: access.value}}
 
 
-def check(access: Access, viewer: Viewer, *, jurisdiction: str, what: str) -> None:
+def check(
+    access: Access, viewer: Viewer, *, jurisdiction: str, what: str, department: str = ""
+) -> None:
     """Refuse with 403 unless `viewer` has `access` to something of `jurisdiction`."""
-    if allows(access, viewer.actor, jurisdiction=jurisdiction):
+    if allows(access, viewer.actor, jurisdiction=jurisdiction, department=department):
         return
+    if access is Access.ANSWER and allows(Access.ANSWER, viewer.actor, jurisdiction=jurisdiction):
+        raise AccessDeniedError(
+            f"can't answer the escalations of {what}: {refusal(viewer.actor, department)}"
+        )
     if access is Access.ANSWER and allows(Access.ITEM, viewer.actor, jurisdiction=jurisdiction):
         raise AccessDeniedError(
             f"only a secretary, chief secretary, the federal secretary or the chair may answer"

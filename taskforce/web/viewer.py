@@ -33,7 +33,11 @@ class Viewer:
     @property
     def actor(self) -> Actor:
         return Actor(
-            email=self.email, role=self.role, jurisdiction=self.jurisdiction, name=self.name
+            email=self.email,
+            role=self.role,
+            jurisdiction=self.jurisdiction,
+            name=self.name,
+            department=self.department,
         )
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from states.catalogue import BUNDLED_PIPELINES
+from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from taskforce.cli import app
 
 pytestmark = pytest.mark.slow
@@ -224,8 +224,9 @@ def test_a_broken_meeting_file_is_refused_with_its_line(
 
 def test_the_read_only_commands_print_what_is_stored(loaded_taskforce: Taskforce) -> None:
     registered = json.loads(ok(loaded_taskforce("pipelines", "--json")).stdout)
+    bundled = Catalogue.from_directories([BUNDLED_PIPELINES])
     assert {(p["key"], p["version"]) for p in registered} == {
-        (path.stem, 1) for path in BUNDLED_PIPELINES.glob("*.yaml")
+        (p.key, p.version) for p in bundled.latest_all()
     }
 
     people = json.loads(ok(loaded_taskforce("people", "--json")).stdout)

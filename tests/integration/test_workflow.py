@@ -351,11 +351,11 @@ def test_commitments_keep_the_pipeline_version_they_started_on(
     tmp_path: Path,
 ) -> None:
     make_person("police.officer@example.org", jurisdiction="federal", department="police")
-    make_commitment("NAP-HR-07", "action_task", "federal")
-    make_commitment("NAP-HR-08", "action_task", "federal")
+    make_commitment("NAP-HR-07", "action_task", "federal", department="police")
+    make_commitment("NAP-HR-08", "action_task", "federal", department="police")
 
     newer = _publish(sessions, tmp_path / "v2", "action_task.yaml", _action_task_v2)
-    make_commitment("NAP-HR-09", "action_task", "federal", using=newer)
+    make_commitment("NAP-HR-09", "action_task", "federal", department="police", using=newer)
 
     assert [p.version for p in newer.all() if p.key == "action_task"] == [1, 2]
     assert stored("NAP-HR-07")["pipeline"] == ("action_task", 1)

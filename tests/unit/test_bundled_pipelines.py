@@ -36,7 +36,9 @@ def test_every_bundled_file_is_a_pipeline() -> None:
     files = sorted(BUNDLED_PIPELINES.glob("*.yaml"))
     assert files, "no bundled pipeline files found"
     assert sorted(PIPELINES) == sorted(path.stem for path in files)
-    assert {CATALOGUE.origin(key, 1) for key in PIPELINES} == {str(path) for path in files}
+    assert {CATALOGUE.origin(key, p.version) for key, p in PIPELINES.items()} == {
+        str(path) for path in files
+    }
 
 
 def _walkable(pipeline: Pipeline, transition: Transition) -> bool:

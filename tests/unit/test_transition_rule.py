@@ -23,7 +23,7 @@ from states.errors import (
 from states.rules import CommitmentState, Status, TransitionRequest
 
 CATALOGUE = Catalogue.from_directories([BUNDLED_PIPELINES])
-BILL = CATALOGUE.get("provincial_bill", 1)
+BILL = CATALOGUE.latest("provincial_bill")
 FAN_OUT = CATALOGUE.get("fan_out", 1)
 T0 = datetime(2026, 6, 12, 9, 0, tzinfo=UTC)
 
@@ -49,7 +49,7 @@ def bill(
     return CommitmentState(
         key="PB-1",
         pipeline="provincial_bill",
-        pipeline_version=1,
+        pipeline_version=BILL.version,
         jurisdiction=jurisdiction,
         stage=stage,
         status=Status.for_stage(BILL.stage(stage)),
@@ -105,7 +105,9 @@ def test_role_not_allowed_names_the_roles_that_are() -> None:
 
 
 def test_people_cannot_take_the_systems_action() -> None:
-    state = replace(bill(), pipeline="fan_out", stage="in_progress")
+    state = replace(
+        bill(), pipeline="fan_out", pipeline_version=FAN_OUT.version, stage="in_progress"
+    )
     chair = person(Role.CHAIR, "federal")
     with pytest.raises(RoleNotAllowedError, match="this action is for system"):
         rules.apply(FAN_OUT, state, TransitionRequest("complete", chair), now=T0)

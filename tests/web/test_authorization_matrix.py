@@ -1,4 +1,5 @@
-"""Every route the app registers, asked by every role from every kind of jurisdiction.
+"""Every route the app registers, asked by every role from every kind of jurisdiction,
+and by another department's people.
 
 The expected answer comes from the rules, not from a table written here: the
 route's declared `Access` through `states.access.allows`, and for advancing, the
@@ -36,6 +37,16 @@ ACTION = "approve_in_cabinet"  # for secretaries and chief secretaries; needs a 
 DIGEST_SCOPE = "punjab"
 ROLES = [role for role in Role if role is not Role.SYSTEM]
 JURISDICTIONS = ["federal", "punjab", "sindh", "punjab/lahore"]
+ITEM_DEPARTMENT = "law"
+# Another department's people who could otherwise reach the item: its officers and
+# secretaries are refused, a chief secretary is not.
+OTHER_DEPARTMENT = "women_development"
+OTHER_DEPARTMENT_PEOPLE = [
+    (Role.OFFICER, "punjab"),
+    (Role.SECRETARY, "punjab"),
+    (Role.SECRETARY, "federal"),
+    (Role.CHIEF_SECRETARY, "punjab"),
+]
 # Routes the framework adds itself; each must be public.
 FRAMEWORK_ROUTES = {"/api/v1/openapi.json"}
 
@@ -105,7 +116,9 @@ def filled(path: str, values: dict[str, str]) -> str:
 def expected_allowed(site: Site, endpoint: Endpoint, actor: Actor | None) -> bool:
     """What the rules say this person may do here."""
     if endpoint.access in ITEM_SCOPED:
-        allowed = allows(endpoint.access, actor, jurisdiction=ITEM_JURISDICTION)
+        allowed = allows(
+            endpoint.access, actor, jurisdiction=ITEM_JURISDICTION, department=ITEM_DEPARTMENT
+        )
     elif endpoint.access is Access.DIGEST:
         allowed = allows(Access.DIGEST, actor, jurisdiction=DIGEST_SCOPE)
     else:
@@ -158,8 +171,18 @@ def actors() -> Iterator[Actor]:
         for jurisdiction in JURISDICTIONS:
             slug = jurisdiction.replace("/", ".")
             yield Actor(
-                email=f"{role}.{slug}@matrix.example.org", role=role, jurisdiction=jurisdiction
+                email=f"{role}.{slug}@matrix.example.org",
+                role=role,
+                jurisdiction=jurisdiction,
+                department=ITEM_DEPARTMENT,
             )
+    for role, jurisdiction in OTHER_DEPARTMENT_PEOPLE:
+        yield Actor(
+            email=f"{role}.{jurisdiction}.{OTHER_DEPARTMENT}@matrix.example.org",
+            role=role,
+            jurisdiction=jurisdiction,
+            department=OTHER_DEPARTMENT,
+        )
 
 
 @pytest.fixture
@@ -175,7 +198,7 @@ def matrix_site(site: Site) -> Site:
                     name=actor.email,
                     role=actor.role.value,
                     jurisdiction=actor.jurisdiction,
-                    department="law",
+                    department=actor.department,
                     created_at=LOADED_AT,
                     password_hash=PASSWORD_HASH,
                 )
@@ -199,6 +222,7 @@ def test_every_route_answers_every_role_and_jurisdiction_as_the_rules_say(
 ) -> None:
     site = matrix_site
     routes = endpoints(site)
+    advance_route = next(e for e in routes if e.access is Access.ADVANCE and e.is_api)
     values = path_values(site)
     wrong: list[str] = []
     people: list[Actor | None] = [None, *actors()]
@@ -217,7 +241,7 @@ def test_every_route_answers_every_role_and_jurisdiction_as_the_rules_say(
                 url += f"?scope={DIGEST_SCOPE}"
             status = ask(api_client if endpoint.is_api else client, endpoint, url, browser_csrf)
             allowed = expected_allowed(site, endpoint, actor)
-            who = f"{actor.role}/{actor.jurisdiction}" if actor else "anonymous"
+            who = f"{actor.role}/{actor.jurisdiction}/{actor.department}" if actor else "anonymous"
             if actor is None and endpoint.access is not Access.PUBLIC:
                 refused = {401} if endpoint.is_api else {303}
                 if status not in refused:
@@ -229,6 +253,18 @@ def test_every_route_answers_every_role_and_jurisdiction_as_the_rules_say(
             if status >= 500:
                 wrong.append(f"{who} {endpoint.method} {url}: server error {status}")
     assert not wrong, f"{len(wrong)} answers differ from the rules:\n" + "\n".join(wrong)
+    # The rules themselves refuse the other department's officer and secretary, not its chief
+    # secretary: the matrix above asked each of them and got the rules' answer.
+    refused = [
+        (actor.role, actor.jurisdiction)
+        for actor in actors()
+        if actor.department == OTHER_DEPARTMENT and not expected_allowed(site, advance_route, actor)
+    ]
+    assert refused == [
+        (Role.OFFICER, "punjab"),
+        (Role.SECRETARY, "punjab"),
+        (Role.SECRETARY, "federal"),
+    ]
     # Nothing the matrix sent was allowed to change the item.
     with transaction(site.installation.sessions) as session:
         stage = session.scalar(select(Commitment.stage).where(Commitment.key == ITEM))

@@ -25,7 +25,7 @@ def test_the_provincial_bill_diagram_shows_every_stage_and_action(site: Site) ->
     drawing = svg.group(0)
     pipeline = site.installation.catalogue.latest("provincial_bill")
     for stage in pipeline.stages:
-        assert f'id="diagram-provincial_bill-1-{stage.key}"' in drawing
+        assert f'id="diagram-provincial_bill-{pipeline.version}-{stage.key}"' in drawing
         assert f"<title>{escape(stage.title, quote=False)}</title>" in drawing
     for transition in pipeline.transitions:
         assert escape(transition.title, quote=False) in drawing

@@ -1,0 +1,85 @@
+"""Who must act now: the people who can take a commitment's next step.
+
+Pure: the caller passes the people once (for a whole list or digest) and the rule
+picks, for each commitment, those who may take a step out of its current stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from states.actors import FEDERAL, Actor, Role
+from states.definition import Ending, Pipeline
+from states.departments import department_key
+from states.rules import CommitmentState, Status, may
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person as the rule needs them: who they are, their reach, and whether active."""
+
+    email: str
+    name: str
+    role: Role
+    jurisdiction: str
+    department: str
+    active: bool = True
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            email=self.email,
+            role=self.role,
+            jurisdiction=self.jurisdiction,
+            name=self.name,
+            department=self.department,
+        )
+
+
+def _depth(jurisdiction: str) -> int:
+    return 0 if jurisdiction == FEDERAL else jurisdiction.count("/") + 1
+
+
+def waiting_on(
+    pipeline: Pipeline,
+    state: CommitmentState,
+    people: Sequence[Holder],
+    *,
+    officer_email: str | None = None,
+) -> tuple[Holder, ...]:
+    """The active people who may take a step out of the current stage, most expected first.
+
+    A step is a move onward; withdrawing or recording a lapse counts only where nothing
+    else leads out. Order: the stage owner's role first (the item's own officer before
+    other officers), then the nearest jurisdiction, then the item's own department.
+    """
+    if state.status is not Status.OPEN:
+        return ()
+    moves = [t for t in pipeline.transitions_from(state.stage) if Role.SYSTEM not in t.roles]
+    onward = [
+        t for t in moves if pipeline.stage(t.to).outcome not in (Ending.WITHDRAWN, Ending.LAPSED)
+    ]
+    steps = onward or moves
+    found = [
+        person
+        for person in people
+        if person.active
+        and person.role is not Role.SYSTEM
+        and any(may(pipeline, step, state, person.actor) for step in steps)
+    ]
+    owner = pipeline.stage(state.stage).owner
+    own_officer = (officer_email or "").lower()
+    department = department_key(state.department)
+
+    def order(person: Holder) -> tuple[bool, bool, int, bool, str, str]:
+        return (
+            person.role is not owner,
+            person.email.lower() != own_officer,
+            -_depth(person.jurisdiction),
+            department_key(person.department) != department,
+            person.name.lower(),
+            person.email.lower(),
+        )
+
+    return tuple(sorted(found, key=order))
