@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import queries, workflow
+from db import continuity, queries, workflow
 from db.models import Commitment, Meeting, Person
 from states.actors import SYSTEM_ACTOR, covers
 from states.calendar import WorkingCalendar
@@ -33,10 +33,19 @@ class LoadReport:
     people_updated: list[str] = field(default_factory=list)
     commitments_added: list[str] = field(default_factory=list)
     commitments_kept: list[str] = field(default_factory=list)
+    # Kept commitments this meeting restated: reiterated, or with a new deadline or officer.
+    commitments_reiterated: list[str] = field(default_factory=list)
+    commitments_amended: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.people_added or self.people_updated or self.commitments_added)
+        return bool(
+            self.people_added
+            or self.people_updated
+            or self.commitments_added
+            or self.commitments_reiterated
+            or self.commitments_amended
+        )
 
 
 def start_of_day(day: date) -> datetime:
@@ -61,6 +70,20 @@ def load_meeting(
         existing = session.scalar(select(Commitment).where(Commitment.key == spec.key))
         if existing is not None:
             report.commitments_kept.append(spec.key)
+            change = continuity.restate(
+                session,
+                catalogue,
+                existing,
+                meeting,
+                deadline=spec.deadline,
+                officer=_officer(session, by_email, spec.officer, spec.key),
+                now=now,
+                calendar=calendar,
+            )
+            if change.reiterated:
+                report.commitments_reiterated.append(spec.key)
+            if change.amended:
+                report.commitments_amended.append(spec.key)
             continue
         pipeline_problem = _unknown_pipeline(catalogue, spec.pipeline)
         if pipeline_problem:
@@ -74,7 +97,7 @@ def load_meeting(
             )
         parent = queries.get_commitment(session, parent_key) if parent_key else None
         start = spec.start or file.meeting.held_on
-        workflow.create(
+        commitment = workflow.create(
             session,
             catalogue,
             workflow.NewCommitment(
@@ -94,6 +117,18 @@ def load_meeting(
             actor=SYSTEM_ACTOR,
             calendar=calendar,
         )
+        if spec.stage is not None:
+            workflow.resume(
+                session,
+                catalogue,
+                commitment,
+                stage=spec.stage,
+                fields=spec.fields,
+                entered_at=start_of_day(spec.stage_entered or start),
+                now=now,
+                source=f"meeting {file.meeting.key}",
+                calendar=calendar,
+            )
         report.commitments_added.append(spec.key)
     session.flush()
     return report

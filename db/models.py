@@ -365,3 +365,13 @@ class ActingCharge(Base):
         Index(None, "for_person_id", "until"),
         Index(None, "person_id", "until"),
     )
+
+
+class CommitmentMeeting(Base):
+    """A later meeting that restated a commitment (reiterated, amended or superseded it)."""
+
+    __tablename__ = "commitment_meetings"
+
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    linked_at: Mapped[datetime]

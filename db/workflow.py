@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from db import evidence, people, queries
+from db import acting, evidence, people, queries
 from db.models import Commitment, Event, Meeting, Person
 from states import remarks, rules, stalls
 from states.actors import SYSTEM_ACTOR, Actor, Role
-from states.calendar import WorkingCalendar
+from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
 from states.definition import Ending, Pipeline
 from states.effective import DEFAULT_MAX_DAYS_BACK, DatingLimits
-from states.errors import ConflictError, StorageError, TaskforceError
+from states.errors import ConflictError, RoleNotAllowedError, StorageError, TaskforceError
 from states.evidence import EvidencePolicy, Upload
 from states.evidence import check as check_files
 from states.rules import CommitmentState, Status, TransitionRequest
@@ -122,11 +122,64 @@ def create(
     return commitment
 
 
-def _due_at(
+def resume(
+    session: Session,
+    catalogue: Catalogue,
+    commitment: Commitment,
+    *,
+    stage: str,
+    fields: Mapping[str, str],
+    entered_at: datetime,
+    now: datetime,
+    source: str,
+    calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
+) -> Event:
+    """Put a commitment just created at the stage a meeting file says it had reached.
+
+    One `loaded` event by the system, effective `entered_at`: the stage clock, due
+    time and escalations count from then (`states.rules.resume` decides).
+    """
+    session.flush()  # the `created` event first: the move takes the number after it
+    pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+    outcome = rules.resume(
+        pipeline,
+        state_of(commitment),
+        stage=stage,
+        fields=fields,
+        entered_at=entered_at,
+        now=now,
+        source=source,
+    )
+    state = outcome.state
+    moved = {
+        "stage": state.stage,
+        "status": state.status.value,
+        "stage_entered_at": state.stage_entered_at,
+        "fields": dict(state.fields),
+        "snoozed_until": None,
+        "due_at": _due_at(pipeline, commitment, calendar, state=state),
+    }
+    with refusals(commitment.key):
+        seq = _store_move(session, commitment, moved)
+        return _insert_event(session, commitment, outcome.event, seq=seq)
+
+
+def due_at_of(
     pipeline: Pipeline, commitment: Commitment, calendar: WorkingCalendar
 ) -> datetime | None:
+    """When the commitment becomes overdue where it stands (after, say, a new deadline)."""
+    return _due_at(pipeline, commitment, calendar)
+
+
+def _due_at(
+    pipeline: Pipeline,
+    commitment: Commitment,
+    calendar: WorkingCalendar,
+    *,
+    state: CommitmentState | None = None,
+) -> datetime | None:
     when = stalls.due(
-        pipeline, state_of(commitment), deadline=commitment.deadline, calendar=calendar
+        pipeline, state or state_of(commitment), deadline=commitment.deadline, calendar=calendar
     )
     return when.at if when else None
 
@@ -177,9 +230,19 @@ def advance(
         else None
     )
     with refusals(known_key):
-        event = _apply(
-            session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
-        )
+        try:
+            event = _apply(
+                session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
+            )
+        except RoleNotAllowedError:
+            # Someone holding the holder's acting charge acts with the holder's authority.
+            stand_in = acting.as_holder(session, actor, commitment, today=local_day(now))
+            if stand_in is None:
+                raise
+            request = replace(request, actor=stand_in)
+            event = _apply(
+                session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
+            )
         rolled_up = (
             _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
             if commitment.status != Status.OPEN

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -32,6 +33,7 @@ from states.text import (
     AgendaItem,
     Department,
     Description,
+    FieldValue,
     Name,
     Title,
 )
@@ -45,6 +47,16 @@ Email = Annotated[
     AfterValidator(EMAIL.validate),
     StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"),
 ]
+
+
+def _as_text(value: object) -> object:
+    # YAML reads 2026-09-01 as a date and 12 as a number; a field value is their text.
+    if isinstance(value, date) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    return value
+
+
+FileFieldValue = Annotated[FieldValue, BeforeValidator(_as_text)]
 
 
 class _Strict(BaseModel):
@@ -96,6 +108,15 @@ class CommitmentSpec(_Strict):
     parent: CommitmentKey | None = Field(
         default=None, description="an existing commitment this one belongs to"
     )
+    stage: Key | None = Field(
+        default=None, description="for a decision already under way: the open stage it reached"
+    )
+    stage_entered: date | None = Field(
+        default=None, description="the day it reached `stage`; defaults to its start"
+    )
+    fields: dict[Key, FileFieldValue] = Field(
+        default_factory=dict, description="values known so far, e.g. those `stage` requires"
+    )
     children: tuple[CommitmentSpec, ...] = ()
 
     _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction)
@@ -141,6 +162,18 @@ def check_meeting(file: MeetingFile) -> list[Problem]:
     for loc, spec in located:
         if keys[spec.key] > 1:
             problems.append(((*loc, "key"), f"commitment key {spec.key} is used twice"))
+        if spec.stage is None and (spec.stage_entered or spec.fields):
+            given = "stage_entered" if spec.stage_entered else "fields"
+            problems.append(((*loc, given), f"{given} needs stage: the stage it was loaded at"))
+        start = spec.start or file.meeting.held_on
+        if spec.stage_entered and spec.stage_entered < start:
+            problems.append(
+                (
+                    (*loc, "stage_entered"),
+                    f"stage_entered {spec.stage_entered} is before the commitment's start"
+                    f" ({start}); give start: no later than {spec.stage_entered}",
+                )
+            )
         if spec.children and any(child.parent for child in spec.children):
             problems.append(
                 (

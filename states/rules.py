@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from urllib.parse import urlparse
 
-from states.actors import Actor, Role, covers, jurisdiction_problem
+from states.actors import SYSTEM_ACTOR, Actor, Role, covers, jurisdiction_problem
+from states.calendar import local_day
 from states.definition import Ending, FieldKind, FieldSpec, Pipeline, Stage, Transition
 from states.departments import reaches, refusal
 from states.effective import DatingLimits, dating_problem
@@ -60,6 +61,12 @@ class EventKind(StrEnum):
     NOTE = "note"
     """A remark: it records progress and moves nothing."""
     REASSIGNED = "reassigned"
+    LOADED = "loaded"
+    """A decision already under way, loaded from a meeting file at the stage it had reached."""
+    REITERATED = "reiterated"
+    """A later meeting restated the decision."""
+    AMENDED = "amended"
+    """A later meeting changed the decision's deadline or officer."""
 
 
 @dataclass(frozen=True)
@@ -260,6 +267,82 @@ def _effective(
             problems={"effective_at": problem},
         )
     return moment.astimezone(UTC) if moment < now else None
+
+
+def resume(
+    pipeline: Pipeline,
+    state: CommitmentState,
+    *,
+    stage: str,
+    fields: Mapping[str, str],
+    entered_at: datetime,
+    now: datetime,
+    source: str,
+) -> Outcome:
+    """A commitment just started, put at `stage` as a meeting file says it stood on `entered_at`.
+
+    The stage is an open one of the pipeline; the values its arrival needs are given
+    (the file's `fields:`). The `loaded` event is recorded by the system at `now`,
+    effective `entered_at`, and the stage clock runs from then.
+    """
+    problem = resume_problem(pipeline, state, stage=stage, fields=fields, entered_at=entered_at)
+    if problem:
+        raise TaskforceError(f"{state.key}: {problem}")
+    cleaned = {
+        name: normalize_field(pipeline.fields[name], value)[1] for name, value in fields.items()
+    }
+    target = pipeline.stage(stage)
+    new_state = replace(
+        state, stage=target.key, stage_entered_at=entered_at, fields={**state.fields, **cleaned}
+    )
+    event = Event(
+        kind=EventKind.LOADED,
+        at=now,
+        actor_email=SYSTEM_ACTOR.email,
+        actor_role=Role.SYSTEM,
+        action=None,
+        from_stage=state.stage,
+        to_stage=target.key,
+        fields=cleaned,
+        comment=f"already at this stage when loaded from {source}",
+        effective_at=entered_at,
+    )
+    return Outcome(state=new_state, event=event, closed=False)
+
+
+def resume_problem(
+    pipeline: Pipeline,
+    state: CommitmentState,
+    *,
+    stage: str,
+    fields: Mapping[str, str],
+    entered_at: datetime,
+) -> str | None:
+    """Why a commitment can't be loaded at `stage` with `fields` since `entered_at`, or None."""
+    stages = [s.key for s in pipeline.stages]
+    if stage not in stages:
+        listed = ", ".join(stages)
+        return f"stage {stage!r} is not a stage of {pipeline.key}; its stages are {listed}"
+    target = pipeline.stage(stage)
+    if target.terminal:
+        return f"stage {stage!r} ends the commitment; a file loads only decisions still open"
+    unknown = sorted(name for name in fields if name not in pipeline.fields)
+    if unknown:
+        declared = ", ".join(pipeline.fields) or "none"
+        return f"unknown field {', '.join(unknown)}; {pipeline.key}'s fields are {declared}"
+    missing = [name for name in target.requires if not str(fields.get(name, "")).strip()]
+    if missing:
+        return f"stage {stage!r} needs the field {', '.join(missing)}; give it under fields:"
+    for name, value in fields.items():
+        problem, _ = normalize_field(pipeline.fields[name], value)
+        if problem:
+            return f"field {name} {problem}"
+    if entered_at < state.stage_entered_at:
+        return (
+            f"stage_entered {local_day(entered_at)} is before the commitment starts"
+            f" ({local_day(state.stage_entered_at)})"
+        )
+    return None
 
 
 def options(

@@ -1,4 +1,4 @@
-"""effective dates: when an event happened, beside when it was recorded
+"""effective dates: when an event happened, beside when it was recorded; restating meetings
 
 Revision ID: 0009
 Revises: 0008
@@ -34,6 +34,21 @@ def _sqlite_triggers(action: str) -> None:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "commitment_meetings",
+        sa.Column("commitment_id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("linked_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["commitment_id"],
+            ["commitments.id"],
+            name=op.f("fk_commitment_meetings_commitment_id_commitments"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meetings.id"], name=op.f("fk_commitment_meetings_meeting_id_meetings")
+        ),
+        sa.PrimaryKeyConstraint("commitment_id", "meeting_id", name=op.f("pk_commitment_meetings")),
+    )
     # Every event recorded so far took effect when it was recorded. Filling the new
     # column of rows already written is the one update the append-only log allows,
     # here, with its triggers lifted for the statement.
@@ -57,6 +72,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("commitment_meetings")
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_triggers("drop")
         with op.batch_alter_table("events", recreate="always") as batch_op:
