@@ -21,7 +21,7 @@ from sqlalchemy import Table, and_, false, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import queries, workflow
+from db import acting, queries, workflow
 from db.engine import transaction
 from db.models import Commitment, Escalation, OutboxMessage, Person
 from states.actors import FEDERAL, Role, province_of
@@ -465,6 +465,8 @@ class _Batch:
                 continue
             messages += [{**message, "escalation_id": escalation_id} for message in addressed]
             notices.append(notice)
+        # Whoever holds a recipient's acting charge gets a copy of their mail.
+        messages += acting.copies(session, messages)
         if messages:
             session.execute(
                 insert(_OUTBOX).on_conflict_do_nothing(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from db import evidence, people, queries
+from db import acting, evidence, people, queries
 from db.models import Commitment, Event, Meeting, Person
 from states import remarks, rules, stalls
 from states.actors import SYSTEM_ACTOR, Actor, Role
-from states.calendar import WorkingCalendar
+from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
 from states.definition import Ending, Pipeline
 from states.effective import DEFAULT_MAX_DAYS_BACK, DatingLimits
-from states.errors import ConflictError, StorageError, TaskforceError
+from states.errors import ConflictError, RoleNotAllowedError, StorageError, TaskforceError
 from states.evidence import EvidencePolicy, Upload
 from states.evidence import check as check_files
 from states.rules import CommitmentState, Status, TransitionRequest
@@ -230,9 +230,19 @@ def advance(
         else None
     )
     with refusals(known_key):
-        event = _apply(
-            session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
-        )
+        try:
+            event = _apply(
+                session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
+            )
+        except RoleNotAllowedError:
+            # Someone holding the holder's acting charge acts with the holder's authority.
+            stand_in = acting.as_holder(session, actor, commitment, today=local_day(now))
+            if stand_in is None:
+                raise
+            request = replace(request, actor=stand_in)
+            event = _apply(
+                session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
+            )
         rolled_up = (
             _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
             if commitment.status != Status.OPEN

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -236,3 +236,54 @@ def test_a_deactivated_officer_gets_no_escalation_and_the_rung_goes_up_the_ladde
     every = {email for row in rungs.values() for email in row["messages"]}
     assert WOMEN_PUNJAB not in every
     assert "law.officer.punjab@example.org" not in every
+
+
+def test_an_acting_charge_lets_its_holder_act_and_copies_them_the_holders_mail(
+    sessions: sessionmaker[Session],
+    loaded: Catalogue,
+    stored: Stored,
+    advance: Callable[..., workflow.Advanced],
+    sweep: Callable[..., SweepReport],
+    clock: Callable[[], datetime],
+) -> None:
+    sindh = "hr.officer.sindh@example.org"  # holds DHRC-SINDH
+    nominate = ("DHRC-SINDH", "nominate_members", HR_PUNJAB)
+    with pytest.raises(RoleNotAllowedError):
+        advance(*nominate, fields={"members": "9"})
+    with pytest.raises(AccessDeniedError), transaction(sessions) as session:
+        handover.give_acting_charge(
+            session,
+            actor_email=LAW_PUNJAB,
+            email=HR_PUNJAB,
+            for_email=sindh,
+            until=date(2026, 7, 31),
+            today=date(2026, 6, 15),
+            now=clock(),
+        )
+    with transaction(sessions) as session:
+        for acting, holder in ((HR_PUNJAB, sindh), (LAW_PUNJAB, WOMEN_PUNJAB)):
+            handover.give_acting_charge(
+                session,
+                actor_email=ADMIN,
+                email=acting,
+                for_email=holder,
+                until=date(2026, 7, 31),
+                today=date(2026, 6, 15),
+                now=clock(),
+            )
+
+    # On the holder's own item the acting person has the holder's authority.
+    advance(*nominate, fields={"members": "9"})
+    last = stored("DHRC-SINDH")["history"][-1]
+    assert (last["actor"], last["role"], last["to"]) == (HR_PUNJAB, "officer", "members_nominated")
+
+    # And a copy of each message the holder is sent, naming whose charge it is.
+    sweep(LONG_AFTER)
+    with sessions() as session:
+        copies = {
+            (m.recipient_email, m.payload["commitment"], m.payload.get("acting_for"))
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.recipient_email == LAW_PUNJAB)
+            )
+        }
+    assert ("law.officer.punjab@example.org", "CSW-PUNJAB", WOMEN_PUNJAB) in copies
