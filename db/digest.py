@@ -20,16 +20,16 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from db.models import Commitment, Digest, Escalation, OutboxMessage, Person
+from db.models import Commitment, Digest, Escalation, Event, OutboxMessage, Person
 from states.actors import FEDERAL, PROVINCES, Role, province_of
 from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
 from states.definition import Pipeline
 from states.errors import TaskforceError
-from states.rules import CommitmentState, Status
+from states.rules import CommitmentState, EventKind, Status
 from states.stalls import assess
 
 # Without an earlier digest to compare with, "completed since" looks back a week.
@@ -66,6 +66,9 @@ class DigestItem(_Value):
     acknowledged_at: datetime | None = None
     snoozed_until: date | None = None  # set only while the snooze holds
     exempt: bool = False
+    latest_remark: str | None = None  # the latest remark's text, cut short ("" for files only)
+    latest_remark_by: str | None = None
+    latest_remark_at: datetime | None = None
 
 
 class DepartmentGroup(_Value):
@@ -338,11 +341,40 @@ def _escalated(session: Session, scope: str, now: datetime) -> dict[int, _Rungs]
     return found
 
 
+REMARK_SHOWN = 200  # characters of the latest remark a digest line shows
+
+
+def _latest_remarks(
+    session: Session, scope: str, now: datetime
+) -> dict[int, tuple[str, str, datetime]]:
+    """The latest remark (text, who, when) of each overdue commitment that has one."""
+    latest = (
+        select(Event.commitment_id, func.max(Event.seq).label("seq"))
+        .join(Commitment, Commitment.id == Event.commitment_id)
+        .where(Event.kind == EventKind.NOTE.value, *_overdue_where(scope, now))
+        .group_by(Event.commitment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Event.commitment_id, Event.comment, Event.actor_email, Event.at).join(
+            latest, and_(latest.c.commitment_id == Event.commitment_id, latest.c.seq == Event.seq)
+        )
+    )
+    found: dict[int, tuple[str, str, datetime]] = {}
+    for commitment_id, comment, actor, at in rows:
+        words = " ".join((comment or "").split())
+        if len(words) > REMARK_SHOWN:
+            words = words[: REMARK_SHOWN - 1].rstrip() + "…"
+        found[commitment_id] = (words, actor, at)  # no words: only files were attached
+    return found
+
+
 def _overdue_items(
     session: Session, catalogue: Catalogue, calendar: WorkingCalendar, *, scope: str, now: datetime
 ) -> list[DigestItem]:
     today = local_day(now)
     rungs = _escalated(session, scope, now)
+    remarks = _latest_remarks(session, scope, now)
     pipelines: dict[tuple[str, int], Pipeline] = {}
     stage_titles: dict[tuple[str, int, str], str] = {}
     items = []
@@ -368,6 +400,7 @@ def _overdue_items(
         if (pkey, pversion, stage) not in stage_titles:
             stage_titles[(pkey, pversion, stage)] = pipeline.stage(stage).title
         escalated = rungs.get(cid, _Rungs())
+        remark, remark_by, remark_at = remarks.get(cid, (None, None, None))
         items.append(
             DigestItem(
                 key=key,
@@ -393,6 +426,9 @@ def _overdue_items(
                 if snoozed_until is not None and snoozed_until >= today
                 else None,
                 exempt=exempt,
+                latest_remark=remark,
+                latest_remark_by=remark_by,
+                latest_remark_at=remark_at,
             )
         )
     return items

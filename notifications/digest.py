@@ -57,6 +57,9 @@ class ItemView:
     exempt: bool
     new: bool = False
     worsened_from: int | None = None  # the level at the last digest, when it climbed since
+    latest_remark: str | None = None
+    latest_remark_by: str | None = None
+    latest_remark_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,9 @@ def _item_view(
         exempt=item.exempt,
         new=new,
         worsened_from=worsened_from,
+        latest_remark=item.latest_remark,
+        latest_remark_by=item.latest_remark_by,
+        latest_remark_at=item.latest_remark_at,
     )
 
 

@@ -12,14 +12,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import evidence, queries, workflow
+from db.digest import record_digests
 from db.engine import transaction
-from db.models import Commitment, EventEvidence, Evidence
+from db.models import Commitment, EventEvidence, Evidence, OutboxMessage, Person
 from db.sweep import SweepReport
+from notifications.digest import compose_digest
+from notifications.render import Renderer
+from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.errors import FieldError, RoleNotAllowedError
 from states.evidence import EvidencePolicy, Upload
@@ -27,6 +31,8 @@ from states.evidence import EvidencePolicy, Upload
 OFFICER = "women.officer.punjab@example.org"
 SECRETARY = "women.secretary.punjab@example.org"
 SINDH_OFFICER = "women.officer.sindh@example.org"
+CHAIR = "chair@example.org"
+CS_PUNJAB = "cs.punjab@example.org"
 FIRST_OVERDUE_DAY = datetime(2026, 6, 24, 5, 0, tzinfo=UTC)
 REMARKED = datetime(2026, 6, 25, 6, 0, tzinfo=UTC)
 SECOND_OVERDUE_DAY = datetime(2026, 6, 29, 5, 0, tzinfo=UTC)
@@ -166,3 +172,33 @@ def test_the_database_refuses_to_change_kept_files(
     with pytest.raises(DBAPIError, match="append-only"):
         with transaction(sessions) as session:
             session.execute(text(statement))
+
+
+@pytest.mark.parametrize(("reader", "language"), [(CHAIR, "en"), (CS_PUNJAB, "ur")])
+def test_the_next_digest_shows_each_items_latest_remark(
+    loaded: Catalogue,
+    sweep: Callable[..., SweepReport],
+    sessions: sessionmaker[Session],
+    reader: str,
+    language: str,
+) -> None:
+    sweep(SECOND_OVERDUE_DAY)
+    note(sessions, "CSW-PUNJAB", OFFICER, "Nominations received from 3 divisions")
+    note(sessions, "CSW-PUNJAB", SECRETARY, "Shortlisting <committee> meets Thursday")
+    with transaction(sessions) as session:
+        session.execute(update(Person).where(Person.email == reader).values(language=language))
+        record_digests(session, loaded, WorkingCalendar(), now=SECOND_OVERDUE_DAY)
+
+    with sessions() as session:
+        message = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "digest", OutboxMessage.recipient_email == reader
+            )
+        ).one()
+        rendered = compose_digest(session, message, Renderer(), base_url="https://t.example.org")
+    latest = "Shortlisting <committee> meets Thursday"
+    assert latest in rendered.text
+    assert "Shortlisting &lt;committee&gt; meets Thursday" in rendered.html
+    assert SECRETARY in rendered.text
+    assert "Nominations received" not in rendered.text  # only the latest
+    assert ("تازہ ترین تبصرہ" if language == "ur" else "latest remark") in rendered.text
