@@ -6,7 +6,7 @@ both people are active. Given by `db.handover.give_acting_charge`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -97,15 +97,7 @@ def copies(session: Session, messages: Sequence[dict[str, Any]]) -> list[dict[st
     return made
 
 
-def charges_of(
-    session: Session, emails: Iterable[str], *, today: date
-) -> list[tuple[str, str, date]]:
-    """(acting person, holder, last day) for the charges in force today involving `emails`."""
-    wanted = sorted({e.lower() for e in emails})
-    rows = session.execute(
-        _charges().where(
-            _in_force(today),
-            func.lower(_Holder.email).in_(wanted) | func.lower(_Acting.email).in_(wanted),
-        )
-    )
+def in_force(session: Session, *, today: date) -> list[tuple[str, str, date]]:
+    """(acting person, holder, last day) of every charge in force today."""
+    rows = session.execute(_charges().where(_in_force(today)).order_by(ActingCharge.id))
     return [(acting.email, holder.email, charge.until) for charge, holder, acting in rows]

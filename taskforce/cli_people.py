@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from db import handover, people
+from db import acting, handover, people
 from db.engine import transaction
 from states.calendar import local_day
 from states.errors import TaskforceError
@@ -30,6 +30,9 @@ LANGUAGE_HELP = "The language they read: en or ur."
 
 def _records(session: Any) -> list[dict[str, Any]]:
     holding = handover.open_items(session)
+    charges: dict[str, list[dict[str, str]]] = {}
+    for acting_email, holder, until in acting.in_force(session, today=local_day(now())):
+        charges.setdefault(acting_email, []).append({"for": holder, "until": until.isoformat()})
     return [
         {
             "email": p.email,
@@ -42,6 +45,7 @@ def _records(session: Any) -> list[dict[str, Any]]:
             "open_items": holding.get(p.id, []),
             # An inactive person's open items wait for a new holder.
             "needs_new_holder": [] if p.active else holding.get(p.id, []),
+            "acting_for": charges.get(p.email, []),
         }
         for p in people.all_people(session)
     ]
@@ -169,7 +173,7 @@ def deactivate(
 
 
 @people_app.command("acting")
-def acting(
+def give_acting(
     email: Annotated[str, typer.Argument(help="Who takes the acting charge.")],
     for_: Annotated[str, typer.Option("--for", help="Whose charge they hold.")],
     until: Annotated[str, typer.Option(help="The last day of the charge (YYYY-MM-DD).")],

@@ -1,4 +1,4 @@
-"""`taskforce people add|update|deactivate`, `reassign` and `handover`, as a user runs them."""
+"""`taskforce people add|update|deactivate|acting`, `reassign`, `handover`, run as a user would."""
 
 from __future__ import annotations
 
@@ -59,7 +59,16 @@ def test_people_change_and_items_change_hands_from_the_command_line(taskforce: T
     # Deactivate: the person's open items are listed as needing a new holder.
     done = ok(taskforce("people", "deactivate", HR_PUNJAB, "--as", ADMIN, "--reason", "Left"))
     assert "1 open item(s) need a new holder: PTF-PUNJAB" in done.stdout
+    ok(
+        taskforce(
+            "people", "acting", "law.officer.sindh@example.org", "--for",
+            "women.officer.sindh@example.org", "--until", "2099-12-31", "--as", ADMIN,
+        )
+    )  # fmt: skip
     listed = people_json(taskforce)
+    assert listed["law.officer.sindh@example.org"]["acting_for"] == [
+        {"for": "women.officer.sindh@example.org", "until": "2099-12-31"}
+    ]
     assert (listed[NEW]["language"], listed[NEW]["open_items"]) == ("ur", ["DHRC-PUNJAB"])
     gone = listed[HR_PUNJAB]
     assert (gone["active"], gone["needs_new_holder"]) == (False, ["PTF-PUNJAB"])
