@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -142,3 +142,23 @@ def latest_notes(session: Session, commitment_ids: Iterable[int]) -> dict[int, E
         )
     )
     return {event.commitment_id: event for event in rows}
+
+
+def latest_note_texts(session: Session, where: ColumnElement[bool]) -> dict[str, str]:
+    """The text of the latest remark on each commitment matching `where`, by key.
+
+    One line each, spaces collapsed; "" when the remark only attached files.
+    """
+    latest = (
+        select(Event.commitment_id, func.max(Event.seq).label("seq"))
+        .where(Event.kind == "note")
+        .group_by(Event.commitment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Commitment.key, Event.comment)
+        .join(latest, latest.c.commitment_id == Commitment.id)
+        .join(Event, and_(Event.commitment_id == Commitment.id, Event.seq == latest.c.seq))
+        .where(where)
+    )
+    return {key: " ".join((comment or "").split()) for key, comment in rows}

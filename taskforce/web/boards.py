@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
+from db import evidence
 from db.digest import in_scope, province_order
 from db.models import Commitment
 from notifications import formatting
@@ -161,6 +162,7 @@ class Card:
     level: int | None  # the ladder rung reached
     exempt: bool
     closed_at: datetime | None
+    latest_remark: str | None = None  # the latest remark's text ("" when it only attached files)
 
     @property
     def stalled(self) -> bool:
@@ -262,6 +264,7 @@ def _cards(
         query = query.where(Commitment.department == wanted.department)
     if wanted.stalled:
         query = query.where(Commitment.status == "open", Commitment.due_at <= now)
+    remarks = evidence.latest_note_texts(session, _scope(viewer))
     cards = []
     for row in session.execute(query.order_by(Commitment.key)):
         (key, title, pkey, pversion, jurisdiction, department, stage, entered_at, status,
@@ -299,6 +302,7 @@ def _cards(
                 level=level,
                 exempt=exempt,
                 closed_at=closed_at,
+                latest_remark=remarks.get(key),
             )
         )
     return cards

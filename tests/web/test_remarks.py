@@ -97,3 +97,16 @@ def test_the_api_takes_remarks_as_json_and_files_as_multipart(site: Site) -> Non
         f"/api/v1/commitments/{ITEM}/notes", json={"text": "not mine"}
     )
     assert other.status_code == 403
+
+
+def test_the_board_card_shows_the_latest_remark(site: Site) -> None:
+    api = site.api(OFFICER)
+    for words in ("First word", "Bill <b>sent</b> to the cabinet wing"):
+        assert api.post(f"/api/v1/commitments/{ITEM}/notes", json={"text": words}).is_success
+    board = site.browser("chair@example.org").get("/board")
+    card = re.search(
+        rf'<li class="card[^"]*">\s*<a href="/commitments/{ITEM}".*?</li>', board.text, re.S
+    )
+    assert card, board.text[:1000]
+    assert "Bill &lt;b&gt;sent&lt;/b&gt; to the cabinet wing" in card.group(0)
+    assert "First word" not in card.group(0)
