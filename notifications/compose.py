@@ -18,7 +18,7 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import queries, workflow
+from db import queries, waiting, workflow
 from db.models import Commitment, Escalation, Event, OutboxMessage, Person
 from notifications.render import (
     ActionView,
@@ -31,6 +31,7 @@ from notifications.render import (
     Step,
 )
 from states import rules
+from states import waiting as waiting_rule
 from states.actors import Role
 from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
@@ -39,6 +40,7 @@ from states.errors import NotFoundError, TaskforceError
 from states.escalation import Candidate, Item, deliveries, recipients
 from states.rules import EventKind
 from states.stalls import StallReason, assess, due
+from states.waiting import People
 
 LADDER_KINDS = ("reminder", "escalation")
 ANSWER_KINDS = ("acknowledged", "snoozed")
@@ -352,6 +354,7 @@ class _Directory:
         self._session = session
         self._known: dict[str, Contact] = {}
         self._candidates: list[Candidate] | None = None
+        self._holders: People | None = None
 
     def contacts(self, emails: Iterable[str]) -> tuple[Contact, ...]:
         wanted = [e for e in emails if e.lower() not in self._known]
@@ -367,6 +370,12 @@ class _Directory:
 
     def contact(self, email: str) -> Contact:
         return self.contacts([email])[0]
+
+    def holders(self) -> People:
+        """Everyone active, as the rule of who must act sees them: read once per message."""
+        if self._holders is None:
+            self._holders = waiting.holders(self._session)
+        return self._holders
 
     def candidates(self) -> list[Candidate]:
         """Everyone active, as escalation recipient resolution sees them."""
@@ -437,6 +446,15 @@ def _item_view(
             for option in options
         ),
         open_children=open_children,
+        waiting_on=tuple(
+            Contact(name=h.name, email=h.email, role=h.role.value)
+            for h in waiting_rule.waiting_on(
+                pipeline,
+                workflow.state_of(commitment),
+                people.holders(),
+                officer_email=commitment.officer.email if commitment.officer else None,
+            )
+        ),
         moved_to=_stage_title(pipeline, commitment.stage) if moved else None,
     )
 

@@ -89,6 +89,8 @@ class ItemView:
     deadline: date | None
     actions: tuple[ActionView, ...]
     open_children: tuple[str, ...] = ()
+    # Who may take the next step now, most expected first (states.waiting).
+    waiting_on: tuple[Contact, ...] = ()
     # Where it stands now, when it moved on after the message was caused (else None).
     moved_to: str | None = None
 

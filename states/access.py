@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from states.actors import Actor, Role, covers
 from states.escalation import may_answer
+from states.people import may_manage_people
 
 # Those who oversee rather than hold items: they see the board and the digests.
 OVERSEERS = frozenset(
@@ -43,6 +44,8 @@ class Access(StrEnum):
     a secretary only for their own department's items."""
     DIGEST = "digest"
     """Reading a digest: an overseer whose jurisdiction covers the digest's scope."""
+    PEOPLE = "people"
+    """Changing people and who holds items: the administrator and the chair."""
 
 
 ITEM_SCOPED = frozenset({Access.ITEM, Access.ADVANCE, Access.ANSWER})
@@ -70,6 +73,8 @@ def allows(
         return True
     if access is Access.BOARD:
         return actor.role in OVERSEERS
+    if access is Access.PEOPLE:
+        return may_manage_people(actor)
     if jurisdiction is None:
         raise ValueError(f"{access} needs the jurisdiction of what is asked for")
     if access is Access.DIGEST:

@@ -6,10 +6,11 @@ picks, for each commitment, those who may take a step out of its current stage.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from states.actors import FEDERAL, Actor, Role
+from states.actors import FEDERAL, Actor, Role, province_of
 from states.definition import Ending, Pipeline
 from states.departments import department_key
 from states.rules import CommitmentState, Status, may
@@ -37,6 +38,26 @@ class Holder:
         )
 
 
+class People:
+    """Active people indexed by jurisdiction: built once, asked for many items."""
+
+    def __init__(self, people: Iterable[Holder]) -> None:
+        self._by_jurisdiction: dict[str, list[Holder]] = defaultdict(list)
+        for person in people:
+            if person.active and person.role is not Role.SYSTEM:
+                self._by_jurisdiction[person.jurisdiction].append(person)
+
+    def covering(self, jurisdiction: str) -> list[Holder]:
+        """Those whose jurisdiction covers `jurisdiction`: federal, its province, itself."""
+        found = list(self._by_jurisdiction.get(FEDERAL, ()))
+        province = province_of(jurisdiction)
+        if province != FEDERAL:
+            found += self._by_jurisdiction.get(province, ())
+        if jurisdiction != province:
+            found += self._by_jurisdiction.get(jurisdiction, ())
+        return found
+
+
 def _depth(jurisdiction: str) -> int:
     return 0 if jurisdiction == FEDERAL else jurisdiction.count("/") + 1
 
@@ -44,7 +65,7 @@ def _depth(jurisdiction: str) -> int:
 def waiting_on(
     pipeline: Pipeline,
     state: CommitmentState,
-    people: Sequence[Holder],
+    people: People | Sequence[Holder],
     *,
     officer_email: str | None = None,
 ) -> tuple[Holder, ...]:
@@ -61,12 +82,12 @@ def waiting_on(
         t for t in moves if pipeline.stage(t.to).outcome not in (Ending.WITHDRAWN, Ending.LAPSED)
     ]
     steps = onward or moves
+    roles = {role for step in steps for role in step.roles}
+    index = people if isinstance(people, People) else People(people)
     found = [
         person
-        for person in people
-        if person.active
-        and person.role is not Role.SYSTEM
-        and any(may(pipeline, step, state, person.actor) for step in steps)
+        for person in index.covering(state.jurisdiction)
+        if person.role in roles and any(may(pipeline, step, state, person.actor) for step in steps)
     ]
     owner = pipeline.stage(state.stage).owner
     own_officer = (officer_email or "").lower()

@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from db import continuity, evidence, people, queries, waiting, workflow
 from db import escalations as escalation_store
-from db import evidence, people, queries, workflow
 from db.engine import transaction
 from db.models import Commitment
 from states import effective, moments, rules, stalls
@@ -72,6 +72,12 @@ def load(
         f" commitments: {len(report.commitments_added)} added,"
         f" {len(report.commitments_kept)} already loaded"
     )
+    for word, keys in (
+        ("reiterated", report.commitments_reiterated),
+        ("amended", report.commitments_amended),
+    ):
+        if keys:
+            out.print(f"  {word} at this meeting: {', '.join(keys)}")
     if not report.changed:
         out.print("  nothing changed")
 
@@ -165,7 +171,14 @@ def show(
         actor = people.actor_for(people.by_email(session, as_)) if as_ else None
         options = rules.options(pipeline, workflow.state_of(commitment), actor)
         record = views.commitment_record(commitment, pipeline)
+        record["waiting_on"] = waiting.records(
+            waiting.waiting_on(application.catalogue, commitment, waiting.holders(session))
+        )
         record["parent"] = queries.parent_key(session, commitment)
+        record["meetings"] = [
+            {"key": m.key, "title": m.title, "held_on": views.iso(m.held_on)}
+            for m in continuity.meetings_of(session, commitment)
+        ]
         record["children"] = [
             {"key": c.key, "stage": c.stage, "status": c.status}
             for c in queries.children(session, commitment)
@@ -193,6 +206,10 @@ def _print_commitment(record: dict[str, Any]) -> None:
         f"  stage: [bold]{record['stage_title']}[/bold] ({record['stage']}),"
         f" status {record['status']}"
     )
+    if record["waiting_on"]:
+        out.print(
+            f"  waiting on: {_waiting_line(record['waiting_on'])}", markup=False, highlight=False
+        )
     deadline = views.day(date.fromisoformat(record["deadline"])) if record["deadline"] else "none"
     out.print(f"  deadline: {deadline}; version {record['version']}")
     stall = record["stall"]
@@ -213,6 +230,9 @@ def _print_commitment(record: dict[str, Any]) -> None:
         out.print("  fields: " + ", ".join(f"{k}={v}" for k, v in record["fields"].items()))
     if record["parent"]:
         out.print(f"  part of: {record['parent']}")
+    if len(record["meetings"]) > 1:
+        later = "; ".join(m["title"] for m in record["meetings"][1:])
+        out.print(f"  reiterated at: {escape(later)}")
     if record["children"]:
         out.print(
             "  children: " + ", ".join(f"{c['key']} ({c['stage']})" for c in record["children"])
@@ -230,6 +250,12 @@ def _print_commitment(record: dict[str, Any]) -> None:
     elif record["status"] == "open":
         out.print("  no action is open to you here")
     _print_history(record["history"])
+
+
+def _waiting_line(found: list[dict[str, str]], limit: int = 5) -> str:
+    named = [f"{p['name']} ({p['role'].replace('_', ' ')}, {p['email']})" for p in found[:limit]]
+    more = f" and {len(found) - limit} more" if len(found) > limit else ""
+    return ", ".join(named) + more
 
 
 def _print_history(events: list[dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator
 
-from db import escalations, evidence, queries, workflow
+from db import escalations, evidence, queries, waiting, workflow
 from db.digest import content_of, last_digest
 from db.models import Commitment, Escalation, Event
 from states import moments
@@ -32,6 +32,7 @@ from states.text import (
     KEY_PATTERN,
     SINGLE_LINE_PATTERN,
 )
+from states.waiting import People
 from taskforce import views
 from taskforce.app import App
 from taskforce.web import details
@@ -114,17 +115,24 @@ def timing_out(timing: Timing) -> TimingOut:
     )
 
 
-def commitment_out(web: Web, commitment: Commitment, now: datetime) -> CommitmentOut:
-    return CommitmentOut(**_commitment_fields(web, commitment, now))
+def commitment_out(
+    web: Web, commitment: Commitment, now: datetime, people: People
+) -> CommitmentOut:
+    return CommitmentOut(**_commitment_fields(web, commitment, now, people))
 
 
-def _commitment_fields(web: Web, commitment: Commitment, now: datetime) -> dict[str, Any]:
-    """The same record the CLI prints as JSON, with the clock and the page's address."""
+def _commitment_fields(
+    web: Web, commitment: Commitment, now: datetime, people: People
+) -> dict[str, Any]:
+    """The same record the CLI prints as JSON, with the clock, who must act and the page."""
     installation: App = web.installation
     pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     return {
         **views.commitment_record(commitment, pipeline),
         "timing": timing_out(details.timing(installation, commitment, now)),
+        "waiting_on": waiting.records(
+            waiting.waiting_on(installation.catalogue, commitment, people)
+        ),
         "url": f"{installation.settings.base_url.rstrip('/')}/commitments/{commitment.key}",
     }
 
@@ -184,12 +192,13 @@ def detail_out(web: Web, key: str, viewer: Viewer) -> CommitmentDetailOut:
     with web.reading() as session:
         found = details.detail(session, web.installation, key, viewer, now)
         files = evidence.of_events(session, [event.id for event in found.history])
+        people = waiting.holders(session)
         return CommitmentDetailOut(
-            **_commitment_fields(web, found.commitment, now),
+            **_commitment_fields(web, found.commitment, now, people),
             history=[event_out(event, files) for event in found.history],
             actions=[action_out(option, found.pipeline) for option in found.options],
             open_escalations=[escalation_out(row) for row in found.open_escalations],
-            children=[commitment_out(web, child, now) for child, _ in found.children],
+            children=[commitment_out(web, child, now, people) for child, _ in found.children],
             parent=found.parent_key,
         )
 
@@ -256,8 +265,9 @@ def list_commitments(
     )
     with web.reading() as session:
         items, total = queries.page_of_commitments(session, where, limit=limit, offset=offset)
+        people = waiting.holders(session)
         return CommitmentPage(
-            items=[commitment_out(web, item, now) for item in items],
+            items=[commitment_out(web, item, now, people) for item in items],
             total=total,
             limit=limit,
             offset=offset,
@@ -277,7 +287,8 @@ def stalled(request: Request, viewer: SignedIn) -> list[CommitmentOut]:
     where = queries.CommitmentFilter(jurisdiction=details.scope_of(viewer), due_by=now)
     with web.reading() as session:
         due = sorted(queries.list_commitments(session, where), key=lambda c: (c.due_at, c.key))
-        return [commitment_out(web, item, now) for item in due]
+        people = waiting.holders(session)
+        return [commitment_out(web, item, now, people) for item in due]
 
 
 @router.get(

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import queries, workflow
-from db.models import Commitment, Escalation, Event
+from db import continuity, queries, waiting, workflow
+from db.models import Commitment, Escalation, Event, Meeting
 from states import escalation as escalation_rules
 from states import rules, stalls
 from states.access import Access
@@ -22,6 +22,7 @@ from states.actors import FEDERAL
 from states.calendar import local_day
 from states.definition import Pipeline
 from states.rules import ActionOption
+from states.waiting import Holder
 from taskforce.app import App
 from taskforce.web.guard import check
 from taskforce.web.viewer import Viewer
@@ -55,6 +56,9 @@ class Detail:
     children: list[tuple[Commitment, Timing]]
     parent_key: str | None
     may_answer: bool
+    waiting_on: tuple[Holder, ...] = ()
+    # The meeting that made the decision, then those that restated it, in order.
+    meetings: tuple[Meeting, ...] = ()
 
 
 def scope_of(viewer: Viewer) -> str | None:
@@ -119,6 +123,8 @@ def detail(session: Session, installation: App, key: str, viewer: Viewer, now: d
         open_escalations=open_escalations(session, commitment),
         children=[(child, timing(installation, child, now)) for child in kids],
         parent_key=queries.parent_key(session, commitment),
+        meetings=tuple(continuity.meetings_of(session, commitment)),
+        waiting_on=waiting.waiting_on(installation.catalogue, commitment, waiting.holders(session)),
         may_answer=commitment.status == "open"
         and escalation_rules.may_answer(
             viewer.actor, commitment.jurisdiction, commitment.department

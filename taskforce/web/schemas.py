@@ -46,6 +46,12 @@ class TimingOut(_Out):
     stalled: bool
 
 
+class WaitingOut(_Out):
+    name: str
+    email: str
+    role: str
+
+
 class CommitmentOut(_Out):
     key: str
     title: str
@@ -65,6 +71,9 @@ class CommitmentOut(_Out):
     fields: dict[str, Any]
     version: int = Field(description="send it back as expected_version when advancing")
     timing: TimingOut
+    waiting_on: list[WaitingOut] = Field(
+        description="who may take the next step now, most expected first (empty once closed)"
+    )
     url: str = Field(description="the commitment's page")
 
 

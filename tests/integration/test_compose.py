@@ -149,7 +149,8 @@ def test_every_outbox_row_composes_and_the_chair_hears_the_whole_story(
     assert "in Balochistan, has been stuck for 22 working days past its due day" in text
     assert "(the end of 23 June 2026)" in text
     assert "Where:     Balochistan · Women Development department" in text
-    assert f"Held by:   Gul Bano Lehri <{OFFICER}> (officer)" in text
+    assert f"Officer:   Gul Bano Lehri <{OFFICER}> (officer)" in text
+    assert f"Must act:  Gul Bano Lehri <{OFFICER}> (officer), Zarina Mengal" in text
     tried = text.split("What has been tried so far:\n")[1].split("\n\n")[0].splitlines()
     assert tried == [
         f"  - 16 June 2026: reminder before the due day sent to Gul Bano Lehri <{OFFICER}>"

@@ -218,6 +218,7 @@ def test_the_last_two_children_ending_at_once_complete_the_parent_once(
     stored: Stored,
     clock: Callable[[], datetime],
 ) -> None:
+    activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
     activate_committee("DHRC-PUNJAB", "hr.officer.punjab@example.org")
     activate_committee("DHRC-KP", "hr.officer.kp@example.org")
     last_two = {

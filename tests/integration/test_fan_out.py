@@ -27,6 +27,12 @@ PROVINCES = {
 CHAIR = "chair@example.org"
 
 
+def activate_provinces(activate_committee: Walk) -> list[workflow.Advanced]:
+    """Every province's committee to operational, Punjab after its district Lahore."""
+    activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
+    return [activate_committee(key, officer) for key, officer in PROVINCES.items()]
+
+
 def assert_completed_by_the_system(national: dict[str, Any], *, at: Any) -> None:
     """The national commitment's last event is the system completing it at `at`."""
     assert (national["stage"], national["status"]) == ("completed", "completed")
@@ -51,6 +57,8 @@ def test_the_national_commitment_completes_when_its_last_child_becomes_operation
     stored: Stored,
     sessions: sessionmaker[Session],
 ) -> None:
+    # Punjab completes after its district (a parent waits for its open children).
+    activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
     *first, (last, last_officer) = PROVINCES.items()
     for key, officer in first:
         result = activate_committee(key, officer)
@@ -123,7 +131,7 @@ def test_a_withdrawn_national_commitment_stays_withdrawn_when_its_children_end(
     advance("DHRC-NATIONAL", "withdraw", CHAIR, comment="replaced by a provincial programme")
     withdrawn = stored("DHRC-NATIONAL")
 
-    results = [activate_committee(key, officer) for key, officer in PROVINCES.items()]
+    results = activate_provinces(activate_committee)
 
     assert [r.rolled_up for r in results] == [(), (), (), ()]
     assert stored("DHRC-NATIONAL") == withdrawn
@@ -142,8 +150,7 @@ def test_no_child_can_be_added_under_a_closed_parent(
     if ending == "withdrawn":
         advance("DHRC-NATIONAL", "withdraw", CHAIR, comment="replaced by a provincial programme")
     else:
-        for key, officer in PROVINCES.items():
-            activate_committee(key, officer)
+        activate_provinces(activate_committee)
 
     with pytest.raises(
         TaskforceError,
@@ -170,7 +177,7 @@ def test_a_child_added_later_holds_its_open_parent_back(
     make_person("hr.officer.islamabad@example.org", jurisdiction="islamabad")
     make_commitment("DHRC-ISLAMABAD", "committee_activation", "islamabad", parent="DHRC-NATIONAL")
 
-    results = [activate_committee(key, officer) for key, officer in PROVINCES.items()]
+    results = activate_provinces(activate_committee)
 
     assert [r.rolled_up for r in results] == [(), (), (), ()]
     assert stored("DHRC-NATIONAL")["status"] == "open"

@@ -421,6 +421,7 @@ def test_the_sweep_leaves_a_fanned_out_commitment_to_its_childrens_roll_up(
         assert workflow.complete_parent(session, loaded, parent_id, now=LONG_AFTER) == ()
     assert stored("DHRC-NATIONAL")["status"] == "open"
 
+    activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
     for province in ("punjab", "sindh", "kp", "balochistan"):
         activate_committee(f"DHRC-{province.upper()}", f"hr.officer.{province}@example.org")
     national = stored("DHRC-NATIONAL")

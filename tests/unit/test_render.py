@@ -187,7 +187,7 @@ def test_the_chairs_escalation_says_how_long_who_holds_it_and_what_was_tried(
     assert "Nominations invited" in text and "Balochistan · Women Development" in text
     assert "22 working days past its due day (the end of 23 June 2026)" in text
     # Who holds it.
-    assert "Held by:   Gul Bano Lehri <women.officer.balochistan@example.org> (officer)" in text
+    assert "Officer:   Gul Bano Lehri <women.officer.balochistan@example.org> (officer)" in text
     # What was already tried, in order, with dates and recipients.
     tried = [line.strip() for line in text.splitlines() if line.startswith("  - ")][:6]
     assert tried == [

@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from db import queries, workflow
+from db import queries, waiting, workflow
 from db.models import Commitment
 from states import rules
 from states.access import Access
 from states.rules import ActionOption
+from states.waiting import Holder
 from taskforce.app import App
 from taskforce.web import details, render
 from taskforce.web.context import web_of
@@ -34,6 +35,7 @@ class Item:
     stage_title: str
     timing: Timing
     options: list[ActionOption]
+    waiting_on: tuple[Holder, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def items_of(session: Session, installation: App, viewer: Viewer, now: datetime)
         )
     )
     result = []
+    people = waiting.holders(session)
     for commitment in listed:
         pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
         result.append(
@@ -76,6 +79,7 @@ def items_of(session: Session, installation: App, viewer: Viewer, now: datetime)
                 stage_title=pipeline.stage(commitment.stage).title,
                 timing=details.timing(installation, commitment, now),
                 options=rules.options(pipeline, workflow.state_of(commitment), viewer.actor),
+                waiting_on=waiting.waiting_on(installation.catalogue, commitment, people),
             )
         )
     return Items(items=sorted(result, key=_urgency), held=mine)
