@@ -1,7 +1,12 @@
-"""Dating a move on the commitment page and in the API: "when it happened" beside when recorded."""
+"""The commitment page and API: a move dated when it happened; the meetings that restated it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from db.engine import transaction
+from db.loading import load_meeting
+from states.meeting import load_meeting_file
 from tests.web.conftest import WEB_NOW, Site
 from tests.web.pages import form_for, post_form, stage_of, text_of
 
@@ -58,3 +63,34 @@ def test_the_api_takes_effective_at_and_returns_it_beside_at(site: Site) -> None
     last = moved.json()["history"][-1]
     assert last["effective_at"] == "2026-07-24T04:00:00Z"
     assert last["at"] == WEB_NOW.isoformat().replace("+00:00", "Z")
+
+
+NINTH = """\
+meeting:
+  key: ntf_hr_09
+  title: 9th meeting of the National Task Force on Human Rights
+  held_on: 2026-07-20
+commitments:
+  - key: CMB-PUNJAB
+    title: Enact a child marriage restraint law in Punjab setting the minimum marriage age at 18
+    pipeline: provincial_bill
+    jurisdiction: punjab
+    department: law
+    deadline: 2027-03-31
+"""
+
+
+def test_the_page_says_at_which_later_meetings_it_was_reiterated(
+    site: Site, tmp_path: Path
+) -> None:
+    path = tmp_path / "meeting-09.yaml"
+    path.write_text(NINTH, encoding="utf-8")
+    app = site.installation
+    with transaction(app.sessions) as session:
+        load_meeting(session, app.catalogue, load_meeting_file(path), now=WEB_NOW)
+
+    text = text_of(site.browser(OFFICER).get(PAGE).text)
+
+    assert "Reiterated at 9th meeting of the National Task Force on Human Rights" in text
+    assert "Restated at a later meeting" in text and "Amended at a later meeting" in text
+    assert "31 March 2027" in text
