@@ -23,6 +23,7 @@ from taskforce.web.pages import (
     commitment,
     digests,
     items,
+    people,
     pipelines,
     preferences,
     remarks,
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(commitment.router)
     app.include_router(remarks.router)
     app.include_router(preferences.router)
+    app.include_router(people.router)
     app.include_router(board.router)
     app.include_router(digests.router)
     app.include_router(pipelines.router)

@@ -60,6 +60,10 @@ def check(
 
 
 def _require(access: Access, viewer: Viewer) -> Viewer:
+    if access is Access.PEOPLE and not allows(access, viewer.actor):
+        raise AccessDeniedError(
+            f"this page is for the administrator and the chair; {viewer.email} is {viewer.role}"
+        )
     if access in (Access.SIGNED_IN, Access.BOARD) and not allows(access, viewer.actor):
         raise AccessDeniedError(
             f"this page is for secretaries, chief secretaries, the federal secretary and the"
