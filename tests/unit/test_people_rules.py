@@ -88,7 +88,7 @@ def test_an_update_keeps_only_real_changes_and_checks_them_with_the_rest() -> No
     with pytest.raises(people.PersonValueError, match="nothing to change"):
         people.changed_values(VALID, {"name": "Ayesha Khan", "role": None})
     with pytest.raises(
-        people.PersonValueError, match="jurisdiction: district in .* must be lower-case"
+        people.PersonValueError, match=r"jurisdiction: district in .* must be lower-case"
     ):
         people.changed_values(VALID, {"jurisdiction": "punjab/Lahore City"})
     with pytest.raises(people.PersonValueError, match="the engine's own"):
