@@ -661,6 +661,31 @@ class EngineMachine(RuleBasedStateMachine):
         item.events += 1
         self.world.tally["exemptions"] += 1
 
+    @rule(data=st.data())
+    def remark(self, data: st.DataObject) -> None:
+        """Anyone remarks on any item, open or closed: a remark adds an event and moves nothing."""
+        item = self.items[data.draw(SUFFIXES)]
+        actor = data.draw(st.sampled_from(EVERYONE))
+        text = data.draw(REASONS)
+        who = PEOPLE.get(actor)
+        refusal: type[TaskforceError] | None = None
+        if who is None or not who.active:
+            refusal = NotFoundError
+        elif not covers(who.jurisdiction, item.plan.jurisdiction):
+            refusal = RoleNotAllowedError
+        elif not text.strip():
+            refusal = CommentRequiredError
+        before = self._fingerprint()
+        try:
+            with transaction(self.world.sessions) as session:
+                workflow.note(session, key=item.key, actor_email=actor, text=text, now=self.now)
+        except TaskforceError as error:
+            self._refused("remark", error, refusal, before)
+            return
+        assert refusal is None, f"remarked on {item.key}; expected {refusal.__name__}"
+        item.events += 1  # and nothing else: stage, clock, episode and version stay
+        self.world.tally["remarks"] += 1
+
     def _answer_refusal(
         self, item: Expected, actor: str, reason: str, *, chair_only: bool = False
     ) -> type[TaskforceError] | None:
@@ -885,6 +910,9 @@ class EngineMachine(RuleBasedStateMachine):
         exempt = False
         for event in rest:
             assert event.at >= entered, f"{item.key}: event {event.seq} goes back in time"
+            if event.kind == "note":  # a remark, open or closed: no stage, episode or version
+                assert (event.from_stage, event.to_stage) == (stage, stage)
+                continue
             if event.kind == "transition":
                 assert status == "open", f"{item.key} moved after it closed"
                 assert event.from_stage == stage
