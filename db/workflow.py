@@ -61,6 +61,7 @@ class Advanced:
     commitment: Commitment
     event: Event
     rolled_up: tuple[str, ...]
+    attachments: tuple[evidence.Attachment, ...] = ()
 
 
 def state_of(commitment: Commitment) -> CommitmentState:
@@ -198,6 +199,8 @@ def advance(
     calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
     effective_at: datetime | None = None,
     max_days_back: int = DEFAULT_MAX_DAYS_BACK,
+    attachments: Sequence[Upload] = (),
+    policy: EvidencePolicy = EvidencePolicy(),  # noqa: B008 (frozen, immutable)
 ) -> Advanced:
     """Take `action` on commitment `key` as the person `actor_email`.
 
@@ -209,12 +212,16 @@ def advance(
     `states.effective`: not before the previous event, not in the future, at most
     `max_days_back` days back below a secretary); the new stage's clock, its due time
     and its escalations count from then, while the event is recorded at `now`.
+
+    `attachments` are files kept with the move's event (checked against `policy`
+    before anything moves).
     """
     commitment = queries.get_commitment(session, key)
     known_key = commitment.key  # still readable after a failed flush expires the object
     if expected_version is not None and commitment.version != expected_version:
         raise _conflict(commitment, expected_version)
     actor = _actor(session, actor_email)
+    files = check_files(attachments, policy, key=known_key, stage=commitment.stage, action=action)
     request = TransitionRequest(
         action=action,
         actor=actor,
@@ -243,13 +250,14 @@ def advance(
             event = _apply(
                 session, catalogue, commitment, request, now=now, calendar=calendar, dating=dating
             )
+        kept = evidence.attach(session, event.id, files, by=actor.email, now=now)
         rolled_up = (
             _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
             if commitment.status != Status.OPEN
             else ()
         )
         session.flush()
-    return Advanced(commitment=commitment, event=event, rolled_up=rolled_up)
+    return Advanced(commitment=commitment, event=event, rolled_up=rolled_up, attachments=kept)
 
 
 # The event numbering, (commitment, seq) unique: as PostgreSQL names it, and as SQLite says it.

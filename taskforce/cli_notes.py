@@ -35,16 +35,17 @@ def read_attachments(paths: list[Path] | None, *, limit: int) -> list[Upload]:
     return uploads
 
 
+AttachOption = Annotated[
+    list[Path] | None,
+    typer.Option("--attach", help="A file to keep with it (PDF, image, Office); repeatable."),
+]
+
+
 def note(
     key: Annotated[str, typer.Argument(help="The commitment's key, e.g. CMB-PUNJAB.")],
     as_: Annotated[str, typer.Option("--as", help="Your email, as loaded from the meeting file.")],
     text: Annotated[str, typer.Option("--text", help="The remark, kept in the history.")] = "",
-    attach: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--attach", help="A file to keep with the remark (PDF, image, Office); repeatable."
-        ),
-    ] = None,
+    attach: AttachOption = None,
 ) -> None:
     """Add a remark to a commitment: it records progress and moves nothing."""
     with opened() as application:

@@ -23,8 +23,8 @@ from taskforce.web import details
 from taskforce.web.api import PREFIX, CommitmentKey, SignedIn, _errors, detail_out
 from taskforce.web.context import Web, web_of
 from taskforce.web.guard import declared
-from taskforce.web.pages.remarks import uploads_of
 from taskforce.web.schemas import CommitmentDetailOut
+from taskforce.web.uploads import uploads_of
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(prefix=PREFIX, tags=["commitments"], responses=_errors(401, 422))

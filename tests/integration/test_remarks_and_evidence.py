@@ -202,3 +202,36 @@ def test_the_next_digest_shows_each_items_latest_remark(
     assert SECRETARY in rendered.text
     assert "Nominations received" not in rendered.text  # only the latest
     assert ("تازہ ترین تبصرہ" if language == "ur" else "latest remark") in rendered.text
+
+
+def test_a_move_keeps_its_files_and_a_refused_file_refuses_the_move(
+    loaded: Catalogue, sessions: sessionmaker[Session]
+) -> None:
+    with pytest.raises(FieldError, match="not an accepted kind of file"):
+        with transaction(sessions) as session:
+            workflow.advance(
+                session,
+                loaded,
+                key="CMB-PUNJAB",
+                action="send_for_vetting",
+                actor_email="law.officer.punjab@example.org",
+                now=REMARKED,
+                attachments=[Upload("draft.docx", b"PK\x03\x04 not an Office file")],
+            )
+    assert clock_of(sessions, "CMB-PUNJAB")[0] == "drafting"
+
+    with transaction(sessions) as session:
+        moved = workflow.advance(
+            session,
+            loaded,
+            key="CMB-PUNJAB",
+            action="send_for_vetting",
+            actor_email="law.officer.punjab@example.org",
+            now=REMARKED,
+            attachments=[Upload("draft bill.pdf", PDF)],
+        )
+    assert [f.name for f in moved.attachments] == ["draft bill.pdf"]
+    with sessions() as session:
+        files = evidence.of_events(session, [moved.event.id])
+    assert [f.sha256 for f in files[moved.event.id]] == [moved.attachments[0].sha256]
+    assert clock_of(sessions, "CMB-PUNJAB")[0] == "law_vetting"

@@ -110,3 +110,20 @@ def test_the_board_card_shows_the_latest_remark(site: Site) -> None:
     assert card, board.text[:1000]
     assert "Bill &lt;b&gt;sent&lt;/b&gt; to the cabinet wing" in card.group(0)
     assert "First word" not in card.group(0)
+
+
+def test_a_move_on_the_page_can_carry_a_file(site: Site) -> None:
+    browser = site.browser(OFFICER)
+    sent = browser.post(
+        f"{PAGE}/advance",
+        data={
+            "csrf_token": csrf_of(browser, PAGE),
+            "action": "send_for_vetting",
+            "expected_version": "1",
+        },
+        files={"attachments": ("draft.pdf", PDF, "application/pdf")},
+    )
+    assert sent.status_code == 303, sent.text[:500]
+    assert stage_of(site, ITEM) == ("law_vetting", 2)
+    page = browser.get(PAGE)
+    assert f'<a href="/evidence/{PDF_HASH}" download>draft.pdf</a>' in page.text

@@ -37,6 +37,7 @@ from taskforce.web.details import Detail, Timing
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
 from taskforce.web.security import verify_csrf
+from taskforce.web.uploads import uploads_of
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -194,6 +195,8 @@ def advance(
     day = _text(form, "effective_at").strip()
     kept = Attempt(action, {**fields, "comment": comment, "effective_at": day})
     web = web_of(request)
+    policy = web.installation.settings.evidence_policy()
+    uploads = uploads_of(form, "attachments", limit=policy.max_bytes)
     try:
         effective_at = _effective(day, now=web.now())
     except ValueError:
@@ -215,6 +218,8 @@ def advance(
                 calendar=web.installation.calendar,
                 effective_at=effective_at,
                 max_days_back=web.installation.settings.backdate_max_days,
+                attachments=uploads,
+                policy=policy,
             )
             pipeline = web.installation.catalogue.get(
                 moved.commitment.pipeline_key, moved.commitment.pipeline_version

@@ -13,19 +13,19 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from db import evidence, workflow
 from states.access import Access, allows
 from states.errors import CommentRequiredError, ConflictError, FieldError, NotFoundError
-from states.evidence import Upload
 from taskforce.web import details
 from taskforce.web.context import web_of
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
 from taskforce.web.pages.commitment import FLASH, Attempt, _show, form_of
 from taskforce.web.security import verify_csrf
+from taskforce.web.uploads import uploads_of
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -33,31 +33,6 @@ router = APIRouter(include_in_schema=False)
 REMARK_NEEDED = "Write the remark, or attach a file."
 ACTION = "note"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def uploads_of(form: FormData, name: str, *, limit: int) -> list[Upload]:
-    """The files posted under `name`, each read no further than one byte past `limit`.
-
-    Every file of the form is closed once read: the bytes are what is kept.
-    """
-    found: list[Upload] = []
-    try:
-        for value in form.getlist(name):
-            if not isinstance(value, UploadFile) or (not value.filename and not value.size):
-                continue  # an empty file input sends a part with no name and no bytes
-            content = value.file.read(limit + 1)
-            full = value.size if len(content) > limit else None
-            found.append(Upload(name=value.filename or "file", content=content, full_size=full))
-    finally:
-        close_files(form)
-    return found
-
-
-def close_files(form: FormData) -> None:
-    """Close the temporary files of every file part of `form`."""
-    for _, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            value.file.close()
 
 
 @router.post(

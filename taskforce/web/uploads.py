@@ -1,0 +1,32 @@
+"""Files posted in a form (pages) or a multipart request (API), read as uploads to check."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData, UploadFile
+
+from states.evidence import Upload
+
+
+def uploads_of(form: FormData, name: str, *, limit: int) -> list[Upload]:
+    """The files posted under `name`, each read no further than one byte past `limit`.
+
+    Every file of the form is closed once read: the bytes are what is kept.
+    """
+    found: list[Upload] = []
+    try:
+        for value in form.getlist(name):
+            if not isinstance(value, UploadFile) or (not value.filename and not value.size):
+                continue  # an empty file input sends a part with no name and no bytes
+            content = value.file.read(limit + 1)
+            full = value.size if len(content) > limit else None
+            found.append(Upload(name=value.filename or "file", content=content, full_size=full))
+    finally:
+        close_files(form)
+    return found
+
+
+def close_files(form: FormData) -> None:
+    """Close the temporary files of every file part of `form`."""
+    for _, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            value.file.close()
