@@ -23,7 +23,7 @@ from states.errors import CommentRequiredError, FieldError, TaskforceError
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
-from taskforce.cli_notes import note
+from taskforce.cli_notes import AttachOption, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.settings import load_settings
@@ -306,12 +306,15 @@ def advance(
             " time in ISO 8601; no zone means Pakistan time.",
         ),
     ] = None,
+    attach: AttachOption = None,
 ) -> None:
     """Move a commitment to its next stage by taking an action."""
     fields = _parse_fields(field or [])
     present = now()
     effective_at = parse_effective(on, now=present) if on is not None else None
     with opened() as application, transaction(application.sessions) as session:
+        policy = application.settings.evidence_policy()
+        uploads = read_attachments(attach, limit=policy.max_bytes)
         try:
             result = workflow.advance(
                 session,
@@ -326,6 +329,8 @@ def advance(
                 calendar=application.calendar,
                 effective_at=effective_at,
                 max_days_back=application.settings.backdate_max_days,
+                attachments=uploads,
+                policy=policy,
             )
         except (FieldError, CommentRequiredError) as error:
             _fail_with_flags(error)
@@ -340,7 +345,11 @@ def advance(
 def _fail_with_flags(error: FieldError | CommentRequiredError) -> NoReturn:
     """The engine's refusal plus the options that supply what it asks for: flags are the CLI's."""
     named = error.fields if isinstance(error, FieldError) else ("comment",)
-    flag = {"comment": "--comment TEXT", "effective_at": "--on DATE"}
+    flag = {
+        "comment": "--comment TEXT",
+        "effective_at": "--on DATE",
+        "attachments": "another file with --attach FILE",
+    }
     flags = " ".join(flag.get(name, f"--field {name}=...") for name in named)
     err.print(f"error: {error.message}; give {flags}", markup=False, highlight=False)
     sys.exit(error.exit_code)
