@@ -14,14 +14,35 @@ from db.models import Commitment, Escalation, OutboxMessage, Person
 from states import escalation as rules
 from states.actors import Actor
 from states.catalogue import Catalogue
+from states.effective import DEFAULT_MAX_DAYS_BACK, DatingLimits
 from states.errors import NotFoundError
 
 
-def acknowledge(session: Session, *, key: str, actor_email: str, reason: str, now: datetime) -> int:
-    """Record that someone above the item knows of its stall; returns how many rungs it covers."""
+def acknowledge(
+    session: Session,
+    *,
+    key: str,
+    actor_email: str,
+    reason: str,
+    now: datetime,
+    effective_at: datetime | None = None,
+    max_days_back: int = DEFAULT_MAX_DAYS_BACK,
+) -> int:
+    """Record that someone above the item knows of its stall; returns how many rungs it covers.
+
+    `effective_at` dates the acknowledgement when it was given, if earlier (the rule of
+    `states.effective`); the escalations are marked acknowledged as of `now`.
+    """
     commitment = queries.get_commitment(session, key)
     actor = people.actor_for(people.by_email(session, actor_email))
-    event = rules.acknowledge(workflow.state_of(commitment), actor, reason=reason, now=now)
+    event = rules.acknowledge(
+        workflow.state_of(commitment),
+        actor,
+        reason=reason,
+        now=now,
+        effective_at=effective_at,
+        dating=_dating(session, commitment, effective_at, max_days_back),
+    )
     current = (
         Escalation.commitment_id == commitment.id,
         Escalation.stage_seq == commitment.stage_seq,
@@ -69,6 +90,8 @@ def snooze(
     reason: str,
     now: datetime,
     today: date,
+    effective_at: datetime | None = None,
+    max_days_back: int = DEFAULT_MAX_DAYS_BACK,
 ) -> Commitment:
     """Hold the item's escalations until `until` (inclusive); moving it to a new stage ends this."""
     commitment = queries.get_commitment(session, key)
@@ -82,6 +105,8 @@ def snooze(
         reason=reason,
         now=now,
         today=today,
+        effective_at=effective_at,
+        dating=_dating(session, commitment, effective_at, max_days_back),
     )
     with workflow.refusals(commitment.key):
         commitment.snoozed_until = until
@@ -99,6 +124,17 @@ def snooze(
             now=now,
         )
     return commitment
+
+
+def _dating(
+    session: Session, commitment: Commitment, effective_at: datetime | None, max_days_back: int
+) -> DatingLimits | None:
+    """What a dated answer is checked against: read only when the answer is dated."""
+    if effective_at is None:
+        return None
+    return DatingLimits(
+        previous=workflow.latest_effective(session, commitment.id), max_days_back=max_days_back
+    )
 
 
 def _tell_answer(

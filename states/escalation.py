@@ -6,12 +6,13 @@ Pure: the caller passes the people to choose from, the commitment and `now`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from states.actors import FEDERAL, Actor, Role, covers
 from states.definition import LadderLevel, Pipeline
 from states.departments import reaches, refusal
+from states.effective import DatingLimits, dating_problem
 from states.errors import CommentRequiredError, FieldError, RoleNotAllowedError, TransitionError
 from states.rules import CommitmentState, Event, EventKind, Status
 from states.text import COMMENT
@@ -197,11 +198,23 @@ def _event(
     )
 
 
-def acknowledge(state: CommitmentState, actor: Actor, *, reason: str, now: datetime) -> Event:
-    """Someone above the item says they know of the stall and what is being done."""
+def acknowledge(
+    state: CommitmentState,
+    actor: Actor,
+    *,
+    reason: str,
+    now: datetime,
+    effective_at: datetime | None = None,
+    dating: DatingLimits | None = None,
+) -> Event:
+    """Someone above the item says they know of the stall and what is being done.
+
+    `effective_at` dates the answer earlier than `now`, within `states.effective`'s rule.
+    """
     cleaned = _open_with_reason(state, "acknowledge", reason)
     _above_the_item(state, actor, "acknowledge")
-    return _event(EventKind.ACKNOWLEDGED, state, actor, now, cleaned)
+    event = _event(EventKind.ACKNOWLEDGED, state, actor, now, cleaned)
+    return _dated(event, state, effective_at, dating, what="acknowledgement")
 
 
 def snooze(
@@ -213,6 +226,8 @@ def snooze(
     reason: str,
     now: datetime,
     today: date,
+    effective_at: datetime | None = None,
+    dating: DatingLimits | None = None,
 ) -> Event:
     """Hold escalations until `until`, at most the pipeline's snooze_max_days ahead."""
     cleaned = _open_with_reason(state, "snooze", reason)
@@ -227,7 +242,39 @@ def snooze(
             stage=state.stage,
             action="snooze",
         )
-    return _event(EventKind.SNOOZED, state, actor, now, cleaned, {"until": until.isoformat()})
+    event = _event(EventKind.SNOOZED, state, actor, now, cleaned, {"until": until.isoformat()})
+    return _dated(event, state, effective_at, dating, what="snooze")
+
+
+def _dated(
+    event: Event,
+    state: CommitmentState,
+    effective_at: datetime | None,
+    dating: DatingLimits | None,
+    *,
+    what: str,
+) -> Event:
+    """The answer dated when it was given, if earlier than recorded and the rule allows it."""
+    if effective_at is None:
+        return event
+    limits = dating or DatingLimits(previous=state.stage_entered_at)
+    problem = dating_problem(
+        effective_at, role=event.actor_role, now=event.at, limits=limits, what=what
+    )
+    if problem:
+        raise FieldError(
+            f"Can't {event.action} {state.key}: {problem}",
+            key=state.key,
+            stage=state.stage,
+            action=event.action or "",
+            fields=["effective_at"],
+            problems={"effective_at": problem},
+        )
+    return (
+        replace(event, effective_at=effective_at.astimezone(UTC))
+        if effective_at < event.at
+        else event
+    )
 
 
 def exempt(state: CommitmentState, actor: Actor, *, reason: str, now: datetime) -> Event:

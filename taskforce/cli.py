@@ -622,6 +622,14 @@ def escalations(
 
 ReasonOption = Annotated[str, typer.Option(help="Why: kept in the commitment's history.")]
 AsOption = Annotated[str, typer.Option("--as", help="Your email, as loaded from the meeting file.")]
+OnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--on",
+        help="When it was given, if not now: a date (the start of that working day) or a time"
+        " in ISO 8601; no zone means Pakistan time.",
+    ),
+]
 
 
 @app.command()
@@ -629,11 +637,20 @@ def acknowledge(
     key: Annotated[str, typer.Argument(help="The commitment's key.")],
     as_: AsOption,
     reason: ReasonOption,
+    on: OnOption = None,
 ) -> None:
     """Acknowledge a commitment's escalations (secretaries and above, in its jurisdiction)."""
+    moment = now()
+    effective_at = parse_effective(on, now=moment) if on is not None else None
     with opened() as application, transaction(application.sessions) as session:
         count = escalation_store.acknowledge(
-            session, key=key, actor_email=as_, reason=reason, now=now()
+            session,
+            key=key,
+            actor_email=as_,
+            reason=reason,
+            now=moment,
+            effective_at=effective_at,
+            max_days_back=application.settings.backdate_max_days,
         )
     out.print(f"{key.upper()}: {count} escalation(s) acknowledged by {as_}")
 
@@ -644,6 +661,7 @@ def snooze(
     until: Annotated[str, typer.Option(help="Hold escalations through this day (YYYY-MM-DD).")],
     as_: AsOption,
     reason: ReasonOption,
+    on: OnOption = None,
 ) -> None:
     """Hold a commitment's escalations until a day, within its pipeline's snooze limit."""
     try:
@@ -651,6 +669,7 @@ def snooze(
     except ValueError:
         raise TaskforceError(f"--until {until!r}: write the day as YYYY-MM-DD") from None
     moment = now()
+    effective_at = parse_effective(on, now=moment) if on is not None else None
     with opened() as application, transaction(application.sessions) as session:
         escalation_store.snooze(
             session,
@@ -661,6 +680,8 @@ def snooze(
             reason=reason,
             now=moment,
             today=local_day(moment),
+            effective_at=effective_at,
+            max_days_back=application.settings.backdate_max_days,
         )
     out.print(f"{key.upper()}: escalations held through {views.day(day_until)}")
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import queries, workflow
+from db import escalations, queries, workflow
 from db.engine import transaction
 from db.sweep import SweepReport
 from states.calendar import WorkingCalendar
@@ -82,9 +82,7 @@ def test_a_move_dated_three_days_back_is_due_counted_from_that_date(
             "the move can't be dated before the previous event on 2026-06-12 00:00",
             id="before-the-meeting-loaded-it",
         ),
-        pytest.param(
-            date(2026, 6, 26), 14, "the move can't be dated in the future", id="tomorrow"
-        ),
+        pytest.param(date(2026, 6, 26), 14, "the move can't be dated in the future", id="tomorrow"),
         pytest.param(
             date(2026, 6, 15), 5, "the move can't be dated more than 5 days back", id="too-far"
         ),
@@ -120,3 +118,33 @@ def test_the_sweep_escalates_by_the_effective_clock(
     rungs = [row for row in escalations_stored("CMB-PUNJAB") if row["stage_seq"] == episode]
     assert rungs and {row["reason"] for row in rungs} == {"stage_limit"}
     assert "CMB-PUNJAB" in {notice.key for notice in report.escalations}
+
+
+def test_an_acknowledgement_can_be_dated_when_it_was_given_but_not_before_the_move(
+    loaded: Catalogue, sessions: sessionmaker[Session], sweep: Callable[..., SweepReport]
+) -> None:
+    move(
+        sessions,
+        loaded,
+        on=date(2026, 7, 1),
+        now=datetime(2026, 7, 20, 5, tzinfo=UTC),
+        max_days_back=30,
+    )
+    sweep(datetime(2026, 7, 21, 5, 0, tzinfo=UTC))
+    recorded = datetime(2026, 7, 23, 5, 0, tzinfo=UTC)
+
+    def acknowledge(on: date) -> int:
+        with transaction(sessions) as session:
+            return escalations.acknowledge(
+                session,
+                key="CMB-PUNJAB",
+                actor_email="law.secretary.punjab@example.org",
+                reason="the Law Department has the draft",
+                now=recorded,
+                effective_at=start_of_day(on, now=recorded),
+            )
+
+    with pytest.raises(FieldError, match="can't be dated before the previous event on 2026-07-01"):
+        acknowledge(date(2026, 6, 30))
+    assert acknowledge(date(2026, 7, 22)) > 0
+    assert stored(sessions)["last"] == (recorded, start_of_day(date(2026, 7, 22), now=recorded))
