@@ -75,6 +75,9 @@ def test_the_administrator_deactivates_a_person_and_hands_their_items_over(site:
         },
     )
     assert holders(site)["PTF-PUNJAB"] == "law.officer.punjab@example.org"
+    history = browser.get("/commitments/PTF-PUNJAB").text
+    assert history.count('<li class="event event-reassigned">') == 2
+    assert f'{NEW_HOLDER}</span> → <span dir="ltr">law.officer.punjab@example.org' in history
 
 
 def test_the_page_is_for_the_administrator_and_the_chair_only(site: Site) -> None:
