@@ -16,7 +16,8 @@ def by_email(session: Session, email: str) -> Person:
     if person is None:
         raise NotFoundError(
             f"no person with email {email}; people come from the meeting file"
-            " (taskforce load FILE) — check the spelling with: taskforce people"
+            " (taskforce load FILE) or are added with taskforce people add"
+            " — check the spelling with: taskforce people"
         )
     if not person.active:
         raise NotFoundError(f"{email} is no longer active and cannot act on commitments")
