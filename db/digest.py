@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from db import waiting
 from db.models import Commitment, Digest, Escalation, Event, OutboxMessage, Person
+from states import waiting as waiting_rule
 from states.actors import FEDERAL, PROVINCES, Role, province_of
 from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
@@ -40,6 +42,14 @@ CONTENT_FORMAT: Final = 1
 
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class WaitingPerson(_Value):
+    """Someone who may take an item's next step, as the digest names them."""
+
+    name: str
+    email: str
+    role: str
 
 
 class DigestItem(_Value):
@@ -69,6 +79,7 @@ class DigestItem(_Value):
     latest_remark: str | None = None  # the latest remark's text, cut short ("" for files only)
     latest_remark_by: str | None = None
     latest_remark_at: datetime | None = None
+    waiting_on: tuple[WaitingPerson, ...] = ()  # most expected first (states.waiting)
 
 
 class DepartmentGroup(_Value):
@@ -375,6 +386,9 @@ def _overdue_items(
     today = local_day(now)
     rungs = _escalated(session, scope, now)
     remarks = _latest_remarks(session, scope, now)
+    people = waiting.holders(session)
+    # Who must act depends on these alone: items that share them share the answer.
+    waiting_for: dict[tuple[str, int, str, str, str, str | None], tuple[WaitingPerson, ...]] = {}
     pipelines: dict[tuple[str, int], Pipeline] = {}
     stage_titles: dict[tuple[str, int, str], str] = {}
     items = []
@@ -393,6 +407,7 @@ def _overdue_items(
             stage=stage,
             status=Status.OPEN,
             stage_entered_at=entered_at,
+            department=department,
         )
         stall = assess(pipeline, state, deadline=deadline, now=now, calendar=calendar)
         if stall is None:  # due by the stored time but not by this calendar: not stalled
@@ -429,9 +444,34 @@ def _overdue_items(
                 latest_remark=remark,
                 latest_remark_by=remark_by,
                 latest_remark_at=remark_at,
+                waiting_on=_waiting_on(waiting_for, pipeline, state, people, officer_email),
             )
         )
     return items
+
+
+def _waiting_on(
+    known: dict[tuple[str, int, str, str, str, str | None], tuple[WaitingPerson, ...]],
+    pipeline: Pipeline,
+    state: CommitmentState,
+    people: waiting_rule.People,
+    officer_email: str | None,
+) -> tuple[WaitingPerson, ...]:
+    key = (
+        state.pipeline,
+        state.pipeline_version,
+        state.stage,
+        state.jurisdiction,
+        state.department,
+        officer_email,
+    )
+    found = known.get(key)
+    if found is None:
+        found = known[key] = tuple(
+            WaitingPerson(name=p.name, email=p.email, role=p.role.value)
+            for p in waiting_rule.waiting_on(pipeline, state, people, officer_email=officer_email)
+        )
+    return found
 
 
 def last_digest(

@@ -60,6 +60,7 @@ class ItemView:
     latest_remark: str | None = None
     latest_remark_by: str | None = None
     latest_remark_at: datetime | None = None
+    waiting_on: tuple[Contact, ...] = ()  # who may take the next step, most expected first
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ def _item_view(
         latest_remark=item.latest_remark,
         latest_remark_by=item.latest_remark_by,
         latest_remark_at=item.latest_remark_at,
+        waiting_on=tuple(Contact(name=p.name, email=p.email, role=p.role) for p in item.waiting_on),
     )
 
 

@@ -174,7 +174,9 @@ def test_a_child_added_later_holds_its_open_parent_back(
     make_commitment: Callable[..., Commitment],
     stored: Stored,
 ) -> None:
-    make_person("hr.officer.islamabad@example.org", jurisdiction="islamabad")
+    make_person(
+        "hr.officer.islamabad@example.org", jurisdiction="islamabad", department="human_rights"
+    )
     make_commitment("DHRC-ISLAMABAD", "committee_activation", "islamabad", parent="DHRC-NATIONAL")
 
     results = activate_provinces(activate_committee)
@@ -193,8 +195,13 @@ def test_completion_rolls_up_a_chain_of_fanned_out_parents(
     advance: Advance,
     stored: Stored,
 ) -> None:
-    make_person("officer.punjab@example.org", jurisdiction="punjab")
-    make_person("secretary.punjab@example.org", role="secretary", jurisdiction="punjab")
+    make_person("officer.punjab@example.org", jurisdiction="punjab", department="human_rights")
+    make_person(
+        "secretary.punjab@example.org",
+        role="secretary",
+        jurisdiction="punjab",
+        department="human_rights",
+    )
     make_commitment("NAP-NATIONAL", "fan_out", "federal")
     make_commitment("NAP-PUNJAB", "fan_out", "punjab", parent="NAP-NATIONAL")
     make_commitment("NAP-PUNJAB-01", "action_task", "punjab", parent="NAP-PUNJAB")

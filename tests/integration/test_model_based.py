@@ -1122,7 +1122,7 @@ def test_a_blank_field_does_not_stand_in_for_one_a_later_stage_requires(
     officer, secretary = "officer.sindh@example.org", "secretary.sindh@example.org"
     make_person(officer, role="officer", jurisdiction="sindh")
     make_person(secretary, role="secretary", jurisdiction="sindh")
-    make_commitment("BILL-BLANK", "provincial_bill", "sindh")
+    make_commitment("BILL-BLANK", "provincial_bill", "sindh", department="law")
     # A form sends every field it shows; the bill number is left empty for now.
     try:
         advance("BILL-BLANK", "send_for_vetting", officer, fields={"bill_number": "  "})

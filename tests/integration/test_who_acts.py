@@ -17,10 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries, waiting, workflow
+from db.digest import build_digest
 from db.models import OutboxMessage
 from db.sweep import SweepReport
 from notifications.compose import compose
+from notifications.digest import digest_context
 from notifications.render import Renderer
+from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.errors import OpenChildrenError, RoleNotAllowedError
 
@@ -87,6 +90,22 @@ def test_the_secretarys_stage_waits_on_the_secretary_and_the_mail_names_her(
         assert f"Kamran Aslam <{LAW_OFFICER}>" not in mail.text.split("Officer:")[0]
         assert f"Officer:   Kamran Aslam <{LAW_OFFICER}> (officer)" in mail.text
         assert "Must act:  Shazia Nawaz" in mail.text or "کارروائی کس کے ذمے" in mail.text
+
+    # The digest line names her too, in English and in Urdu.
+    with sessions() as session:
+        content = build_digest(session, loaded, WorkingCalendar(), scope="punjab", now=LONG_AFTER)
+    item = next(i for i in content.overdue() if i.key == "CMB-PUNJAB")
+    assert item.waiting_on[0].email == LAW_SECRETARY
+    for language, words in (
+        ("en", "must act: Shazia Nawaz (secretary)"),
+        ("ur", "کارروائی کس کے ذمے: Shazia Nawaz"),
+    ):
+        context = digest_context(
+            content, base_url="https://t.example.org/", recipient_name="CS", language=language
+        )
+        rendered = Renderer().render("digest", language, context)
+        assert words in rendered.text
+        assert "Shazia Nawaz" in rendered.html
 
 
 def test_a_parent_waits_for_its_open_child(
