@@ -353,3 +353,23 @@ def test_a_new_pipeline_version_leaves_started_commitments_on_theirs(
     assert [a["action"] for a in shown["next_actions"]] == ["take_up", "drop"]
     ok(taskforce("advance", "NAP-HR-07", "take_up", "--as", "police.officer.federal@example.org"))
     assert json.loads(ok(taskforce("show", "NAP-HR-07", "--json")).stdout)["stage"] == "in_progress"
+
+
+def test_another_departments_officer_is_refused_and_show_names_who_must_act(
+    loaded_taskforce: Taskforce,
+) -> None:
+    done = loaded_taskforce(
+        "advance", "CMB-PUNJAB", "send_for_vetting", "--as", "women.officer.punjab@example.org"
+    )
+    assert "it belongs to the Law Department" in refused(done, 3)
+    assert "Women Development Department" in done.stderr
+
+    record = json.loads(ok(loaded_taskforce("show", "CMB-PUNJAB", "--json")).stdout)
+    assert record["stage"] == "drafting"
+    assert record["waiting_on"][0] == {
+        "name": "Kamran Aslam",
+        "email": "law.officer.punjab@example.org",
+        "role": "officer",
+    }
+    shown = ok(loaded_taskforce("show", "CMB-PUNJAB")).stdout
+    assert "waiting on: Kamran Aslam (officer, law.officer.punjab@example.org)" in shown
