@@ -36,6 +36,7 @@ class LoadReport:
     # Kept commitments this meeting restated: reiterated, or with a new deadline or officer.
     commitments_reiterated: list[str] = field(default_factory=list)
     commitments_amended: list[str] = field(default_factory=list)
+    commitments_superseded: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -45,6 +46,7 @@ class LoadReport:
             or self.commitments_added
             or self.commitments_reiterated
             or self.commitments_amended
+            or self.commitments_superseded
         )
 
 
@@ -66,6 +68,7 @@ def load_meeting(
     meeting = _meeting(session, file)
     by_email = {p.email.lower(): _person(session, p, report, now=now) for p in file.people}
     session.flush()
+    replaced = [(spec.key, spec.superseded_by) for spec, _ in file.walk() if spec.superseded_by]
     for spec, parent_key in file.walk():
         existing = session.scalar(select(Commitment).where(Commitment.key == spec.key))
         if existing is not None:
@@ -131,7 +134,42 @@ def load_meeting(
             )
         report.commitments_added.append(spec.key)
     session.flush()
+    for old_key, new_key in replaced:
+        if _supersede(session, catalogue, file, meeting, old_key, new_key, now, calendar):
+            report.commitments_superseded.append(old_key)
     return report
+
+
+def _supersede(
+    session: Session,
+    catalogue: Catalogue,
+    file: MeetingFile,
+    meeting: Meeting,
+    old_key: str,
+    new_key: str,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> bool:
+    """Withdraw `old_key`, replaced by `new_key`; False if it was closed already (loaded before)."""
+    if session.scalar(select(Commitment.id).where(Commitment.key == new_key)) is None:
+        raise NotFoundError(
+            f"{old_key}: superseded_by {new_key}, but no commitment {new_key} is in this file"
+            " or already loaded"
+        )
+    old = queries.get_commitment(session, old_key)
+    if old.status != "open":
+        return False
+    workflow.supersede(
+        session,
+        catalogue,
+        old,
+        by=new_key,
+        meeting=file.meeting.key,
+        title=meeting.title,
+        now=now,
+        calendar=calendar,
+    )
+    return True
 
 
 def _unknown_pipeline(catalogue: Catalogue, key: str) -> str | None:

@@ -165,6 +165,43 @@ def resume(
         return _insert_event(session, commitment, outcome.event, seq=seq)
 
 
+def supersede(
+    session: Session,
+    catalogue: Catalogue,
+    commitment: Commitment,
+    *,
+    by: str,
+    meeting: str,
+    title: str,
+    now: datetime,
+    calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
+) -> tuple[str, ...]:
+    """End `commitment`, withdrawn: a later meeting replaced it with commitment `by`.
+
+    Returns the parents this completed, as an advance would.
+    """
+    pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+    outcome = rules.supersede(
+        pipeline, state_of(commitment), by=by, meeting=meeting, title=title, now=now
+    )
+    state = outcome.state
+    moved = {
+        "stage": state.stage,
+        "status": state.status.value,
+        "stage_entered_at": state.stage_entered_at,
+        "fields": dict(state.fields),
+        "snoozed_until": None,
+        "due_at": None,
+        "closed_at": now,
+    }
+    with refusals(commitment.key):
+        seq = _store_move(session, commitment, moved)
+        _insert_event(session, commitment, outcome.event, seq=seq)
+        rolled_up = _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
+        session.flush()
+    return rolled_up
+
+
 def due_at_of(
     pipeline: Pipeline, commitment: Commitment, calendar: WorkingCalendar
 ) -> datetime | None:

@@ -117,6 +117,9 @@ class CommitmentSpec(_Strict):
     fields: dict[Key, FileFieldValue] = Field(
         default_factory=dict, description="values known so far, e.g. those `stage` requires"
     )
+    superseded_by: CommitmentKey | None = Field(
+        default=None, description="a later meeting replaced this decision with that commitment"
+    )
     children: tuple[CommitmentSpec, ...] = ()
 
     _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction)

@@ -67,6 +67,8 @@ class EventKind(StrEnum):
     """A later meeting restated the decision."""
     AMENDED = "amended"
     """A later meeting changed the decision's deadline or officer."""
+    SUPERSEDED = "superseded"
+    """A later meeting replaced the decision with another: it ends, withdrawn."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +310,48 @@ def resume(
         effective_at=entered_at,
     )
     return Outcome(state=new_state, event=event, closed=False)
+
+
+def supersede(
+    pipeline: Pipeline,
+    state: CommitmentState,
+    *,
+    by: str,
+    meeting: str,
+    title: str,
+    now: datetime,
+) -> Outcome:
+    """End `state` in its pipeline's withdrawn stage: meeting `title` replaced it with `by`."""
+    where = {"key": state.key, "stage": state.stage, "action": "supersede"}
+    if state.status is not Status.OPEN:
+        raise CommitmentClosedError(
+            f"Can't supersede {state.key}: it is closed ({state.status}) in stage {state.stage}",
+            **where,
+        )
+    if by == state.key:
+        raise TaskforceError(f"{state.key}: a commitment can't supersede itself")
+    target = next(
+        (s for s in pipeline.stages if s.terminal and s.outcome is Ending.WITHDRAWN), None
+    )
+    if target is None:
+        raise TaskforceError(
+            f"{state.key}: {pipeline.key} has no withdrawn stage, so it can't be superseded"
+        )
+    new_state = replace(
+        state, stage=target.key, status=Status.for_stage(target), stage_entered_at=now
+    )
+    event = Event(
+        kind=EventKind.SUPERSEDED,
+        at=now,
+        actor_email=SYSTEM_ACTOR.email,
+        actor_role=Role.SYSTEM,
+        action=None,
+        from_stage=state.stage,
+        to_stage=target.key,
+        fields={"meeting": meeting, "superseded_by": by},
+        comment=f"superseded by {by} at {title}",
+    )
+    return Outcome(state=new_state, event=event, closed=True)
 
 
 def resume_problem(

@@ -75,6 +75,7 @@ def load(
     for word, keys in (
         ("reiterated", report.commitments_reiterated),
         ("amended", report.commitments_amended),
+        ("superseded", report.commitments_superseded),
     ):
         if keys:
             out.print(f"  {word} at this meeting: {', '.join(keys)}")

@@ -142,3 +142,47 @@ def test_a_stage_the_pipeline_cannot_start_at_is_refused_and_nothing_is_loaded(
         load(sessions, loaded, tmp_path, stage=stage)
 
     assert record(sessions, "CMB-PUNJAB") == before
+
+
+SUPERSEDING = """\
+meeting:
+  key: ntf_hr_09
+  title: 9th meeting of the National Task Force on Human Rights
+  held_on: 2026-09-10
+commitments:
+  - key: CMB-KP
+    title: Enact a child marriage restraint law in Khyber Pakhtunkhwa
+    pipeline: provincial_bill
+    jurisdiction: khyber_pakhtunkhwa
+    department: law
+    superseded_by: CMB-KP-2
+  - key: CMB-KP-2
+    title: Amend the Khyber Pakhtunkhwa child marriage restraint law instead
+    pipeline: provincial_bill
+    jurisdiction: khyber_pakhtunkhwa
+    department: law
+"""
+
+
+def test_a_superseded_decision_is_withdrawn_once_naming_its_successor(
+    loaded: Catalogue, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / "meeting-09.yaml"
+    path.write_text(SUPERSEDING, encoding="utf-8")
+
+    def load_it() -> LoadReport:
+        with transaction(sessions) as session:
+            return load_meeting(session, loaded, load_meeting_file(path), now=LOADED_9TH)
+
+    first = load_it()
+    after = record(sessions, "CMB-KP")
+    again = load_it()
+
+    assert first.commitments_superseded == ["CMB-KP"]
+    assert first.commitments_added == ["CMB-KP-2"]
+    assert after["stage"] == "withdrawn"
+    kind, at, _, actor, fields = after["events"][-1]
+    assert (kind, at, actor) == ("superseded", LOADED_9TH, "system")
+    assert fields == {"meeting": "ntf_hr_09", "superseded_by": "CMB-KP-2"}
+    assert not again.changed
+    assert record(sessions, "CMB-KP") == after
