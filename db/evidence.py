@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -162,3 +162,16 @@ def latest_note_texts(session: Session, where: ColumnElement[bool]) -> dict[str,
         .where(where)
     )
     return {key: " ".join((comment or "").split()) for key, comment in rows}
+
+
+def kept_for(session: Session, commitment_id: int, hashes: Collection[str]) -> set[str]:
+    """Those of `hashes` that are files already attached to an event of the commitment."""
+    wanted = [value for value in hashes if len(value) == 64]
+    if not wanted:
+        return set()
+    rows = session.scalars(
+        select(EventEvidence.sha256)
+        .join(Event, Event.id == EventEvidence.event_id)
+        .where(Event.commitment_id == commitment_id, EventEvidence.sha256.in_(wanted))
+    )
+    return set(rows)

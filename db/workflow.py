@@ -27,9 +27,16 @@ from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
 from states.definition import Ending, Pipeline
 from states.effective import DEFAULT_MAX_DAYS_BACK, DatingLimits
-from states.errors import ConflictError, RoleNotAllowedError, StorageError, TaskforceError
-from states.evidence import EvidencePolicy, Upload
+from states.errors import (
+    ConflictError,
+    FieldError,
+    RoleNotAllowedError,
+    StorageError,
+    TaskforceError,
+)
+from states.evidence import CheckedFile, EvidencePolicy, Upload
 from states.evidence import check as check_files
+from states.evidence import unattached as unattached_files
 from states.rules import CommitmentState, Status, TransitionRequest
 
 # Weekends and Pakistan's public holidays, without administrator-added closed days.
@@ -259,6 +266,7 @@ def advance(
         raise _conflict(commitment, expected_version)
     actor = _actor(session, actor_email)
     files = check_files(attachments, policy, key=known_key, stage=commitment.stage, action=action)
+    _check_file_fields(session, catalogue, commitment, action, fields or {}, files)
     request = TransitionRequest(
         action=action,
         actor=actor,
@@ -295,6 +303,31 @@ def advance(
         )
         session.flush()
     return Advanced(commitment=commitment, event=event, rolled_up=rolled_up, attachments=kept)
+
+
+def _check_file_fields(
+    session: Session,
+    catalogue: Catalogue,
+    commitment: Commitment,
+    action: str,
+    fields: Mapping[str, str],
+    files: Sequence[CheckedFile],
+) -> None:
+    """Refuse a `file` field that names neither a file of this move nor one kept with the item."""
+    pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+    named = {value.strip().lower() for value in fields.values()}
+    kept = {file.sha256 for file in files} | evidence.kept_for(session, commitment.id, named)
+    problems = unattached_files(pipeline.fields, fields, kept)
+    if problems:
+        described = "; ".join(f"field {name} {problem}" for name, problem in problems.items())
+        raise FieldError(
+            f"Can't {action} {commitment.key}: {described}",
+            key=commitment.key,
+            stage=commitment.stage,
+            action=action,
+            fields=list(problems),
+            problems=problems,
+        )
 
 
 # The event numbering, (commitment, seq) unique: as PostgreSQL names it, and as SQLite says it.

@@ -86,6 +86,8 @@ class FieldKind(StrEnum):
     DATE = "date"
     NUMBER = "number"
     URL = "url"
+    FILE = "file"
+    """A file kept as evidence, e.g. the notification of a commission: the value is its SHA-256."""
 
 
 class FieldSpec(_Strict):

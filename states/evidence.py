@@ -13,10 +13,11 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from states.definition import FieldKind, FieldSpec
 from states.errors import FieldError
 
 
@@ -136,6 +137,23 @@ def size_text(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def unattached(
+    specs: Mapping[str, FieldSpec], given: Mapping[str, str], kept: Collection[str]
+) -> dict[str, str]:
+    """The `file` fields among `given` that name no file in `kept`, with the problem of each.
+
+    A file field's value is the SHA-256 of a file attached with the same action, or
+    of one already kept with the commitment (say, attached to an earlier remark).
+    """
+    problems: dict[str, str] = {}
+    for name, value in given.items():
+        spec = specs.get(name)
+        wanted = value.strip().lower()
+        if spec is not None and spec.kind is FieldKind.FILE and wanted and wanted not in kept:
+            problems[name] = "must be a file attached with this action"
+    return problems
 
 
 def check(

@@ -552,6 +552,10 @@ def normalize_field(spec: FieldSpec, raw: str) -> tuple[str | None, str]:
         if not re.fullmatch(r"[0-9]+", value):
             return f"must be a whole number written with digits 0-9, not {raw!r}", value
         value = str(int(value))
+    elif spec.kind is FieldKind.FILE:
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            return "must be a file attached with this action", value
+        value = value.lower()
     elif spec.kind is FieldKind.URL:
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:

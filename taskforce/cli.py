@@ -23,7 +23,7 @@ from states.errors import CommentRequiredError, FieldError, TaskforceError
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
-from taskforce.cli_notes import AttachOption, note, read_attachments
+from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.settings import load_settings
@@ -316,6 +316,11 @@ def advance(
     with opened() as application, transaction(application.sessions) as session:
         policy = application.settings.evidence_policy()
         uploads = read_attachments(attach, limit=policy.max_bytes)
+        if any(value.startswith("@") for value in fields.values()):  # --field name=@FILE
+            pipeline = _pipeline(application, queries.get_commitment(session, key))
+            given_files, files = file_fields(fields, pipeline, limit=policy.max_bytes)
+            fields.update(given_files)
+            uploads += files
         try:
             result = workflow.advance(
                 session,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -10,13 +12,16 @@ import typer
 
 from db import workflow
 from db.engine import transaction
+from states.definition import FieldKind, Pipeline
 from states.errors import TaskforceError
 from states.evidence import Upload
 from taskforce.console import now as clock
 from taskforce.console import opened, out
 
 
-def read_attachments(paths: list[Path] | None, *, limit: int) -> list[Upload]:
+def read_attachments(
+    paths: list[Path] | None, *, limit: int, option: str = "--attach"
+) -> list[Upload]:
     """The files named on the command line, read before anything opens.
 
     A file far past the limit is not read whole: the check that names the limit
@@ -29,10 +34,27 @@ def read_attachments(paths: list[Path] | None, *, limit: int) -> list[Upload]:
                 size = os.fstat(handle.fileno()).st_size
                 content = handle.read(limit + 1)
         except OSError as error:
-            raise TaskforceError(f"--attach {path}: {error.strerror or error}") from None
+            raise TaskforceError(f"{option} {path}: {error.strerror or error}") from None
         full = size if len(content) > limit else None
         uploads.append(Upload(name=path.name, content=content, full_size=full))
     return uploads
+
+
+def file_fields(
+    fields: Mapping[str, str], pipeline: Pipeline, *, limit: int
+) -> tuple[dict[str, str], list[Upload]]:
+    """`--field name=@FILE` for fields of kind file: the file is read and kept with the move,
+    and the field's value is its SHA-256."""
+    values: dict[str, str] = {}
+    uploads: list[Upload] = []
+    for name, value in fields.items():
+        spec = pipeline.fields.get(name)
+        if spec is None or spec.kind is not FieldKind.FILE or not value.startswith("@"):
+            continue
+        (upload,) = read_attachments([Path(value[1:])], limit=limit, option=f"--field {name}")
+        uploads.append(upload)
+        values[name] = hashlib.sha256(upload.content).hexdigest()
+    return values, uploads
 
 
 AttachOption = Annotated[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from starlette.datastructures import FormData, UploadFile
 
 from states.evidence import Upload
@@ -30,3 +32,21 @@ def close_files(form: FormData) -> None:
     for _, value in form.multi_items():
         if isinstance(value, UploadFile):
             value.file.close()
+
+
+def file_fields(form: FormData, prefix: str, *, limit: int) -> tuple[dict[str, str], list[Upload]]:
+    """Fields of kind `file` posted as files (`prefix` + name): each value is the file's
+    SHA-256, and the file is to be kept with the move. Read before `uploads_of`, which
+    closes every file of the form."""
+    values: dict[str, str] = {}
+    found: list[Upload] = []
+    for name, value in form.multi_items():
+        if not name.startswith(prefix) or not isinstance(value, UploadFile):
+            continue
+        if not value.filename and not value.size:
+            continue
+        content = value.file.read(limit + 1)
+        full = value.size if len(content) > limit else None
+        found.append(Upload(name=value.filename or "file", content=content, full_size=full))
+        values[name.removeprefix(prefix)] = hashlib.sha256(content).hexdigest()
+    return values, found

@@ -7,8 +7,10 @@ is kept once however often it is attached, and the database refuses to change it
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import evidence, queries, workflow
+from db import evidence, pipelines, queries, workflow
 from db.digest import record_digests
 from db.engine import transaction
 from db.models import Commitment, EventEvidence, Evidence, OutboxMessage, Person
@@ -24,7 +26,7 @@ from db.sweep import SweepReport
 from notifications.digest import compose_digest
 from notifications.render import Renderer
 from states.calendar import WorkingCalendar
-from states.catalogue import Catalogue
+from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from states.errors import FieldError, RoleNotAllowedError
 from states.evidence import EvidencePolicy, Upload
 
@@ -235,3 +237,81 @@ def test_a_move_keeps_its_files_and_a_refused_file_refuses_the_move(
         files = evidence.of_events(session, [moved.event.id])
     assert [f.sha256 for f in files[moved.event.id]] == [moved.attachments[0].sha256]
     assert clock_of(sessions, "CMB-PUNJAB")[0] == "law_vetting"
+
+
+@pytest.fixture
+def with_file_field(
+    loaded: Catalogue,
+    sessions: sessionmaker[Session],
+    make_commitment: Callable[..., Commitment],
+    tmp_path: Path,
+) -> Catalogue:
+    """action_task's copy `filed_task`, whose evidence of completion is a file; one started."""
+    text = (BUNDLED_PIPELINES / "action_task.yaml").read_text(encoding="utf-8")
+    edited = text.replace("key: action_task", "key: filed_task", 1).replace(
+        "title: Evidence of completion (document reference)",
+        "title: Evidence of completion\n    kind: file",
+        1,
+    )
+    (tmp_path / "filed_task.yaml").write_text(edited, encoding="utf-8")
+    with transaction(sessions) as session:
+        pipelines.register(
+            session, Catalogue.from_directories([BUNDLED_PIPELINES, tmp_path]), now=REMARKED
+        )
+        catalogue = pipelines.registered(session)
+    make_commitment(
+        "NAP-FILE",
+        "filed_task",
+        "punjab",
+        department="women_development",
+        officer=OFFICER,
+        using=catalogue,
+    )
+    with transaction(sessions) as session:
+        workflow.advance(
+            session, catalogue, key="NAP-FILE", action="take_up", actor_email=OFFICER, now=REMARKED
+        )
+    return catalogue
+
+
+def report(
+    sessions: sessionmaker[Session], catalogue: Catalogue, value: str, *files: Upload
+) -> workflow.Advanced:
+    with transaction(sessions) as session:
+        return workflow.advance(
+            session,
+            catalogue,
+            key="NAP-FILE",
+            action="report_completion",
+            actor_email=OFFICER,
+            fields={"evidence": value},
+            now=REMARKED,
+            attachments=files,
+        )
+
+
+def test_a_file_field_names_a_file_of_the_move(
+    with_file_field: Catalogue, sessions: sessionmaker[Session]
+) -> None:
+    digest = hashlib.sha256(PDF).hexdigest()
+    with pytest.raises(FieldError, match="field evidence must be a file attached with this action"):
+        report(sessions, with_file_field, "the report")
+    with pytest.raises(FieldError, match="field evidence must be a file attached with this action"):
+        report(sessions, with_file_field, digest)  # no such file attached
+
+    moved = report(sessions, with_file_field, digest.upper(), Upload("report.pdf", PDF))
+
+    assert moved.commitment.stage == "completion_reported"
+    assert moved.commitment.fields["evidence"] == digest
+    assert [f.sha256 for f in moved.attachments] == [digest]
+
+
+def test_a_file_field_may_name_a_file_kept_with_an_earlier_remark(
+    with_file_field: Catalogue, sessions: sessionmaker[Session]
+) -> None:
+    note(sessions, "NAP-FILE", OFFICER, "the report, signed", Upload("report.pdf", PDF))
+
+    moved = report(sessions, with_file_field, hashlib.sha256(PDF).hexdigest())
+
+    assert moved.commitment.stage == "completion_reported"
+    assert moved.attachments == ()

@@ -11,9 +11,18 @@ import pytest
 
 from states import remarks
 from states.actors import Actor, Role
+from states.definition import FieldKind, FieldSpec
 from states.errors import CommentRequiredError, FieldError, RoleNotAllowedError
-from states.evidence import EvidencePolicy, FileKind, Upload, check, clean_name, sniff
-from states.rules import CommitmentState, EventKind, Status
+from states.evidence import (
+    EvidencePolicy,
+    FileKind,
+    Upload,
+    check,
+    clean_name,
+    sniff,
+    unattached,
+)
+from states.rules import CommitmentState, EventKind, Status, normalize_field
 
 NOW = datetime(2026, 6, 29, 5, 0, tzinfo=UTC)
 STATE = CommitmentState(
@@ -142,3 +151,26 @@ def test_a_file_of_a_kind_not_allowed_is_refused_naming_the_kinds() -> None:
         check([Upload("photo.pdf", JPEG)], policy, key="K", stage="s", action="note")
     with pytest.raises(FieldError, match="empty"):
         check([Upload("blank.pdf", b"")], policy, key="K", stage="s", action="note")
+
+
+def test_a_file_field_holds_a_sha256() -> None:
+    spec = FieldSpec(title="Notification", kind=FieldKind.FILE)
+    digest = "AB" * 32
+    assert normalize_field(spec, digest) == (None, digest.lower())
+    assert normalize_field(spec, "notification.pdf")[0] == (
+        "must be a file attached with this action"
+    )
+
+
+def test_a_file_field_must_name_a_kept_file() -> None:
+    specs = {
+        "notification": FieldSpec(title="Notification", kind=FieldKind.FILE),
+        "number": FieldSpec(title="Number"),
+    }
+    kept = {"a" * 64}
+    given = {"notification": "b" * 64, "number": "c" * 64}
+    assert unattached(specs, given, kept) == {
+        "notification": "must be a file attached with this action"
+    }
+    assert unattached(specs, {"notification": "A" * 64}, kept) == {}
+    assert unattached(specs, {"notification": " "}, kept) == {}  # blank: the rule says missing

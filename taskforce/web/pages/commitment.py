@@ -37,7 +37,7 @@ from taskforce.web.details import Detail, Timing
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
 from taskforce.web.security import verify_csrf
-from taskforce.web.uploads import uploads_of
+from taskforce.web.uploads import file_fields, uploads_of
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -196,7 +196,9 @@ def advance(
     kept = Attempt(action, {**fields, "comment": comment, "effective_at": day})
     web = web_of(request)
     policy = web.installation.settings.evidence_policy()
-    uploads = uploads_of(form, "attachments", limit=policy.max_bytes)
+    given_files, uploads = file_fields(form, FIELD_PREFIX, limit=policy.max_bytes)
+    fields.update(given_files)
+    uploads += uploads_of(form, "attachments", limit=policy.max_bytes)
     try:
         effective_at = _effective(day, now=web.now())
     except ValueError:
