@@ -59,15 +59,17 @@ class LocalServer:
         return self.home / "server.log"
 
 
-def server_environment(home: Path, base: dict[str, str]) -> dict[str, str]:
+def server_environment(home: Path, base: dict[str, str], *, api_url: str) -> dict[str, str]:
     """The server's environment: its home and SQLite database, offline and quiet.
 
     An operator's own PREFECT_* values win, except the API URL, which must not point
-    the server at another server.
+    the server at another server. The UI is told where its API is: left alone it
+    asks port 4200 whatever port the server listens on.
     """
     env = {name: value for name, value in base.items() if name != "PREFECT_API_URL"}
     env["PREFECT_HOME"] = str(home)
     for name, value in {
+        "PREFECT_UI_API_URL": api_url,
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
@@ -162,7 +164,7 @@ def local_prefect_server(home: Path, port: int, *, startup_seconds: float) -> It
                 "--port",
                 str(port),
             ],
-            env=server_environment(server.home, dict(os.environ)),
+            env=server_environment(server.home, dict(os.environ), api_url=server.api_url),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

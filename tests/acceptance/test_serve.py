@@ -16,6 +16,7 @@ creating Prefect's database; each looks only at what happened after it started.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import queue
 import re
@@ -379,6 +380,9 @@ def test_serve_runs_the_flows_on_schedule_and_stops_everything(
     try:
         ui = f"Prefect UI: {served.api_url.removesuffix('/api')}"
         assert output.wait_for(ui, seconds=START_SECONDS), "".join(output.lines)
+        # The UI in the browser asks its server where the API is: this port, not 4200.
+        with urllib.request.urlopen(f"{served.api_url.removesuffix('/api')}/ui-settings") as got:
+            assert json.load(got)["api_url"] == served.api_url
         if web:
             assert output.wait_for("Serving the web on", seconds=START_SECONDS)
             _wait(
