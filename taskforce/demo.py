@@ -51,6 +51,8 @@ class Step:
 
 STEPS = (
     Step(3, "CSW-PUNJAB", "shortlist", "women.officer.punjab@example.org", {"shortlist_size": "9"}),
+    # The bill is the Law Department's: the Women Development officer is refused.
+    Step(4, "CMB-PUNJAB", "send_for_vetting", "women.officer.punjab@example.org"),
     Step(5, "CMB-PUNJAB", "send_for_vetting", "law.officer.punjab@example.org"),
     Step(6, "CSW-SINDH", "shortlist", "women.officer.sindh@example.org", {"shortlist_size": "7"}),
     # Punjab's secretary cannot act on a Sindh item: the demo shows the refusal.
