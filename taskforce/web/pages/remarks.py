@@ -31,6 +31,7 @@ from taskforce.web.viewer import Viewer
 router = APIRouter(include_in_schema=False)
 
 REMARK_NEEDED = "Write the remark, or attach a file."
+REMARK_RACED = "Someone else changed this item at the same moment; send the remark again."
 ACTION = "note"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -84,7 +85,13 @@ def add_note(
             attempt=Attempt(ACTION, kept.values, {"text": REMARK_NEEDED}),
         )
     except ConflictError:
-        return _show(request, viewer, key, status=409, attempt=kept)
+        return _show(
+            request,
+            viewer,
+            key,
+            status=409,
+            attempt=Attempt(ACTION, kept.values, {"text": REMARK_RACED}),
+        )
     request.session[FLASH] = {
         "text": "Remark added to {key}.",
         "values": {"key": target.rsplit("/", 1)[-1]},
