@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from states.actors import FEDERAL, Actor, Role, covers
 from states.definition import LadderLevel, Pipeline
-from states.departments import reaches, refusal
+from states.departments import department_key, reaches, refusal
 from states.effective import DatingLimits, dating_problem
 from states.errors import CommentRequiredError, FieldError, RoleNotAllowedError, TransitionError
 from states.rules import CommitmentState, Event, EventKind, Status
@@ -84,7 +84,8 @@ def recipients(role: Role, item: Item, people: Sequence[Candidate]) -> tuple[Can
             return tuple(own)
     pool = [p for p in people if p.role is wanted and covers(p.jurisdiction, item.jurisdiction)]
     if wanted in (Role.OFFICER, Role.SECRETARY):
-        same_department = [p for p in pool if p.department == item.department]
+        item_department = department_key(item.department)
+        same_department = [p for p in pool if department_key(p.department) == item_department]
         pool = same_department or pool
         if wanted is Role.OFFICER and item.officer_email:
             # Its own officer is no longer active: only an officer of its department stands

@@ -249,3 +249,15 @@ def test_a_pipeline_may_let_a_parent_complete_first() -> None:
     request = TransitionRequest("report_operational", officer, {"first_report_on": "2026-09-01"})
     done = rules.apply(relaxed, committee(), request, now=T0, open_children=["DHRC-PUNJAB-LAHORE"])
     assert done.state.status is Status.COMPLETED
+
+
+def test_the_ladder_finds_the_same_department_in_any_spelling() -> None:
+    item = escalation.Item(
+        key="CSW-PUNJAB", jurisdiction="punjab", department="women_development", officer_email=None
+    )
+    people = [
+        escalation.Candidate("law@example.org", "Law", Role.SECRETARY, "punjab", "law"),
+        escalation.Candidate("wd@example.org", "WD", Role.SECRETARY, "punjab", "Women Development"),
+    ]
+    found = escalation.recipients(Role.SECRETARY, item, people)
+    assert [p.email for p in found] == ["wd@example.org"]
