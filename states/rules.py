@@ -390,9 +390,16 @@ def resume_problem(
 
 
 def options(
-    pipeline: Pipeline, state: CommitmentState, actor: Actor | None = None
+    pipeline: Pipeline,
+    state: CommitmentState,
+    actor: Actor | None = None,
+    *,
+    open_children: Sequence[str] = (),
 ) -> list[ActionOption]:
-    """The actions open from the current stage (to `actor`, when given)."""
+    """The actions open from the current stage (to `actor`, when given).
+
+    With the keys of the commitment's `open_children`, a completion they hold back is left out.
+    """
     if state.status is not Status.OPEN:
         return []
     result = []
@@ -400,6 +407,8 @@ def options(
         if Role.SYSTEM in transition.roles:
             continue
         if actor is not None and not may(pipeline, transition, state, actor):
+            continue
+        if _held_back(pipeline, transition, open_children):
             continue
         result.append(
             ActionOption(
@@ -460,13 +469,19 @@ def _authorize(
         )
 
 
+def _held_back(pipeline: Pipeline, transition: Transition, open_children: Sequence[str]) -> bool:
+    return (
+        bool(open_children)
+        and not pipeline.completes_with_open_children
+        and pipeline.stage(transition.to).outcome is Ending.COMPLETED
+    )
+
+
 def _children_first(
     pipeline: Pipeline, transition: Transition, state: CommitmentState, open_children: Sequence[str]
 ) -> None:
     """A commitment completes after its children, unless its pipeline says otherwise."""
-    if not open_children or pipeline.completes_with_open_children:
-        return
-    if pipeline.stage(transition.to).outcome is not Ending.COMPLETED:
+    if not _held_back(pipeline, transition, open_children):
         return
     keys = sorted(open_children)
     listed = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")

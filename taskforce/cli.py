@@ -170,7 +170,11 @@ def show(
         commitment = queries.get_commitment(session, key)
         pipeline = _pipeline(application, commitment)
         actor = people.actor_for(people.by_email(session, as_)) if as_ else None
-        options = rules.options(pipeline, workflow.state_of(commitment), actor)
+        kids = queries.children(session, commitment)
+        open_kids = [c.key for c in kids if c.status == "open"]
+        options = rules.options(
+            pipeline, workflow.state_of(commitment), actor, open_children=open_kids
+        )
         record = views.commitment_record(commitment, pipeline)
         record["waiting_on"] = waiting.records(
             waiting.waiting_on(application.catalogue, commitment, waiting.holders(session))
@@ -180,10 +184,7 @@ def show(
             {"key": m.key, "title": m.title, "held_on": views.iso(m.held_on)}
             for m in continuity.meetings_of(session, commitment)
         ]
-        record["children"] = [
-            {"key": c.key, "stage": c.stage, "status": c.status}
-            for c in queries.children(session, commitment)
-        ]
+        record["children"] = [{"key": c.key, "stage": c.stage, "status": c.status} for c in kids]
         record["next_actions"] = [views.option_record(o, pipeline) for o in options]
         events = queries.history(session, commitment)
         files = evidence.of_events(session, [e.id for e in events])

@@ -119,7 +119,12 @@ def detail(session: Session, installation: App, key: str, viewer: Viewer, now: d
         pipeline=pipeline,
         timing=timing(installation, commitment, now),
         history=queries.history(session, commitment),
-        options=rules.options(pipeline, workflow.state_of(commitment), viewer.actor),
+        options=rules.options(
+            pipeline,
+            workflow.state_of(commitment),
+            viewer.actor,
+            open_children=[child.key for child in kids if child.status == "open"],
+        ),
         open_escalations=open_escalations(session, commitment),
         children=[(child, timing(installation, child, now)) for child in kids],
         parent_key=queries.parent_key(session, commitment),

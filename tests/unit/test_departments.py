@@ -236,6 +236,14 @@ def test_a_parent_does_not_complete_while_a_child_is_open() -> None:
     assert done.state.status is Status.COMPLETED
 
 
+def test_the_forms_leave_out_a_completion_open_children_hold_back() -> None:
+    officer = person(Role.OFFICER, "human_rights")
+    waiting = rules.options(COMMITTEE, committee(), officer, open_children=["DHRC-PUNJAB-LAHORE"])
+    assert [o.transition.action for o in waiting] == []
+    free = rules.options(COMMITTEE, committee(), officer, open_children=[])
+    assert [o.transition.action for o in free] == ["report_operational"]
+
+
 def test_withdrawing_a_parent_is_not_held_back_by_its_children() -> None:
     chief = person(Role.CHIEF_SECRETARY, "chief_secretary_office")
     request = TransitionRequest("drop", chief, comment="merged")

@@ -76,3 +76,33 @@ def test_my_items_names_who_must_act(site: Site) -> None:
     to_cabinet(site)
     text = text_of(site.browser(LAW_OFFICER).get("/items").text)
     assert "Waiting on Shazia Nawaz (secretary)" in text
+
+
+def test_a_parent_with_an_open_child_offers_no_completion_and_says_why(site: Site) -> None:
+    officer = "hr.officer.punjab@example.org"
+    with transaction(site.installation.sessions) as session:
+        for action, fields in (
+            ("nominate_members", {"members": "9"}),
+            (
+                "hold_first_meeting",
+                {"first_meeting_on": "2026-07-01", "minutes_reference": "MIN/2026/1"},
+            ),
+        ):
+            workflow.advance(
+                session,
+                site.installation.catalogue,
+                key="DHRC-PUNJAB",
+                action=action,
+                actor_email=officer,
+                fields=fields,
+                now=WEB_NOW - timedelta(hours=1),
+            )
+    api = site.api(officer)
+    assert api.get("/api/v1/commitments/DHRC-PUNJAB").json()["actions"] == []
+    refused = api.post(
+        "/api/v1/commitments/DHRC-PUNJAB/advance",
+        json={"action": "report_operational", "fields": {"first_report_on": "2026-08-01"}},
+    )
+    assert refused.status_code == 422
+    assert "still open (DHRC-PUNJAB-LAHORE)" in refused.json()["error"]["message"]
+    assert stage_of(site, "DHRC-PUNJAB")[0] == "first_meeting_held"
