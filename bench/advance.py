@@ -252,9 +252,9 @@ UPDATE = (
     " WHERE id = {0} AND version = {0}"
 )
 INSERT_EVENT = (
-    "INSERT INTO events (commitment_id, seq, kind, at, actor_email, actor_role, action,"
-    " from_stage, to_stage, fields, comment) VALUES ({0}, {0}, 'transition', {0}, {0}, {0},"
-    " {0}, {0}, {0}, {0}, NULL)"
+    "INSERT INTO events (commitment_id, seq, kind, at, effective_at, actor_email, actor_role,"
+    " action, from_stage, to_stage, fields, comment) VALUES ({0}, {0}, 'transition', {0}, {0},"
+    " {0}, {0}, {0}, {0}, {0}, {0}, NULL)"
 )
 STAGE_DAYS = timedelta(days=14)  # the baseline's stand-in for the working-day calendar
 
@@ -308,6 +308,7 @@ def _walk_sqlite(url: str, keys: list[str]) -> None:
                         (
                             row[0],
                             seq,
+                            stamp,
                             stamp,
                             actor[1],
                             actor[3],
@@ -367,6 +368,7 @@ def _walk_postgres(url: str, keys: list[str]) -> None:
                         (
                             row[0],
                             seq,
+                            at,
                             at,
                             actor[1],
                             actor[3],

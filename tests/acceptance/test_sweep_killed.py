@@ -63,10 +63,10 @@ WHERE c.parent_id IS NULL
     AND NOT EXISTS (SELECT 1 FROM commitments k WHERE k.parent_id = c.id)
 """
 COPY_EVENTS = """
-INSERT INTO events (commitment_id, seq, kind, at, actor_email, actor_role, action,
-    from_stage, to_stage, fields, comment)
-SELECT copy.id, e.seq, e.kind, e.at, e.actor_email, e.actor_role, e.action, e.from_stage,
-    e.to_stage, e.fields, e.comment
+INSERT INTO events (commitment_id, seq, kind, at, effective_at, actor_email, actor_role,
+    action, from_stage, to_stage, fields, comment)
+SELECT copy.id, e.seq, e.kind, e.at, e.effective_at, e.actor_email, e.actor_role, e.action,
+    e.from_stage, e.to_stage, e.fields, e.comment
 FROM commitments copy
 JOIN commitments source ON copy.key LIKE source.key || '.%' AND source.key NOT LIKE '%.%'
 JOIN events e ON e.commitment_id = source.id
