@@ -186,20 +186,23 @@ def test_a_sweep_killed_again_and_again_loses_and_repeats_nothing(
     started = time.monotonic()
     try:
         while kills < KILLS and not finished_alone:
-            # Two kills in three once the sweep has recorded past a random point (then a
-            # little later, inside the next batch); the third at a random moment of start-up.
+            # Two kills in three once the sweep has recorded past a random point (then at
+            # once, inside the next batch: a batch of 500 takes a fraction of a second, so
+            # waiting longer lets a fast machine finish the sweep first); the target stays in
+            # the first three quarters so batches remain to be killed in. The third kill comes
+            # at a random moment of start-up.
             target = None
-            if kills % 3 and progress[-1] < total - 1:
-                target = chance.randint(progress[-1] + 1, total - 1)
+            if kills % 3 and progress[-1] < total * 3 // 4:
+                target = chance.randint(progress[-1] + 1, total * 3 // 4)
             deadline = time.monotonic() + chance.uniform(0.3, start_up)
             sweep = _sweep_command(victim, tmp_path)
             while sweep.poll() is None:
                 if target is None and time.monotonic() >= deadline:
                     break
                 if target is not None and _count(engine) >= target:
-                    time.sleep(chance.uniform(0, 0.3))
+                    time.sleep(chance.uniform(0, 0.02))
                     break
-                time.sleep(0.02)
+                time.sleep(0.01)
             if sweep.poll() is None:
                 sweep.send_signal(signal.SIGKILL)
                 sweep.wait(timeout=WAIT_SECONDS)
