@@ -10,10 +10,13 @@ TASKFORCE_TEST_REQUIRE_POSTGRES=1, when they fail instead.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -22,6 +25,23 @@ from sqlalchemy.pool import NullPool
 
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
+
+
+def _load_smtp_server() -> None:
+    """Make tests/smtp_server.py importable as `smtp_server` (tests/ is not a package)."""
+    if "smtp_server" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "smtp_server", Path(__file__).parent / "smtp_server.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["smtp_server"] = module
+    spec.loader.exec_module(module)
+
+
+# Loaded with the first conftest, so any test module can `from smtp_server import SmtpServer`.
+_load_smtp_server()
 
 POSTGRES_URL_VARIABLE = "TASKFORCE_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "TASKFORCE_TEST_REQUIRE_POSTGRES"
@@ -92,3 +112,19 @@ def engine(database_url: str) -> Iterator[Engine]:
 def sessions(engine: Engine) -> sessionmaker[Session]:
     """Sessions on the migrated database (use with db.engine.transaction)."""
     return session_factory(engine)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """An aiosmtpd server on a free port of 127.0.0.1, keeping every message it accepts.
+
+    smtp_server.refuse(2, "421 4.3.2 busy"), smtp_server.stop() (connections refused),
+    smtp_server.messages, smtp_server.message_ids(); see tests/smtp_server.py.
+    """
+    from smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -9,11 +9,8 @@ delivery run holds cannot be re-queued under it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,28 +30,6 @@ from taskforce.data import BUNDLED_MEETING
 LOADED_AT = datetime(2026, 6, 12, 10, 0, tzinfo=UTC)
 SWEPT_AT = datetime(2026, 7, 27, 5, 0, tzinfo=UTC)
 DELIVER_AT = SWEPT_AT + timedelta(days=1)
-
-
-def _smtp_server_module() -> Any:
-    """tests/smtp_server.py, importable as `smtp_server` (tests/ is not a package)."""
-    if "smtp_server" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "smtp_server", Path(__file__).parents[1] / "smtp_server.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["smtp_server"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["smtp_server"]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    server = _smtp_server_module().SmtpServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

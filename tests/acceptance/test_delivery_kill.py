@@ -10,7 +10,6 @@ died), and a repeat carries the same Message-ID as the first copy.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -18,7 +17,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -56,28 +54,6 @@ SEED = 20260727
 # Each run as of a moment past the last one's lease, so it may take what that run held.
 RUN_EVERY = LEASE + timedelta(minutes=1)
 RUN_TIMEOUT_SECONDS = 300.0
-
-
-def _smtp_server_module() -> Any:
-    """tests/smtp_server.py, importable as `smtp_server` (tests/ is not a package)."""
-    if "smtp_server" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "smtp_server", Path(__file__).parents[1] / "smtp_server.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["smtp_server"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["smtp_server"]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    server = _smtp_server_module().SmtpServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

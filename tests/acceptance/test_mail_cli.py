@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import email
 import email.policy
-import importlib.util
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -39,32 +37,6 @@ DIGEST_READERS = {
     "cs.kp@example.org",
     "cs.balochistan@example.org",
 }
-
-
-def _smtp_server_helper() -> Any:
-    """tests/smtp_server.py, importable as `smtp_server` (tests/ is not a package).
-
-    As tests/integration/conftest.py loads it: once per process, shared by both.
-    """
-    if "smtp_server" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "smtp_server", Path(__file__).parents[1] / "smtp_server.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["smtp_server"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["smtp_server"]
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1, in this process."""
-    server = _smtp_server_helper().SmtpServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def ok(done: Any) -> Any:

@@ -15,7 +15,6 @@ creating Prefect's database; each looks only at what happened after it started.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import queue
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from smtp_server import SmtpServer
 from sqlalchemy import func, select
 
 from db.engine import make_engine
@@ -52,19 +52,6 @@ FLOW_SECONDS = 90  # for the first scheduled sweep and delivery, on a busy machi
 STOP_SECONDS = 45
 RUN_NAME = re.compile(r"^(sweep|deliver|digest) \d{4}-\d\d-\d\d \d\d:\d\d PKT$")
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-
-
-def _smtp_server_module() -> Any:
-    """tests/smtp_server.py, importable as `smtp_server` (tests/ is not a package)."""
-    if "smtp_server" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "smtp_server", Path(__file__).parents[1] / "smtp_server.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["smtp_server"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["smtp_server"]
 
 
 def _free_port() -> int:
@@ -190,7 +177,7 @@ class Served:
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[Any]:
     """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1, keeping what it accepts."""
-    server = _smtp_server_module().SmtpServer().start()
+    server = SmtpServer().start()
     try:
         yield server
     finally:

@@ -7,12 +7,8 @@ stay in the outbox. On each kind of database, with a real SMTP server (aiosmtpd)
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,30 +35,8 @@ NOW = datetime(2026, 7, 27, 5, tzinfo=UTC)  # escalations at every level of the 
 FROM = "Task Force Secretariat <taskforce@example.org>"
 
 
-def _smtp_server_module() -> Any:
-    """tests/smtp_server.py, importable as `smtp_server` (tests/ is not a package)."""
-    if "smtp_server" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "smtp_server", Path(__file__).parents[1] / "smtp_server.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["smtp_server"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["smtp_server"]
-
-
 def _not_configured() -> runtime.Runtime:
     raise ConfigurationError("no runtime: the test that configured one has ended")
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    server = _smtp_server_module().SmtpServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

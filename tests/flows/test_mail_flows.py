@@ -8,13 +8,10 @@ and what they send reaches an SMTP server (aiosmtpd, tests/smtp_server.py) once.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,34 +50,8 @@ CHIEF_SECRETARIES = {
 URDU_READER = "cs.sindh@example.org"  # every digest reader reads English until told otherwise
 
 
-def _smtp_server_helper() -> Any:
-    """tests/smtp_server.py, importable as `smtp_server` (tests/ is not a package).
-
-    As tests/integration/conftest.py loads it: once per process, shared by both.
-    """
-    if "smtp_server" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "smtp_server", Path(__file__).parents[1] / "smtp_server.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["smtp_server"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["smtp_server"]
-
-
 def _not_configured() -> runtime.Runtime:
     raise ConfigurationError("no runtime: the test that configured one has ended")
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1, keeping what it accepts."""
-    server = _smtp_server_helper().SmtpServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

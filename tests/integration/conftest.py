@@ -6,7 +6,7 @@ one runs on a new SQLite file and on a new PostgreSQL database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -321,39 +321,4 @@ def escalations_stored(sessions: sessionmaker[Session]) -> Callable[..., list[di
     return read
 
 
-# --- a real SMTP server (tests/smtp_server.py) ---------------------------------------------
-
-
-def _smtp_server_helper() -> Any:
-    """tests/smtp_server.py, importable as `smtp_server` (tests/ is not a package)."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    if "smtp_server" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "smtp_server", Path(__file__).parents[1] / "smtp_server.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["smtp_server"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["smtp_server"]
-
-
-# Loaded with this conftest, so test modules here can `from smtp_server import SmtpServer`.
-_smtp_server_helper()
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[Any]:
-    """An aiosmtpd server on a free port of 127.0.0.1, keeping every message it accepts.
-
-    smtp_server.refuse(2, "421 4.3.2 busy"), smtp_server.stop() (connections refused),
-    smtp_server.messages, smtp_server.message_ids(); see tests/smtp_server.py.
-    """
-    server = _smtp_server_helper().SmtpServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+# A real SMTP server: the `smtp_server` fixture of tests/conftest.py.
