@@ -25,6 +25,7 @@ from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
+from taskforce.cli_reports import report_app
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.settings import load_settings
 
@@ -967,6 +968,7 @@ def start_web_in_background(host: str, port: int) -> None:
 app.command()(note)
 app.add_typer(users, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(report_app, name="report")
 register_people_commands(app)
 
 mail = typer.Typer(

@@ -101,6 +101,7 @@ def path_values(site: Site) -> dict[str, str]:
         "pipeline_key": "provincial_bill",
         # No file is attached in the matrix: whoever may ask is answered 404.
         "sha256": "0" * 64,
+        "fmt": "csv",
     }
 
 
