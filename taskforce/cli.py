@@ -23,6 +23,7 @@ from states.errors import CommentRequiredError, FieldError, TaskforceError
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
+from taskforce.cli_export import register as register_export_commands
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
 from taskforce.cli_reports import report_app
@@ -970,6 +971,7 @@ app.add_typer(users, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(report_app, name="report")
 register_people_commands(app)
+register_export_commands(app)
 
 mail = typer.Typer(
     help="Mail: see what a message says before anyone receives it.",
