@@ -27,6 +27,7 @@ from taskforce.cli_export import register as register_export_commands
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
 from taskforce.cli_reports import report_app
+from taskforce.cli_sheets import import_app, sheet
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
 from taskforce.settings import load_settings
 
@@ -970,6 +971,8 @@ app.command()(note)
 app.add_typer(users, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(report_app, name="report")
+report_app.command("sheet")(sheet)
+app.add_typer(import_app, name="import")
 register_people_commands(app)
 register_export_commands(app)
 

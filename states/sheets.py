@@ -1,0 +1,202 @@
+"""The province's sheet: its columns, and its filled rows read into requests or row errors.
+
+A sheet lists the open commitments of a scope with each one's `version` when the
+sheet was made. A person fills, per row, a new stage (the action to take), a
+remark and the date it happened. Pure: cell values in, typed requests out; whether
+an action is possible, or the person allowed, is decided when the requests are
+applied, by the same rule as any other move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+KEY = "key"
+TITLE = "title"
+DEPARTMENT = "department"
+OFFICER = "officer"
+STAGE = "current stage"
+VERSION = "version"
+NEEDS = "what each action needs"
+ACTION = "new stage / action"
+VALUES = "values (name=value; ...)"
+REMARK = "remark"
+HAPPENED_ON = "date it happened"
+
+READ_ONLY = (KEY, TITLE, DEPARTMENT, OFFICER, STAGE, VERSION, NEEDS)
+TO_FILL = (ACTION, VALUES, REMARK, HAPPENED_ON)
+COLUMNS = (*READ_ONLY, *TO_FILL)
+# What the reader cannot do without: the rest is there for the person filling it.
+NEEDED = (KEY, VERSION, ACTION, REMARK, HAPPENED_ON)
+
+
+@dataclass(frozen=True)
+class RowRequest:
+    """One filled row: take `action` (when given) and/or record `remark`, on `key`."""
+
+    row: int
+    key: str
+    version: int
+    action: str | None
+    remark: str | None
+    happened_on: date | None
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that cannot be applied, and why, in words for the person who filled it."""
+
+    row: int
+    key: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedSheet:
+    """The sheet's filled rows as requests, and the rows that are wrong."""
+
+    requests: tuple[RowRequest, ...]
+    problems: tuple[RowProblem, ...]
+    unchanged: int
+
+
+def missing_columns(headers: Sequence[object]) -> list[str]:
+    """The columns the reader needs that the header row lacks."""
+    present = {_text(header).lower() for header in headers}
+    return [name for name in NEEDED if name not in present]
+
+
+def parse(rows: Sequence[tuple[int, Mapping[str, object]]]) -> ParsedSheet:
+    """Each (row number, cells by column name) as a request, a problem, or unchanged.
+
+    A row with no action, no remark and no date is unchanged and skipped. A key
+    given twice is a problem on its second row: one row says what happened to one
+    commitment.
+    """
+    requests: list[RowRequest] = []
+    problems: list[RowProblem] = []
+    unchanged = 0
+    seen: dict[str, int] = {}
+    for number, cells in rows:
+        action = _text(cells.get(ACTION)) or None
+        remark = _text(cells.get(REMARK)) or None
+        raw_date = cells.get(HAPPENED_ON)
+        key = _text(cells.get(KEY)).upper() or None
+        if action is None and remark is None and _blank(raw_date):
+            unchanged += 1
+            continue
+
+        def problem(reason: str, *, number: int = number, key: str | None = key) -> None:
+            problems.append(RowProblem(row=number, key=key, reason=reason))
+
+        if key is None:
+            problem("the key is empty")
+            continue
+        if key in seen:
+            problem(f"{key} is already on row {seen[key]}")
+            continue
+        seen[key] = number
+        version = _version(cells.get(VERSION))
+        if version is None:
+            problem(f"the version {_text(cells.get(VERSION))!r} is not a whole number")
+            continue
+        happened_on = _day(raw_date)
+        if happened_on is None and not _blank(raw_date):
+            problem(f"the date {_text(raw_date)!r} is not a date (write it as 2026-11-20)")
+            continue
+        if action is None and remark is None:
+            problem("a date alone says nothing: choose a new stage or write a remark")
+            continue
+        values, bad = _values(cells.get(VALUES))
+        if bad is not None:
+            problem(f"the values: {bad!r} is not name=value (e.g. members=7)")
+            continue
+        if values and action is None:
+            problem("values go with a new stage: choose one, or leave the values blank")
+            continue
+        requests.append(
+            RowRequest(
+                row=number,
+                key=key,
+                version=version,
+                action=action,
+                remark=remark,
+                happened_on=happened_on,
+                values=values,
+            )
+        )
+    return ParsedSheet(requests=tuple(requests), problems=tuple(problems), unchanged=unchanged)
+
+
+def source(sheet: str, row: int) -> str:
+    """How an event names the sheet it came from."""
+    return f"from sheet {sheet} row {row}"
+
+
+def comment(request: RowRequest, sheet: str) -> str:
+    """The event's comment: the remark, then where it came from (and, for a remark, its date)."""
+    origin = source(sheet, request.row)
+    if request.action is None and request.happened_on is not None:
+        origin += f", dated {request.happened_on.isoformat()}"
+    return f"{request.remark} ({origin})" if request.remark else origin.capitalize()
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _values(cell: object) -> tuple[dict[str, str], str | None]:
+    """`name=value; name=value` as a mapping, or the first part that is not name=value.
+
+    A part with no value (`members=`, as a hint may leave it) is no value.
+    """
+    found: dict[str, str] = {}
+    for part in _text(cell).split(";"):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            return {}, part.strip()
+        if value.strip():
+            found[name.strip()] = value.strip()
+    return found, None
+
+
+def needs_text(needs: Mapping[str, Sequence[str]], comment_required: Sequence[str]) -> str:
+    """The hint a sheet shows: what each action asks for, e.g. `shortlist: shortlist_size`."""
+    parts = []
+    for action, names in needs.items():
+        wants = [*names, *(["a remark"] if action in comment_required else [])]
+        parts.append(f"{action}: {', '.join(wants)}" if wants else action)
+    return "; ".join(parts)
+
+
+def _blank(value: object) -> bool:
+    return _text(value) == ""
+
+
+def _version(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    text = _text(value)
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _day(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return datetime.fromisoformat(_text(value)).date()
+    except ValueError:
+        return None
