@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db import continuity, queries, workflow
+from db import continuity, queries, references, workflow
 from db.models import Commitment, Meeting, Person
 from states.actors import SYSTEM_ACTOR, covers
 from states.calendar import WorkingCalendar
@@ -37,6 +37,8 @@ class LoadReport:
     commitments_reiterated: list[str] = field(default_factory=list)
     commitments_amended: list[str] = field(default_factory=list)
     commitments_superseded: list[str] = field(default_factory=list)
+    # Commitments given references or tags they did not carry yet.
+    commitments_labelled: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -47,6 +49,7 @@ class LoadReport:
             or self.commitments_reiterated
             or self.commitments_amended
             or self.commitments_superseded
+            or self.commitments_labelled
         )
 
 
@@ -87,6 +90,8 @@ def load_meeting(
                 report.commitments_reiterated.append(spec.key)
             if change.amended:
                 report.commitments_amended.append(spec.key)
+            if references.add_from_file(session, existing, spec.refs, spec.tags):
+                report.commitments_labelled.append(spec.key)
             continue
         pipeline_problem = _unknown_pipeline(catalogue, spec.pipeline)
         if pipeline_problem:
@@ -132,6 +137,7 @@ def load_meeting(
                 source=f"meeting {file.meeting.key}",
                 calendar=calendar,
             )
+        references.add_from_file(session, commitment, spec.refs, spec.tags)
         report.commitments_added.append(spec.key)
     session.flush()
     for old_key, new_key in replaced:

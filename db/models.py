@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from db.types import UTCDateTime
-from states import text
+from states import references, text
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -157,6 +157,11 @@ class Commitment(Base):
     officer: Mapped[Person | None] = relationship(lazy="joined")
     meeting: Mapped[Meeting | None] = relationship(lazy="joined")
     parent: Mapped[Commitment | None] = relationship(remote_side=[id], lazy="raise")
+    # Read here, written only by db/references.py; lists load them for a page at once.
+    refs: Mapped[list[CommitmentRef]] = relationship(
+        viewonly=True, order_by=lambda: (CommitmentRef.kind, CommitmentRef.value)
+    )
+    tags: Mapped[list[CommitmentTag]] = relationship(viewonly=True, order_by="CommitmentTag.tag")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
@@ -375,3 +380,30 @@ class CommitmentMeeting(Base):
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
     linked_at: Mapped[datetime]
+
+
+class CommitmentRef(Base):
+    """An external reference a commitment answers to (states/references.py), normalized."""
+
+    __tablename__ = "commitment_refs"
+
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(references.REFERENCE_MAX), primary_key=True)
+
+    __table_args__ = (Index(None, "kind", "value"),)
+
+    @property
+    def text(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class CommitmentTag(Base):
+    """A free tag on a commitment: a theme or an affected group, lower-case."""
+
+    __tablename__ = "commitment_tags"
+
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(references.TAG_MAX), primary_key=True)
+
+    __table_args__ = (Index(None, "tag"),)

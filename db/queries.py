@@ -11,9 +11,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from db.models import Commitment, Event, Person
+from db.models import Commitment, CommitmentRef, CommitmentTag, Event, Person
 from states.errors import NotFoundError
 
 
@@ -28,6 +28,9 @@ class CommitmentFilter:
     department: str | None = None
     officer_email: str | None = None
     due_by: datetime | None = None
+    # A reference's normalized text (states/references.py), e.g. "sdg:5.3", and a tag.
+    ref: str | None = None
+    tag: str | None = None
 
 
 # Built once: every request reads a commitment by key, and building the statement each time
@@ -48,7 +51,7 @@ def get_commitment(session: Session, key: str, *, lock: bool = False) -> Commitm
 
 def list_commitments(session: Session, where: CommitmentFilter) -> list[Commitment]:
     """Commitments matching `where`, ordered by key."""
-    return list(session.scalars(_filtered(select(Commitment), where).order_by(Commitment.key)))
+    return list(session.scalars(_filtered(_with_labels(), where).order_by(Commitment.key)))
 
 
 def page_of_commitments(
@@ -57,9 +60,14 @@ def page_of_commitments(
     """One page of the commitments matching `where`, ordered by key, and how many match."""
     total = session.scalar(_filtered(select(func.count(Commitment.id)), where)) or 0
     page = session.scalars(
-        _filtered(select(Commitment), where).order_by(Commitment.key).limit(limit).offset(offset)
+        _filtered(_with_labels(), where).order_by(Commitment.key).limit(limit).offset(offset)
     )
     return list(page), total
+
+
+def _with_labels() -> Select[Any]:
+    """Commitments with their references and tags, read for the whole list in two queries."""
+    return select(Commitment).options(selectinload(Commitment.refs), selectinload(Commitment.tags))
 
 
 def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
@@ -80,6 +88,21 @@ def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
         query = query.where(Commitment.department == where.department)
     if where.due_by is not None:
         query = query.where(Commitment.status == "open", Commitment.due_at <= where.due_by)
+    if where.ref:
+        kind, _, value = where.ref.partition(":")
+        query = query.where(
+            Commitment.id.in_(
+                select(CommitmentRef.commitment_id).where(
+                    CommitmentRef.kind == kind, CommitmentRef.value == value
+                )
+            )
+        )
+    if where.tag:
+        query = query.where(
+            Commitment.id.in_(
+                select(CommitmentTag.commitment_id).where(CommitmentTag.tag == where.tag)
+            )
+        )
     if where.officer_email:
         query = query.join(Commitment.officer).where(
             func.lower(Person.email) == where.officer_email.lower()

@@ -24,6 +24,7 @@ from pydantic import (
 from states.actors import Role, jurisdiction_problem
 from states.definition import Key
 from states.documents import Document, Loc, Problem, read_yaml, validate_and_check
+from states.references import REFS_MAX, TAGS_MAX, ReferenceText, TagText
 from states.text import (
     COMMITMENT_KEY_PATTERN,
     EMAIL,
@@ -119,6 +120,15 @@ class CommitmentSpec(_Strict):
     )
     superseded_by: CommitmentKey | None = Field(
         default=None, description="a later meeting replaced this decision with that commitment"
+    )
+    refs: tuple[ReferenceText, ...] = Field(
+        default=(),
+        max_length=REFS_MAX,
+        description="external references: upr:4/152.123, treaty:CEDAW/C/PAK/CO/5#24, sdg:5.3,"
+        " nap:HR-12",
+    )
+    tags: tuple[TagText, ...] = Field(
+        default=(), max_length=TAGS_MAX, description="free lower-case tags: themes, groups"
     )
     children: tuple[CommitmentSpec, ...] = ()
 

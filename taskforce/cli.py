@@ -20,12 +20,15 @@ from states.calendar import local_day
 from states.catalogue import load_pipeline_file
 from states.definition import Pipeline
 from states.errors import CommentRequiredError, FieldError, TaskforceError
+from states.references import parse_reference, parse_tag
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
 from taskforce.cli_export import register as register_export_commands
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
+from taskforce.cli_refs import refs_report
+from taskforce.cli_refs import register as register_refs_commands
 from taskforce.cli_reports import report_app
 from taskforce.cli_sheets import import_app, sheet
 from taskforce.console import JsonOption, emit_json, err, now, opened, out
@@ -102,6 +105,11 @@ def list_(
     officer: Annotated[
         str | None, typer.Option(help="Only items held by this officer's email.")
     ] = None,
+    ref: Annotated[
+        str | None,
+        typer.Option(help="Only items carrying this reference, e.g. sdg:5.3 or nap:HR-12."),
+    ] = None,
+    tag: Annotated[str | None, typer.Option(help="Only items with this tag.")] = None,
     stalled: Annotated[
         bool, typer.Option("--stalled", help="Only stalled items, with ladder level and delay.")
     ] = False,
@@ -123,6 +131,8 @@ def list_(
         status=status,
         department=department,
         officer_email=officer,
+        ref=parse_reference(ref).text if ref is not None else None,
+        tag=parse_tag(tag) if tag is not None else None,
     )
     with opened() as application, transaction(application.sessions) as session:
         items = queries.list_commitments(session, where)
@@ -233,6 +243,9 @@ def _print_commitment(record: dict[str, Any]) -> None:
         out.print("  exempt from escalation (by the chair)")
     if record["fields"]:
         out.print("  fields: " + ", ".join(f"{k}={v}" for k, v in record["fields"].items()))
+    if record["refs"] or record["tags"]:
+        labels = [*record["refs"], *(f"#{tag}" for tag in record["tags"])]
+        out.print("  refs and tags: " + ", ".join(labels), markup=False, highlight=False)
     if record["parent"]:
         out.print(f"  part of: {record['parent']}")
     if len(record["meetings"]) > 1:
@@ -972,8 +985,10 @@ app.add_typer(users, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(report_app, name="report")
 report_app.command("sheet")(sheet)
+report_app.command("refs")(refs_report)
 app.add_typer(import_app, name="import")
 register_people_commands(app)
+register_refs_commands(app)
 register_export_commands(app)
 
 mail = typer.Typer(

@@ -62,6 +62,8 @@ def commitment_record(commitment: Commitment, pipeline: Pipeline) -> dict[str, A
         "meeting": commitment.meeting.key if commitment.meeting else None,
         "agenda_item": commitment.agenda_item,
         "fields": dict(commitment.fields),
+        "refs": [ref.text for ref in commitment.refs],
+        "tags": [tag.tag for tag in commitment.tags],
         "version": commitment.version,
     }
 

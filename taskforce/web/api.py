@@ -22,6 +22,14 @@ from states.actors import FEDERAL, PROVINCES, jurisdiction_problem
 from states.calendar import PAKISTAN_TIME, local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
+from states.references import (
+    REFERENCE_MAX,
+    REFERENCE_PATTERN,
+    TAG_MAX,
+    TAG_PATTERN,
+    parse_reference,
+    parse_tag,
+)
 from states.rules import ActionOption
 from states.text import (
     COMMITMENT_KEY_PATTERN,
@@ -101,6 +109,37 @@ Department = Annotated[
     str | None,
     Query(max_length=DEPARTMENT_MAX, pattern=SINGLE_LINE_PATTERN),
     AfterValidator(_one_line_department),
+]
+
+
+def _reference(value: str | None) -> str | None:
+    return value if value is None else parse_reference(value).text
+
+
+def _tag(value: str | None) -> str | None:
+    return value if value is None else parse_tag(value)
+
+
+# A bad reference or tag is refused (422) with the rule's message naming the kind and form;
+# the pattern only tells the document's readers the normalized form.
+RefQuery = Annotated[
+    str | None,
+    Query(
+        max_length=REFERENCE_MAX,
+        description="a reference, e.g. sdg:5.3, treaty:CEDAW/C/PAK/CO/5#24, upr:4/152.123,"
+        " nap:HR-12",
+        json_schema_extra={"pattern": REFERENCE_PATTERN},
+    ),
+    AfterValidator(_reference),
+]
+TagQuery = Annotated[
+    str | None,
+    Query(
+        max_length=TAG_MAX,
+        description="a tag, e.g. child-marriage",
+        json_schema_extra={"pattern": TAG_PATTERN},
+    ),
+    AfterValidator(_tag),
 ]
 
 
@@ -248,6 +287,8 @@ def list_commitments(
     stage: PipelineKey = None,
     status: Annotated[str | None, Query(pattern="^(open|completed|withdrawn|lapsed)$")] = None,
     department: Department = None,
+    ref: RefQuery = None,
+    tag: TagQuery = None,
     stalled: Annotated[bool, Query(description="only those past due now")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -262,6 +303,8 @@ def list_commitments(
         status=status,
         department=department,
         due_by=now if stalled else None,
+        ref=ref,
+        tag=tag,
     )
     with web.reading() as session:
         items, total = queries.page_of_commitments(session, where, limit=limit, offset=offset)

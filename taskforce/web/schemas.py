@@ -69,6 +69,12 @@ class CommitmentOut(_Out):
     meeting: str | None
     agenda_item: str | None
     fields: dict[str, Any]
+    refs: list[str] = Field(
+        default_factory=list,
+        description="external references, normalized: upr:4/152.123,"
+        " treaty:CEDAW/C/PAK/CO/5#24, sdg:5.3, nap:HR-12",
+    )
+    tags: list[str] = Field(default_factory=list, description="free lower-case tags")
     version: int = Field(description="send it back as expected_version when advancing")
     timing: TimingOut
     waiting_on: list[WaitingOut] = Field(
