@@ -8,6 +8,7 @@ commitment's stage; the date column takes a date.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -45,7 +46,8 @@ def workbook(found: Sequence[SheetLine], *, scope: str, made_at: datetime) -> by
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = scope[:31] or "sheet"
+    # A sheet's title may not hold \ / ? * [ ] : (a district is punjab/lahore).
+    sheet.title = re.sub(r"[\\/?*\[\]:]", "-", scope)[:31] or "sheet"
     sheet.append(list(sheets.COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -27,6 +27,7 @@ from taskforce.web.pages import (
     pipelines,
     preferences,
     remarks,
+    sheets,
     working_paper,
 )
 from taskforce.web.security import SecurityHeaders
@@ -93,6 +94,7 @@ def create_app(
     app.include_router(people.router)
     app.include_router(board.router)
     app.include_router(working_paper.router)
+    app.include_router(sheets.router)
     app.include_router(digests.router)
     app.include_router(pipelines.router)
     app.include_router(api.router)

@@ -9,7 +9,7 @@ import pytest
 
 from states import sheets
 from states.errors import TaskforceError
-from taskforce.sheets import read_rows
+from taskforce.sheets import read_rows, workbook
 
 
 def _row(key: object = "PTF-PUNJAB", version: object = 1, **filled: object) -> dict[str, object]:
@@ -95,3 +95,15 @@ def test_a_file_that_is_not_the_sheet_is_refused_in_one_line(tmp_path: Path) -> 
         f"{other}: the first row lacks the column(s) version, new stage / action,"
         " date it happened; start from a sheet made by `taskforce report sheet`"
     )
+
+
+def test_a_district_sheet_is_titled_without_a_slash(tmp_path: Path) -> None:
+    made = tmp_path / "lahore.xlsx"
+    made.write_bytes(workbook([], scope="punjab/lahore", made_at=datetime(2026, 7, 27, 4, 0)))
+
+    from openpyxl import load_workbook
+
+    page = load_workbook(made).active
+    assert page is not None
+    assert page.title == "punjab-lahore"
+    assert read_rows(made) == []
