@@ -50,6 +50,8 @@ EXPORTED: tuple[str, ...] = (
     "people",
     "commitments",
     "commitment_meetings",
+    "commitment_refs",
+    "commitment_tags",
     "events",
     "evidence",
     "event_evidence",
