@@ -113,18 +113,26 @@ def parse_reference(text: str) -> Reference:
             f"reference {preview(text)}: write it as KIND:VALUE, KIND one of {kinds} (e.g. sdg:5.3)"
         )
     try:
-        kind = ReferenceKind(kind_text.strip().lower())
-    except ValueError:
-        raise ReferenceRefusedError(
-            f"reference {preview(text)}: unknown kind {preview(kind_text.strip())};"
-            f" the kinds are {kinds}"
-        ) from None
+        kind = reference_kind(kind_text)
+    except ReferenceRefusedError as error:
+        raise ReferenceRefusedError(f"reference {preview(text)}: {error.message}") from None
     value = _normalized(kind, raw.strip().upper())
     if value is None:
         raise ReferenceRefusedError(
             f"{kind} reference {preview(text)} is not in the {kind} form; write {EXPECTED[kind]}"
         )
     return Reference(kind, value)
+
+
+def reference_kind(text: str) -> ReferenceKind:
+    """The kind `text` names (any case), or ReferenceRefusedError listing the kinds."""
+    try:
+        return ReferenceKind(text.strip().lower())
+    except ValueError:
+        kinds = ", ".join(kind.value for kind in ReferenceKind)
+        raise ReferenceRefusedError(
+            f"unknown kind of reference {preview(text.strip())}; the kinds are {kinds}"
+        ) from None
 
 
 def _normalized(kind: ReferenceKind, value: str) -> str | None:

@@ -85,6 +85,8 @@ def load(
     ):
         if keys:
             out.print(f"  {word} at this meeting: {', '.join(keys)}")
+    if report.commitments_labelled:
+        out.print(f"  references or tags added: {', '.join(report.commitments_labelled)}")
     if not report.changed:
         out.print("  nothing changed")
 

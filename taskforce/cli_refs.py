@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from db import people, queries, references
 from db.engine import transaction
-from states.references import ReferenceKind, parse_reference, parse_tag, require_labeller
+from states.references import parse_reference, parse_tag, reference_kind, require_labeller
 from taskforce.console import JsonOption, emit_json, now, opened, out
 
 RefOption = Annotated[list[str] | None, typer.Option(help="A reference, e.g. sdg:5.3; repeatable.")]
@@ -80,15 +80,16 @@ def refs(
 
 def refs_report(
     kind: Annotated[
-        ReferenceKind | None, typer.Option(help="Only references of this kind.")
+        str | None, typer.Option(help="Only references of this kind: upr, treaty, sdg or nap.")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Progress by reference: for each, how many items, completed, open and stalled, and keys."""
+    only = reference_kind(kind) if kind is not None else None
     with opened() as application, transaction(application.sessions) as session:
         stalled = queries.list_commitments(session, queries.CommitmentFilter(due_by=now()))
         rows = references.progress_by_reference(
-            session, kind=kind, stalled_keys=[c.key for c in stalled]
+            session, kind=only, stalled_keys=[c.key for c in stalled]
         )
     records: list[dict[str, Any]] = [
         {
@@ -106,12 +107,12 @@ def refs_report(
         emit_json(records)
         return
     table = Table(
-        "Reference",
+        Column("Reference", no_wrap=True),
         "Items",
         "Completed",
         "Open",
         "Stalled",
-        "Keys",
+        Column("Keys", min_width=18, overflow="fold"),
         title=f"Progress by reference ({len(records)})",
     )
     for record in records:

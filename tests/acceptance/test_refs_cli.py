@@ -58,6 +58,8 @@ def test_references_and_tags_from_the_meeting_to_the_report(taskforce: Taskforce
 
     said = refused(taskforce("refs", "CMB-PUNJAB", "--as", OFFICER, "--tag", "x"), 3)
     assert "a secretary or above over punjab" in said
+    said = refused(taskforce("report", "refs", "--kind", "goal"), 2)
+    assert "unknown kind of reference 'goal'; the kinds are upr, treaty, sdg, nap" in said
     said = refused(taskforce("list", "--ref", "treaty:CEDAW/C/PAK/CO/5"), 2)
     assert "treaty reference 'treaty:CEDAW/C/PAK/CO/5' is not in the treaty form" in said
 

@@ -65,7 +65,7 @@ def test_each_kind_is_read_into_one_normalized_form(
         ("nap:HR 12", "write nap:ACTION-ID, e.g. nap:HR-12"),
         ("nap:-12", "is not in the nap form"),
         ("5.3", "write it as KIND:VALUE, KIND one of upr, treaty, sdg, nap"),
-        ("goal:5.3", "unknown kind 'goal'; the kinds are upr, treaty, sdg, nap"),
+        ("goal:5.3", "reference 'goal:5.3': unknown kind of reference 'goal'; the kinds are upr,"),
         ("sdg:5.3\x00", "contains a control character (U+0000"),
     ],
 )
