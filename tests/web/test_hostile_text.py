@@ -125,6 +125,9 @@ def pipeline_file() -> dict[str, object]:
         "deadline": "P6M",
         "snooze_max_days": 10,
         "reminder_days_before": 2,
+        # The item under test has a child still open: let it complete anyway, so every
+        # answer form (with its hostile action title) is on the page.
+        "completes_with_open_children": True,
         "fields": {
             "note": {"title": hostile("fieldtitle"), "help": hostile("fieldhelp")},
             "reference": {"title": hostile("patterntitle"), "pattern": "^[A-Z]+<b>'\"&$"},
