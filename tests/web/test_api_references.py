@@ -1,4 +1,4 @@
-"""The API's references and tags: on every commitment record, and as list filters."""
+"""References and tags on the web: the API's records and list filters, the commitment page."""
 
 from __future__ import annotations
 
@@ -42,3 +42,11 @@ def test_a_malformed_reference_or_tag_is_refused_with_422_naming_the_kind(site: 
     bad_tag = client.get("/api/v1/commitments", params={"tag": "child marriage"})
     assert bad_tag.status_code == 422
     assert "tag 'child marriage'" in bad_tag.json()["error"]["message"]
+
+
+def test_the_commitment_page_shows_its_references_and_tags(site: Site) -> None:
+    page = site.browser(CHAIR).get("/commitments/CSW-SINDH")
+    assert page.status_code == 200
+    assert "References" in page.text
+    assert '<span class="badge" dir="ltr">treaty:CEDAW/C/PAK/CO/5#24</span>' in page.text
+    assert '<span class="badge">women</span>' in page.text
