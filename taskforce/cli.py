@@ -24,6 +24,7 @@ from states.references import parse_reference, parse_tag
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
+from taskforce.cli_decisions import decisions_template, import_decisions
 from taskforce.cli_export import register as register_export_commands
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
@@ -988,7 +989,9 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(report_app, name="report")
 report_app.command("sheet")(sheet)
 report_app.command("refs")(refs_report)
+report_app.command("decisions-template")(decisions_template)
 app.add_typer(import_app, name="import")
+import_app.command("decisions")(import_decisions)
 register_people_commands(app)
 register_refs_commands(app)
 register_export_commands(app)

@@ -17,7 +17,8 @@ from taskforce.console import JsonOption, emit_json, err, opened, out
 from taskforce.console import now as clock
 
 import_app = typer.Typer(
-    help="Bring in what was filled offline: a province's sheet.", no_args_is_help=True
+    help="Bring in what was filled offline: a province's sheet, a meeting's decisions.",
+    no_args_is_help=True,
 )
 
 
