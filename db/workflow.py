@@ -158,18 +158,9 @@ def resume(
         now=now,
         source=source,
     )
-    state = outcome.state
-    moved = {
-        "stage": state.stage,
-        "status": state.status.value,
-        "stage_entered_at": state.stage_entered_at,
-        "fields": dict(state.fields),
-        "snoozed_until": None,
-        "due_at": _due_at(pipeline, commitment, calendar, state=state),
-    }
+    due_at = _due_at(pipeline, commitment, calendar, state=outcome.state)
     with refusals(commitment.key):
-        seq = _store_move(session, commitment, moved)
-        return _insert_event(session, commitment, outcome.event, seq=seq)
+        return _store_outcome(session, commitment, outcome, due_at=due_at, closed_at=None)
 
 
 def supersede(
@@ -191,19 +182,8 @@ def supersede(
     outcome = rules.supersede(
         pipeline, state_of(commitment), by=by, meeting=meeting, title=title, now=now
     )
-    state = outcome.state
-    moved = {
-        "stage": state.stage,
-        "status": state.status.value,
-        "stage_entered_at": state.stage_entered_at,
-        "fields": dict(state.fields),
-        "snoozed_until": None,
-        "due_at": None,
-        "closed_at": now,
-    }
     with refusals(commitment.key):
-        seq = _store_move(session, commitment, moved)
-        _insert_event(session, commitment, outcome.event, seq=seq)
+        _store_outcome(session, commitment, outcome, due_at=None, closed_at=now)
         rolled_up = _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
         session.flush()
     return rolled_up
@@ -442,9 +422,23 @@ def _apply(
         dating=dating,
         open_children=open_children,
     )
+    due_at = _due_at(pipeline, commitment, calendar, state=outcome.state)
+    return _store_outcome(
+        session, commitment, outcome, due_at=due_at, closed_at=now if outcome.closed else None
+    )
+
+
+def _store_outcome(
+    session: Session,
+    commitment: Commitment,
+    outcome: rules.Outcome,
+    *,
+    due_at: datetime | None,
+    closed_at: datetime | None,
+) -> Event:
+    """Persist a rule's outcome: the commitment's new stage, then the event that moved it."""
     state = outcome.state
-    when = stalls.due(pipeline, state, deadline=commitment.deadline, calendar=calendar)
-    moved = {
+    moved: dict[str, Any] = {
         "stage": state.stage,
         "status": state.status.value,
         "stage_entered_at": state.stage_entered_at,
@@ -452,10 +446,10 @@ def _apply(
         # A new stage is a new stall episode (stage_seq, the number of the event that
         # starts it, is set by the UPDATE): its own clock, its own escalations, no snooze.
         "snoozed_until": None,
-        "due_at": when.at if when else None,
+        "due_at": due_at,
     }
-    if outcome.closed:
-        moved["closed_at"] = now
+    if closed_at is not None:
+        moved["closed_at"] = closed_at
     seq = _store_move(session, commitment, moved)
     return _insert_event(session, commitment, outcome.event, seq=seq)
 
