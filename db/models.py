@@ -175,6 +175,10 @@ class Commitment(Base):
         Index(None, "parent_id"),
         # The sweep reads only open commitments already due: its cost follows the stalled count.
         Index(None, "status", "due_at"),
+        # Pages read by keyset in the urgency order (states/paging.py): the board, the API,
+        # and "My items" for overseers (all open items) and for holders (by officer).
+        Index(None, "status", "due_at", "key"),
+        Index(None, "officer_id", "status", "due_at", "key"),
     )
 
 
