@@ -12,21 +12,23 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from db.digest import DigestContent, DigestItem, Resolved
 from db.models import Digest
 from notifications import formatting
-from notifications.chart import Bar, bar_chart_svg, bar_chart_text
+from notifications.chart import BAR_COLOUR, TRACK_COLOUR, Bar, bar_chart_text, bar_rows
 from notifications.render import Contact, Rendered, Renderer
 from states.actors import FEDERAL
 from states.errors import NotFoundError
+from states.urgency import most_urgent, most_urgent_first, worst
 
 # A chair with thousands of stalled items gets the most overdue of each department, and the
 # first of each kind of change, by mail; the stored digest keeps them all.
 MAX_ITEMS_PER_DEPARTMENT = 50
 MAX_CHANGES_LISTED = 50
+# The digest opens with this many items: the ones most in need of its reader.
+MOST_URGENT_LISTED = 3
 
 CHART_TITLE = {
     formatting.ENGLISH: "Overdue items by province",
@@ -250,21 +252,33 @@ def digest_context(
             worsened_from=before.before if before else None,
         )
 
-    provinces = tuple(
-        ProvinceView(
-            province=group.province,
-            count=group.count,
-            departments=tuple(
-                DepartmentView(
-                    department=department.department,
-                    count=len(department.items),
-                    items=tuple(views[i.key] for i in department.items[:max_items_per_department]),
-                    not_shown=max(len(department.items) - max_items_per_department, 0),
-                )
-                for department in group.departments
-            ),
+    def department_view(department: str, items: tuple[DigestItem, ...]) -> DepartmentView:
+        ordered = sorted((views[i.key] for i in items), key=most_urgent_first)
+        return DepartmentView(
+            department=department,
+            count=len(ordered),
+            items=tuple(ordered[:max_items_per_department]),
+            not_shown=max(len(ordered) - max_items_per_department, 0),
         )
-        for group in content.groups
+
+    # The worst first at every level: provinces, their departments, their items.
+    provinces = tuple(
+        sorted(
+            (
+                ProvinceView(
+                    province=group.province,
+                    count=group.count,
+                    departments=tuple(
+                        sorted(
+                            (department_view(d.department, d.items) for d in group.departments),
+                            key=lambda d: worst(d.items),
+                        )
+                    ),
+                )
+                for group in content.groups
+            ),
+            key=lambda p: worst(i for d in p.departments for i in d.items),
+        )
     )
     changes_view = None
     if changes:
@@ -303,6 +317,13 @@ def digest_context(
             overdue=content.stalled + len(content.exempt),
             completed=len(content.completed),
         ),
+        "most_urgent": tuple(
+            most_urgent(
+                (v for v in views.values() if not v.exempt),
+                MOST_URGENT_LISTED,
+                handled=lambda v: bool(v.snoozed_until or v.acknowledged_by),
+            )
+        ),
         "provinces": provinces,
         "exempt": tuple(views[item.key] for item in content.exempt),
         "changes": changes_view,
@@ -319,12 +340,8 @@ def digest_context(
             for c in content.completed
         ),
         "chart_title": chart_title,
-        # Markup: bar_chart_svg escapes every label itself, so autoescaping must leave it be.
-        "chart_svg": (
-            Markup(bar_chart_svg(bars, title=chart_title, rtl=urdu))  # nosec B704
-            if bars
-            else None
-        ),
+        "chart_rows": bar_rows(bars),
+        "chart_colours": {"bar": BAR_COLOUR, "track": TRACK_COLOUR},
         "chart_lines": bar_chart_text(bars),
         "base_url": base_url.rstrip("/"),
         "recipient_name": recipient_name,

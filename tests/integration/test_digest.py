@@ -10,7 +10,6 @@ the secretary); on Monday 6 July, 7 (level 3, the chief secretary); on Monday 27
 from __future__ import annotations
 
 import time
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -455,8 +454,8 @@ def test_a_queued_digest_renders_with_its_chart_in_its_readers_language(
         rendered = compose_digest(session, message, Renderer(), base_url=BASE_URL + "/")
 
     html = rendered.html
-    svg = ET.fromstring(html[html.index("<svg") : html.index("</svg>") + len("</svg>")])
-    assert svg.get("role") == "img"
+    # The chart is table cells that Gmail and Outlook draw, not inline SVG that they drop.
+    assert "<svg" not in html and 'bgcolor="#b4342d"' in html
     assert f'href="{BASE_URL}/commitments/CSW-PUNJAB"' in html
     assert f"{BASE_URL}/commitments/DHRC-PUNJAB-LAHORE" in rendered.text
     assert "#####" in rendered.text  # the chart, as text
