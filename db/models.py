@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 from db.types import UTCDateTime
 from states import references, text
+from states.localtext import LocalText
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -129,6 +130,7 @@ class Commitment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(text.KEY_MAX), unique=True)
     title: Mapped[str] = mapped_column(String(text.TITLE_MAX))
+    title_ur: Mapped[str | None] = mapped_column(String(text.TITLE_MAX))
     pipeline_key: Mapped[str] = mapped_column(String(64))
     pipeline_version: Mapped[int] = mapped_column(Integer)
     jurisdiction: Mapped[str] = mapped_column(String(text.JURISDICTION_MAX))
@@ -162,6 +164,11 @@ class Commitment(Base):
         viewonly=True, order_by=lambda: (CommitmentRef.kind, CommitmentRef.value)
     )
     tags: Mapped[list[CommitmentTag]] = relationship(viewonly=True, order_by="CommitmentTag.tag")
+
+    @property
+    def local_title(self) -> LocalText:
+        """The title in English and, when the meeting file gave one, in Urdu."""
+        return LocalText(en=self.title, ur=self.title_ur or None)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
