@@ -22,7 +22,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 # A recipe that fails half-way leaves no target behind to look finished.
 .DELETE_ON_ERROR:
-.PHONY: help setup demo web test lint audit format clean bench bench-quick
+.PHONY: help setup demo web test lint audit format clean bench bench-quick messages
 
 help: ## List the targets
 	@echo "Usage: make TARGET [PG=0|1] [PYTHON=python3] [PYTEST_ARGS=...]"
@@ -109,6 +109,23 @@ bench: $(BENCH_STAMP) ## Run the benchmarks (a few minutes); writes bench/result
 
 bench-quick: $(BENCH_STAMP) ## Run the benchmarks at smaller sizes (under a minute)
 	$(BIN)/python -m bench --quick $(BENCH_ARGS)
+
+# --- translations --------------------------------------------------------------
+
+# The interface's texts: every t("English text", ...) and N_("English text") in the
+# page modules and templates (taskforce/web/babel.cfg says which extractor reads which
+# file). Extraction writes the template messages.pot; update merges it into each
+# language's .po, marking changed texts fuzzy (shown in English until a translator
+# clears the flag) and keeping the previous English for the translator to compare.
+LOCALES := taskforce/web/locales
+
+messages: $(STAMP) ## Extract the web's texts into messages.pot and merge them into each .po
+	cd taskforce/web && ../../$(BIN)/pybabel extract -F babel.cfg \
+		--keyword=t --keyword=N_ --no-default-keywords --add-comments=Translators: \
+		--add-location=file --project=taskforce --copyright-holder="" \
+		--output-file=locales/messages.pot .
+	$(BIN)/pybabel update --input-file=$(LOCALES)/messages.pot --output-dir=$(LOCALES) \
+		--domain=messages --previous
 
 # --- code quality --------------------------------------------------------------
 

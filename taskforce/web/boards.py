@@ -32,6 +32,7 @@ from states.errors import NotFoundError
 from states.rules import CommitmentState, Status
 from taskforce.web import charts, diagram
 from taskforce.web.details import scope_of
+from taskforce.web.i18n import N_
 from taskforce.web.viewer import Viewer
 
 WEEKS_SHOWN = 8
@@ -95,7 +96,7 @@ def parse_filter(
             problems.append(
                 FilterProblem(
                     "pipeline",
-                    "There is no pipeline “{value}”. Choose one of: {known}.",
+                    N_("There is no pipeline “{value}”. Choose one of: {known}."),
                     {"value": pipeline, "known": known},
                 )
             )
@@ -106,8 +107,10 @@ def parse_filter(
             problems.append(
                 FilterProblem(
                     "jurisdiction",
-                    "There is no jurisdiction “{value}”. Use federal, a province or"
-                    " province/district, e.g. punjab/lahore.",
+                    N_(
+                        "There is no jurisdiction “{value}”. Use federal, a province or"
+                        " province/district, e.g. punjab/lahore."
+                    ),
                     {"value": jurisdiction},
                 )
             )
@@ -116,7 +119,7 @@ def parse_filter(
             problems.append(
                 FilterProblem(
                     "jurisdiction",
-                    "“{value}” is outside your jurisdiction ({yours}).",
+                    N_("“{value}” is outside your jurisdiction ({yours})."),
                     {"value": jurisdiction, "yours": viewer.jurisdiction},
                 )
             )
@@ -125,7 +128,7 @@ def parse_filter(
         problems.append(
             FilterProblem(
                 "department",
-                "There is no department “{value}”.",
+                N_("There is no department “{value}”."),
                 {"value": department},
             )
         )
@@ -138,7 +141,7 @@ def parse_filter(
         problems.append(
             FilterProblem(
                 "stalled",
-                "“{value}” is not a yes or no for “stalled only”; use 1 or leave it out.",
+                N_("“{value}” is not a yes or no for “stalled only”; use 1 or leave it out."),
                 {"value": stalled or ""},
             )
         )
@@ -408,7 +411,10 @@ def unknown_department(board: Board) -> FilterProblem | None:
         return None
     return FilterProblem(
         "department",
-        "No commitment in your jurisdiction belongs to the department “{value}”. Known: {known}.",
+        N_(
+            "No commitment in your jurisdiction belongs to the department “{value}”."
+            " Known: {known}."
+        ),
         {"value": wanted, "known": ", ".join(board.departments)},
     )
 

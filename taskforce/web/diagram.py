@@ -515,9 +515,10 @@ def svg(pipeline: Pipeline, t: Translate = _same) -> str:
             f' height="{frame.height:g}" rx="10" fill="none" stroke="{ANY}"'
             ' stroke-dasharray="6 4"/>'
         )
+        label = t("From any open stage")  # outside the f-string, where extraction finds it
         parts.append(
             f'<text x="{frame.x + 8:g}" y="{frame.y + frame.height + LABEL_LINE:g}"'
-            f' fill="{ANY}" font-size="11">{_text(t("From any open stage"))}</text>'
+            f' fill="{ANY}" font-size="11">{_text(label)}</text>'
         )
     for arrow in drawn.arrows:
         colour = markers[arrow.kind]

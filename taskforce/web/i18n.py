@@ -1,34 +1,66 @@
-"""The interface in English or Urdu: English text is the key, Urdu comes from a catalogue file."""
+"""The interface in English or Urdu through a gettext catalog: the English text is the msgid.
+
+Templates and page modules call `t("English text", **values)`; `make messages` extracts
+those calls (and texts marked `N_` where they are defined but translated where shown)
+into locales/messages.pot and merges them into locales/ur/LC_MESSAGES/messages.po,
+which translators open in Poedit or Weblate.
+
+The `.po` file is read with Babel when a language is first used and compiled in memory,
+rather than shipped as a compiled `.mo`: the file a translator edits is the one the
+server reads, so no build step can leave a stale binary behind, and nothing generated
+lives in git or the wheel. Reading ~300 entries once per process costs milliseconds.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
-import yaml
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 
 LOCALES = Path(__file__).parent / "locales"
+DOMAIN = "messages"
 LANGUAGES = ("en", "ur")
 RIGHT_TO_LEFT = frozenset({"ur"})
 
 
+def N_(text: str) -> str:
+    """Marks `text` for extraction where it is defined; `t(...)` translates it where shown."""
+    return text
+
+
+def catalog_path(language: str) -> Path:
+    """The language's `.po` file, where gettext tools expect it."""
+    return LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
 @cache
-def catalogue(language: str) -> dict[str, str]:
-    """English text to its translation; empty for English."""
-    if language == "en":
-        return {}
-    path = LOCALES / f"{language}.yaml"
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in loaded.items()}
+def translations(language: str) -> NullTranslations:
+    """The language's catalog; English (the msgids themselves) needs none.
+
+    Fuzzy and untranslated entries are left out, so they show in English.
+    """
+    if language not in LANGUAGES or language == "en":
+        return NullTranslations()
+    with catalog_path(language).open("rb") as po:
+        catalog = read_po(po, locale=language, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
 
 
 def translator(language: str) -> Callable[..., str]:
     """`t("Sign in")`, or `t("{n} overdue", n=3)`: falls back to English where not translated."""
-    entries = catalogue(language if language in LANGUAGES else "en")
+    catalog = translations(language)
 
     def translate(text: str, **values: object) -> str:
-        translated = entries.get(text, text)
+        # gettext("") is the catalog's header, never a translation.
+        translated = catalog.gettext(text) if text else text
         return translated.format(**values) if values else translated
 
     return translate

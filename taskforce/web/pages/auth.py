@@ -14,12 +14,13 @@ from taskforce.web import render
 from taskforce.web import viewer as viewers
 from taskforce.web.context import web_of
 from taskforce.web.guard import declared, optional_page_viewer, page
+from taskforce.web.i18n import N_
 from taskforce.web.security import verify_csrf
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 
-SIGN_IN_REFUSED = (
+SIGN_IN_REFUSED = N_(
     "That email and password do not match an account that may sign in, or the account is"
     " locked for a while after too many failed attempts. Try again later, or ask an"
     " administrator to set a new password."

@@ -36,6 +36,7 @@ from taskforce.web.context import web_of
 from taskforce.web.details import Detail, Timing
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
+from taskforce.web.i18n import N_
 from taskforce.web.security import verify_csrf
 from taskforce.web.uploads import file_fields, uploads_of
 from taskforce.web.viewer import Viewer
@@ -46,9 +47,9 @@ FLASH = "flash"
 FIELD_PREFIX = "field."
 REASON_LIMIT = 2000
 
-COMMENT_NEEDED = "Explain this action in the comment: it is required."
-REASON_NEEDED = "Give a reason."
-DAY_NEEDED = "Give the day as YYYY-MM-DD, e.g. 2026-08-03."
+COMMENT_NEEDED = N_("Explain this action in the comment: it is required.")
+REASON_NEEDED = N_("Give a reason.")
+DAY_NEEDED = N_("Give the day as YYYY-MM-DD, e.g. 2026-08-03.")
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,7 @@ def advance(
                 moved.commitment.pipeline_key, moved.commitment.pipeline_version
             )
             done = {
-                "text": "Done: {action}. {key} is now in the stage {stage}.",
+                "text": N_("Done: {action}. {key} is now in the stage {stage}."),
                 "values": {
                     "action": next(t.title for t in pipeline.transitions if t.action == action),
                     "key": moved.commitment.key,
@@ -294,7 +295,7 @@ def acknowledge(
             request, viewer, key, status=409, attempt=_with(kept, {"reason": error.message})
         )
     request.session[FLASH] = {
-        "text": "Acknowledged: {count} open escalation(s) of {key}.",
+        "text": N_("Acknowledged: {count} open escalation(s) of {key}."),
         "values": {"count": count, "key": target.rsplit("/", 1)[-1]},
     }
     return RedirectResponse(target, status_code=303)
@@ -350,7 +351,7 @@ def snooze(
             request, viewer, key, status=422, attempt=_with(kept, {"until": error.message})
         )
     request.session[FLASH] = {
-        "text": "Escalations of {key} are held through {until}.",
+        "text": N_("Escalations of {key} are held through {until}."),
         "values": {"key": target.rsplit("/", 1)[-1], "until": day.isoformat()},
     }
     return RedirectResponse(target, status_code=303)

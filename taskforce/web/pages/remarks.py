@@ -23,6 +23,7 @@ from taskforce.web import details
 from taskforce.web.context import web_of
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
+from taskforce.web.i18n import N_
 from taskforce.web.pages.commitment import FLASH, Attempt, _show, form_of
 from taskforce.web.security import verify_csrf
 from taskforce.web.uploads import uploads_of
@@ -30,8 +31,10 @@ from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 
-REMARK_NEEDED = "Write the remark, or attach a file."
-REMARK_RACED = "Someone else changed this item at the same moment; send the remark again."
+REMARK_NEEDED = N_("Write the remark, or attach a file.")
+REMARK_RACED = N_(
+    "Someone else changed this item at the same moment; send the remark again."
+)
 ACTION = "note"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -93,7 +96,7 @@ def add_note(
             attempt=Attempt(ACTION, kept.values, {"text": REMARK_RACED}),
         )
     request.session[FLASH] = {
-        "text": "Remark added to {key}.",
+        "text": N_("Remark added to {key}."),
         "values": {"key": target.rsplit("/", 1)[-1]},
     }
     return RedirectResponse(f"{target}#history-heading", status_code=303)
