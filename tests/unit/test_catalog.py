@@ -1,0 +1,102 @@
+"""Every text the web shows has its Urdu in the gettext catalog, with the same placeholders.
+
+The texts are extracted the way `make messages` extracts them (Babel, with the mapping in
+taskforce/web/babel.cfg and the keywords `t` and `N_`), so a new `t("...")` in a template
+or page module fails here, by name, until ur.po has its Urdu. Fuzzy entries count as
+missing: the server shows them in English until a translator has checked them.
+"""
+
+from __future__ import annotations
+
+from string import Formatter
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from states.actors import Role
+from states.definition import Ending, FieldKind
+from taskforce.web import i18n, texts
+
+WEB = i18n.LOCALES.parent
+KEYWORDS = {"t": None, "N_": None}  # the same keywords as `make messages`
+
+
+def extracted() -> dict[str, list[str]]:
+    """Every msgid in the web's templates and modules, with where it is used."""
+    with (WEB / "babel.cfg").open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)  # type: ignore[no-untyped-call]
+    found: dict[str, list[str]] = {}
+    for filename, line, message, _comments, _context in extract_from_dir(
+        WEB, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
+    ):
+        if isinstance(message, str) and message:
+            found.setdefault(message, []).append(f"{filename}:{line}")
+    return found
+
+
+def urdu() -> Catalog:
+    with i18n.catalog_path("ur").open("rb") as po:
+        return read_po(po, locale="ur")
+
+
+def urdu_of(catalog: Catalog, msgid: str) -> str:
+    entry = catalog.get(msgid)
+    assert entry is not None, f"{msgid!r} is not in ur.po"
+    return str(entry.string)
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+
+
+def test_every_text_shown_on_a_page_has_its_urdu() -> None:
+    catalog = urdu()
+    missing = []
+    for msgid, places in extracted().items():
+        entry = catalog.get(msgid)
+        if entry is None or not entry.string or entry.fuzzy:
+            why = "fuzzy" if entry is not None and entry.fuzzy else "no Urdu"
+            missing.append(f"  {msgid!r} ({why}; used in {', '.join(places)})")
+    assert not missing, (
+        "These texts have no checked Urdu translation in "
+        "taskforce/web/locales/ur/LC_MESSAGES/messages.po. Run `make messages`, then "
+        "translate them in the .po (and clear any fuzzy flag):\n" + "\n".join(missing)
+    )
+
+
+def test_every_translation_keeps_the_placeholders_of_its_english() -> None:
+    wrong = [
+        f"  {entry.id!r}: {sorted(placeholders(str(entry.string)))}"
+        f" instead of {sorted(placeholders(str(entry.id)))}"
+        for entry in urdu()
+        if entry.id
+        and entry.string
+        and placeholders(str(entry.id)) != placeholders(str(entry.string))
+    ]
+    assert not wrong, "Urdu that would lose or invent a value when shown:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("listed", "values"),
+    [(texts.ROLES, Role), (texts.ENDINGS, Ending), (texts.FIELD_KINDS, FieldKind)],
+    ids=["roles", "endings", "field kinds"],
+)
+def test_texts_shown_by_value_list_every_value_of_their_enum(
+    listed: tuple[str, ...], values: type[Role] | type[Ending] | type[FieldKind]
+) -> None:
+    assert set(listed) == {value.value for value in values}
+
+
+def test_a_page_in_urdu_uses_the_catalog_and_english_uses_the_msgid() -> None:
+    catalog = urdu()
+    urdu_text = i18n.translator("ur")
+    assert urdu_text("Sign in") == urdu_of(catalog, "Sign in") != "Sign in"
+    assert urdu_text("Error {status}", status=404) == urdu_of(catalog, "Error {status}").format(
+        status=404
+    )
+    assert i18n.translator("en")("Error {status}", status=404) == "Error 404"
+    assert urdu_text("A text nobody has translated") == "A text nobody has translated"
+    assert urdu_text("") == ""
