@@ -66,6 +66,8 @@ class Person(Base):
     # Every browser session carries the generation it began in: signing out, a new password
     # or being made inactive moves it on, and every cookie issued before stops working.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the person last opened "Needs you": what changed since is marked there.
+    attention_seen_at: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("language IN ('en', 'ur')", name="language"),
@@ -245,6 +247,25 @@ class Escalation(Base):
         UniqueConstraint("commitment_id", "stage_seq", "level"),
         Index(None, "created_at"),
     )
+
+
+class Nudge(Base):
+    """A reminder sent to whoever must act on a commitment: at most one a day per commitment.
+
+    The unique key, not a check in Python, stops a double click (or two overseers at
+    once) from sending the reminder twice.
+    """
+
+    __tablename__ = "nudges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    day: Mapped[date] = mapped_column(Date)
+    sent_by: Mapped[str] = mapped_column(String(254))
+    sent_to: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("commitment_id", "day"),)
 
 
 class OutboxMessage(Base):
