@@ -1,7 +1,8 @@
-"""The working paper (implementation-status matrix) as XLSX, DOCX or CSV, in English or Urdu.
+"""The working paper (implementation-status matrix) as XLSX, DOCX, CSV or PDF, in English or Urdu.
 
-The rows come from `db/matrix.py`; this module only writes them out. Urdu papers
-read right to left: the sheet's view, the document's table and paragraphs.
+The rows come from `db/matrix.py`; this module only writes them out (the PDF is
+printed from the HTML page of `notifications/paper_print.py`). Urdu papers read
+right to left: the sheet's view, the document's table and paragraphs, the page.
 Dates, places and departments are written by `notifications/formatting.py`.
 """
 
@@ -24,12 +25,14 @@ class PaperFormat(StrEnum):
     XLSX = "xlsx"
     DOCX = "docx"
     CSV = "csv"
+    PDF = "pdf"
 
 
 MEDIA_TYPES = {
     PaperFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     PaperFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     PaperFormat.CSV: "text/csv; charset=utf-8",
+    PaperFormat.PDF: "application/pdf",
 }
 
 # Every fixed word of the paper, English then Urdu: the one place to add a language's words.
@@ -71,8 +74,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "scope": ("Scope: {place}", "دائرہ: {place}"),
     "made": ("As of {moment}", "بمطابق {moment}"),
     "meeting": ("Decisions of {meeting}", "{meeting} کے فیصلے"),
+    "page": ("Page {page} of {pages}", "صفحہ {page} از {pages}"),
 }
-_COLUMNS = (
+COLUMNS = (
     "key",
     "agenda",
     "decision",
@@ -101,7 +105,7 @@ def word(name: str, language: str = ENGLISH, **values: object) -> str:
 def headers(matrix: Matrix, language: str = ENGLISH) -> list[str]:
     """The column headings, in the paper's order."""
     heads = []
-    for column in _COLUMNS:
+    for column in COLUMNS:
         if column == "changes":
             heads.append(
                 word("changes", language, day=formatting.day(matrix.since, language))
@@ -144,6 +148,11 @@ def cells(row: MatrixRow, language: str = ENGLISH) -> list[str | int]:
 
 def describe_changes(changes: Changes, language: str = ENGLISH) -> str:
     """'moved Drafting → Law vetting; 2 remarks', or '' when nothing happened."""
+    return ("؛ " if language == URDU else "; ").join(change_parts(changes, language))
+
+
+def change_parts(changes: Changes, language: str = ENGLISH) -> list[str]:
+    """Each thing that happened, as `describe_changes` names it: ['moved ...', '2 remarks']."""
     parts: list[str] = []
     if changes.stages:
         parts.append(word("moved", language, path=" → ".join(changes.stages)))
@@ -153,7 +162,7 @@ def describe_changes(changes: Changes, language: str = ENGLISH) -> str:
         parts.append(word("remarks", language, n=changes.remarks))
     for kind, count in changes.other:
         parts.append(word(kind, language) + (f" ({count})" if count > 1 else ""))
-    return ("؛ " if language == URDU else "; ").join(parts)
+    return parts
 
 
 def render(matrix: Matrix, paper_format: PaperFormat, language: str = ENGLISH) -> bytes:
@@ -162,8 +171,16 @@ def render(matrix: Matrix, paper_format: PaperFormat, language: str = ENGLISH) -
         PaperFormat.XLSX: to_xlsx,
         PaperFormat.DOCX: to_docx,
         PaperFormat.CSV: to_csv,
+        PaperFormat.PDF: to_pdf,
     }
     return writers[paper_format](matrix, language)
+
+
+def to_pdf(matrix: Matrix, language: str = ENGLISH) -> bytes:
+    """The printable page as PDF (imported here, not above: WeasyPrint is slow to load)."""
+    from notifications import paper_print
+
+    return paper_print.to_pdf(matrix, language)
 
 
 def to_csv(matrix: Matrix, language: str = ENGLISH) -> bytes:
@@ -191,14 +208,14 @@ def to_xlsx(matrix: Matrix, language: str = ENGLISH) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    decision_column = _COLUMNS.index("decision") + 1
+    decision_column = COLUMNS.index("decision") + 1
     written = [cells(row, language) for row in matrix.rows]
     for row, line in zip(matrix.rows, written, strict=True):
         sheet.append(line)
         for cell in sheet[sheet.max_row]:
             indent = row.depth * 2 if cell.column == decision_column else 0
             cell.alignment = Alignment(wrap_text=True, vertical="top", indent=indent)
-    for index, column in enumerate(_COLUMNS, start=1):
+    for index, column in enumerate(COLUMNS, start=1):
         texts = [heads[index - 1], *(str(line[index - 1]) for line in written)]
         longest = max((len(part) for text in texts for part in text.splitlines()), default=8)
         width = min(longest, _MAX_WIDTH.get(column, 30)) + 2
@@ -260,7 +277,7 @@ def to_docx(matrix: Matrix, language: str = ENGLISH) -> bytes:
         run.bold = True
         run.font.size = Pt(8)
         bidi(paragraph)
-    decision_column = _COLUMNS.index("decision")
+    decision_column = COLUMNS.index("decision")
     for row in matrix.rows:
         values = cells(row, language)
         for index, (cell, value) in enumerate(zip(table.add_row().cells, values, strict=True)):

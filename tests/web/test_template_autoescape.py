@@ -14,10 +14,13 @@ import pytest
 from jinja2 import Environment
 from markupsafe import Markup
 
+from db import matrix, workflow
+from db.engine import transaction
+from notifications import paper_print
 from notifications.render import TEMPLATES as MAIL_TEMPLATES
 from notifications.render import Renderer
 from taskforce.web.context import TEMPLATES as PAGE_TEMPLATES
-from tests.web.conftest import Site
+from tests.web.conftest import WEB_NOW, Site
 
 HOSTILE = "<script>alert(1)</script><a href=x>\"'&"
 
@@ -35,6 +38,7 @@ def names_under(folder: Path, pattern: str) -> list[str]:
 PAGES = names_under(PAGE_TEMPLATES, "*")
 MAIL_HTML = names_under(MAIL_TEMPLATES, "*.html.j2")
 MAIL_TEXT = names_under(MAIL_TEMPLATES, "*.txt.j2") + names_under(MAIL_TEMPLATES, "*.subject.j2")
+PAPERS = names_under(paper_print.TEMPLATES, "*")
 
 
 def test_the_walk_finds_the_templates() -> None:
@@ -42,6 +46,7 @@ def test_the_walk_finds_the_templates() -> None:
     assert len(MAIL_HTML) >= 12 and len(MAIL_TEXT) >= 20
     languages = {name.split("/")[0] for name in MAIL_HTML + MAIL_TEXT}
     assert languages == {"en", "ur"}
+    assert PAPERS == ["working_paper.html.j2"]
 
 
 def test_every_page_template_is_autoescaped_by_the_apps_environment(site: Site) -> None:
@@ -68,3 +73,28 @@ def test_text_and_subject_mail_templates_are_not_html_escaped(name: str) -> None
     env = Renderer()._environment
     assert not autoescapes(env, name), f"{name} would show &lt; and &amp; in plain text"
     env.get_template(name)
+
+
+@pytest.mark.parametrize("name", PAPERS)
+def test_every_paper_template_is_autoescaped(name: str) -> None:
+    env = paper_print.environment()
+    assert autoescapes(env, name), f"{name} is rendered without escaping"
+    env.get_template(name)
+
+
+def test_the_printed_working_paper_shows_hostile_text_as_text(site: Site) -> None:
+    installation = site.installation
+    with transaction(installation.sessions) as session:
+        workflow.note(
+            session,
+            key="CMB-PUNJAB",
+            actor_email="law.officer.punjab@example.org",
+            text=HOSTILE,
+            now=WEB_NOW,
+        )
+    with transaction(installation.sessions) as session:
+        data = matrix.build(session, installation.catalogue, installation.calendar, now=WEB_NOW)
+    for language in ("en", "ur"):
+        page = paper_print.to_html(data, language)
+        assert "<script>" not in page and "<a href=x>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;a href=x&gt;&#34;&#39;&amp;" in page

@@ -1,27 +1,38 @@
 """The working paper: its rows from the database, and the files read back with their own libraries.
 
-On the bundled meeting at the web tests' fixed clock, on SQLite and PostgreSQL.
+On the bundled meeting at the web tests' fixed clock, on SQLite and PostgreSQL. The PDFs
+are printed once for the module, from the SQLite copy: WeasyPrint takes a second or two
+a paper, and what it prints does not depend on the database the rows came from.
 """
 
 from __future__ import annotations
 
 import csv
+import ctypes
 import io
+import shutil
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import docx
 import openpyxl
+import pypdfium2
+import pypdfium2.raw as pdfium_c
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
+from PIL import Image
 
 from db import matrix, workflow
 from db.engine import transaction
-from notifications import working_paper
+from notifications import paper_print, working_paper
 from notifications.working_paper import PaperFormat
 from states.errors import NotFoundError, TaskforceError
 from states.evidence import Upload
-from tests.web.conftest import WEB_NOW, Site
+from taskforce.app import open_app
+from taskforce.settings import Settings
+from tests.web.conftest import WEB_NOW, Site, csrf_of
 
 OFFICER = "law.officer.punjab@example.org"
 PDF = b"%PDF-1.7\n% the draft bill\n%%EOF\n"
@@ -176,9 +187,187 @@ def test_the_board_offers_the_paper_of_the_viewers_province(site: Site) -> None:
         disposition = response.headers["content-disposition"]
         assert disposition.startswith("attachment;")
         assert f'working-paper-punjab-2026-07-27.{kind.value}"' in disposition
+    assert client.get("/board/matrix.pdf?lang=ur").content.startswith(b"%PDF-")
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/board/matrix.xlsx").content)).active
     assert sheet is not None
     keys = [line[0] for line in sheet.iter_rows(min_row=2, values_only=True)]
     assert "CMB-PUNJAB" in keys
     assert "CMB-KP" not in keys
-    assert client.get("/board/matrix.pdf").status_code == 404
+    assert client.get("/board/matrix.txt").status_code == 404
+
+
+def test_the_board_shows_the_page_the_pdf_is_printed_from(site: Site) -> None:
+    client = site.browser("law.secretary.punjab@example.org")
+    assert 'href="/board/matrix.html"' in client.get("/board").text
+    page = client.get("/board/matrix.html")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "content-disposition" not in page.headers
+    assert '<html lang="en" dir="ltr">' in page.text
+    assert '<div dir="ltr">CMB-PUNJAB</div>' in page.text
+    assert "CMB-KP" not in page.text
+    assert '<html lang="ur" dir="rtl">' in client.get("/board/matrix.html?lang=ur").text
+
+    # The links in Urdu, for a viewer who reads the board in Urdu.
+    client.post(
+        "/preferences/language",
+        data={"language": "ur", "next": "/board", "csrf_token": csrf_of(client, "/board")},
+    )
+    board = client.get("/board").text
+    assert 'href="/board/matrix.pdf"' in board
+    assert "پرنٹ کے لیے صفحہ" in board
+    assert '<html lang="ur" dir="rtl">' in client.get("/board/matrix.html").text
+    assert client.get("/board/matrix.html", follow_redirects=False).status_code == 200
+    assert site.anonymous().get("/board/matrix.html").status_code == 303
+
+
+# -- The PDF, read back with pypdfium2 -------------------------------------------------
+
+HOSTILE = "<script>alert(1)</script> & <b>bold</b>"
+URDU_TITLE = working_paper.word("title", "ur")
+
+
+@pytest.fixture(scope="module")
+def printed(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[str, bytes]]:
+    """The federal paper at WEB_NOW, a remark of hostile text on CMB-PUNJAB: HTML and PDF."""
+    copy = tmp_path_factory.mktemp("printed") / "taskforce.sqlite3"
+    shutil.copyfile(sqlite_template, copy)
+    installation = open_app(Settings(database_url=f"sqlite:///{copy}"))
+    try:
+        with transaction(installation.sessions) as session:
+            workflow.note(
+                session,
+                key="CMB-PUNJAB",
+                actor_email=OFFICER,
+                text=HOSTILE,
+                now=WEB_NOW - timedelta(days=1),
+            )
+        with transaction(installation.sessions) as session:
+            data = matrix.build(session, installation.catalogue, installation.calendar, now=WEB_NOW)
+    finally:
+        installation.close()
+    return {
+        language: (
+            paper_print.to_html(data, language),
+            working_paper.render(data, PaperFormat.PDF, language),
+        )
+        for language in ("en", "ur")
+    }
+
+
+class ReadBack:
+    """What pypdfium2 reads in a PDF: page sizes, title, and page 1's text, fonts and image."""
+
+    def __init__(self, pdf: bytes) -> None:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            self.title = document.get_metadata_dict().get("Title", "")
+            self.sizes: list[tuple[float, float]] = []
+            for index in range(len(document)):
+                page = document[index]
+                self.sizes.append(page.get_size())
+                if index == 0:
+                    self._read_first(page)
+                page.close()
+        finally:
+            document.close()
+
+    def _read_first(self, page: pypdfium2.PdfPage) -> None:
+        text = page.get_textpage()
+        self.text = text.get_text_range()
+        self.fonts: set[str] = set()
+        name = ctypes.create_string_buffer(256)
+        flags = ctypes.c_int()
+        for index in range(text.count_chars()):
+            pdfium_c.FPDFText_GetFontInfo(text.raw, index, name, len(name), ctypes.byref(flags))
+            # 'QXPZAC+Noto-Nastaliq-Urdu' (a subset) -> 'NotoNastaliqUrdu'
+            self.fonts.add(name.value.decode().split("+")[-1].replace("-", ""))
+        text.close()
+        self.image = page.render(scale=1).to_pil().convert("RGB")
+
+
+@pytest.fixture(scope="module")
+def read(printed: dict[str, tuple[str, bytes]]) -> Iterator[dict[str, ReadBack]]:
+    yield {language: ReadBack(pdf) for language, (_, pdf) in printed.items()}
+
+
+def test_the_pdf_is_the_table_on_landscape_a4_pages(read: dict[str, ReadBack]) -> None:
+    english = read["en"]
+    assert len(english.sizes) >= 2  # the bundled meeting takes more than one page
+    for width, height in english.sizes:
+        assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
+    assert english.title == "Implementation status of the task force's decisions"
+    text = " ".join(english.text.split())
+    for words in (
+        "Implementation status of the task force's decisions",
+        "Scope: Federal",
+        "As of 27 July 2026",
+        "Key Agenda item Decision Jurisdiction Department Officer Stage Status Deadline",
+        "Changed since 12 June 2026",
+        "CMB-PUNJAB",
+        "CMB-BALOCHISTAN",
+        f"Page 1 of {len(english.sizes)}",
+    ):
+        assert words in text, words
+    # Hostile text is shown as the letters it is made of.
+    assert "alert(1)" in text and "<b>bold" in text
+
+
+def test_the_urdu_pdf_is_set_in_nastaliq(
+    read: dict[str, ReadBack], printed: dict[str, tuple[str, bytes]]
+) -> None:
+    urdu = read["ur"]
+    assert all(width > height for width, height in urdu.sizes)
+    assert urdu.title == URDU_TITLE
+    assert "NotoNastaliqUrdu" in urdu.fonts, urdu.fonts
+    # Keys keep their Latin order inside the right-to-left rows.
+    assert "CMB-PUNJAB" in urdu.text and "CMB-BALOCHISTAN" in urdu.text
+    # Nastaliq draws one shape for several letters, so the PDF's text layer cannot spell
+    # its words back: the page it was printed from carries them.
+    html, _ = printed["ur"]
+    assert html.startswith('<!doctype html>\n<html lang="ur" dir="rtl">')
+    for head in ("کلید", "ایجنڈا نمبر", "فیصلہ", "حتمی تاریخ"):
+        assert f'<th scope="col">{head}</th>' in html
+    assert '"Noto Nastaliq Urdu"' in html
+    assert '<div dir="ltr">law.officer.punjab@example.org</div>' in html
+
+
+def test_the_hostile_remark_is_escaped_in_the_page(printed: dict[str, tuple[str, bytes]]) -> None:
+    for html, _ in printed.values():
+        assert "<script>" not in html and "<b>bold" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def ink(image: Image.Image) -> Image.Image:
+    """A mask of everything drawn darker than the page."""
+    return image.convert("L").point(lambda value: 255 if value < 200 else 0)
+
+
+def test_the_first_page_is_drawn_and_urdu_starts_at_the_right(
+    read: dict[str, ReadBack],
+) -> None:
+    for language in ("en", "ur"):
+        image = read[language].image
+        width, height = image.size
+        drawn = ink(image).histogram()[255] / (width * height)
+        assert 0.02 < drawn < 0.5, (language, drawn)  # text and rules, not an empty page
+        box = ink(image).getbbox()
+        assert box is not None and box[3] - box[1] > height * 0.5  # it fills the page down
+        colours = image.getcolors(maxcolors=width * height) or []
+        header = sum(
+            n for n, (r, g, b) in colours if abs(r - 230) + abs(g - 235) + abs(b - 242) < 12
+        )
+        overdue = sum(n for n, (r, g, b) in colours if r > 120 and g < 60 and b < 90)
+        assert header > 2000 and overdue > 20, (language, header, overdue)
+        # The title is the first line drawn: at the left in English, at the right in Urdu.
+        mask = ink(image)
+        top = box[1]
+        title = mask.crop((0, top, width, top + 12)).getbbox()
+        assert title is not None
+        left, right = title[0], title[2]
+        if language == "en":
+            assert left < width * 0.1 and right < width * 0.6, title
+        else:
+            assert right > width * 0.9 and left > width * 0.4, title
