@@ -12,8 +12,8 @@ an error. The caller commits only when no row is an error: all or nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from states import rules
 from states.actors import Role
 from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
-from states.definition import FieldKind, Pipeline
+from states.definition import FieldKind, Pipeline, Transition
 from states.effective import DEFAULT_MAX_DAYS_BACK, start_of_day
 from states.errors import TaskforceError
 from states.sheets import ParsedSheet, RowRequest, comment, needs_text
@@ -75,7 +75,7 @@ def lines(
                 title=commitment.title,
                 department=commitment.department,
                 officer=commitment.officer.email if commitment.officer else "",
-                stage=pipeline.stage(commitment.stage).title,
+                stage=str(pipeline.stage(commitment.stage).title),
                 version=commitment.version,
                 actions=actions,
                 needs=needs,
@@ -94,12 +94,26 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class RowResult:
-    """One filled row's outcome, in words for the person who filled it."""
+    """One filled row's outcome, in words for the person who filled it.
+
+    `detail` says it in one English line (the command line prints it); the rest says
+    it as parts, for a page to put in the reader's language: the commitment's title,
+    the action's title and the stage it leads to (for a conflict: the action as the row
+    wrote it and the stage the item is in now), the remark, the day the row is dated,
+    and the version the sheet had and the item has now.
+    """
 
     row: int
     key: str | None
     outcome: Outcome
     detail: str
+    title: str = ""
+    action: str | None = None
+    stage: str = ""
+    remark: str | None = None
+    happened_on: date | None = None
+    version_then: int | None = None
+    version_now: int | None = None
 
 
 @dataclass(frozen=True)
@@ -176,27 +190,37 @@ def _apply_row(
 ) -> RowResult:
     commitment = queries.get_commitment(session, request.key)
     pipeline = _pipeline(catalogue, commitment)
-    stage = pipeline.stage(commitment.stage).title
+    stage = str(pipeline.stage(commitment.stage).title)
+    told = RowResult(
+        row=request.row,
+        key=commitment.key,
+        outcome=Outcome.APPLIED,
+        detail="",
+        title=commitment.title,
+        stage=stage,
+        remark=request.remark,
+        happened_on=request.happened_on,
+        version_then=request.version,
+        version_now=commitment.version,
+    )
     if commitment.version != request.version:
-        return RowResult(
-            row=request.row,
-            key=commitment.key,
+        return replace(
+            told,
             outcome=Outcome.CONFLICT,
+            action=request.action,
             detail=f"changed since the sheet was made (version {request.version}, now"
             f" {commitment.version}); it is now in {stage}",
         )
     text = comment(request, sheet)
     if request.action is None:
         workflow.note(session, key=commitment.key, actor_email=actor_email, text=text, now=now)
-        return RowResult(
-            row=request.row, key=commitment.key, outcome=Outcome.APPLIED, detail="remark added"
-        )
-    action = _action_named(pipeline, commitment, request.action)
+        return replace(told, detail="remark added")
+    transition = _action_named(pipeline, commitment, request.action)
     done = workflow.advance(
         session,
         catalogue,
         key=commitment.key,
-        action=action,
+        action=transition.action,
         actor_email=actor_email,
         fields=request.values,
         comment=text,
@@ -206,24 +230,25 @@ def _apply_row(
         effective_at=start_of_day(request.happened_on, now=now) if request.happened_on else None,
         max_days_back=max_days_back,
     )
-    moved_to = pipeline.stage(done.commitment.stage).title
-    return RowResult(
-        row=request.row,
-        key=commitment.key,
-        outcome=Outcome.APPLIED,
-        detail=f"{action} → {moved_to}" + (" with its remark" if request.remark else ""),
+    moved_to = str(pipeline.stage(done.commitment.stage).title)
+    return replace(
+        told,
+        detail=f"{transition.action} → {moved_to}"
+        + (" with its remark" if request.remark else ""),
+        action=str(transition.title),
+        stage=moved_to,
     )
 
 
-def _action_named(pipeline: Pipeline, commitment: Commitment, given: str) -> str:
+def _action_named(pipeline: Pipeline, commitment: Commitment, given: str) -> Transition:
     """The action a cell names, by its name or its title, or the error listing the possible."""
     possible = [
         t for t in pipeline.transitions_from(commitment.stage) if Role.SYSTEM not in t.roles
     ]
     wanted = given.strip().lower()
     for transition in possible:
-        if wanted in (transition.action, transition.title.lower()):
-            return transition.action
+        if wanted in (transition.action, str(transition.title).lower()):
+            return transition
     listed = ", ".join(t.action for t in possible) or "nothing (it has ended)"
     raise TaskforceError(
         f"{given!r} is not an action from {pipeline.stage(commitment.stage).title};"

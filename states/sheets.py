@@ -4,14 +4,20 @@ A sheet lists the open commitments of a scope with each one's `version` when the
 sheet was made. A person fills, per row, a new stage (the action to take), a
 remark and the date it happened. Pure: cell values in, typed requests out; whether
 an action is possible, or the person allowed, is decided when the requests are
-applied, by the same rule as any other move.
+applied, by the same rule as any other move. A sheet sent over the web is checked
+first (`check_file`): its size and kind as evidence is, and what it unpacks to.
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from states.errors import TaskforceError
+from states.evidence import FileKind, Upload, clean_name, size_text, sniff
 
 KEY = "key"
 TITLE = "title"
@@ -30,6 +36,17 @@ TO_FILL = (ACTION, VALUES, REMARK, HAPPENED_ON)
 COLUMNS = (*READ_ONLY, *TO_FILL)
 # What the reader cannot do without: the rest is there for the person filling it.
 NEEDED = (KEY, VERSION, ACTION, REMARK, HAPPENED_ON)
+# What a sheet may unpack to. A sheet of a province's open commitments is a few hundred
+# kilobytes of XML; a small file that claims to unpack to more is refused unread.
+UNPACKED_MAX_BYTES = 64 * 1024 * 1024
+
+
+class SheetFileError(TaskforceError):
+    """The file cannot be read as a sheet: start from the sheet downloaded from the board."""
+
+
+class SheetTooLargeError(SheetFileError):
+    """The file is larger than the limit for files sent in."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,34 @@ class ParsedSheet:
     requests: tuple[RowRequest, ...]
     problems: tuple[RowProblem, ...]
     unchanged: int
+
+
+def check_file(upload: Upload, *, max_bytes: int) -> str:
+    """The clean name of an uploaded sheet that may be read, or the SheetFileError saying why not.
+
+    The same limits as evidence (size, kind decided from the content), and the sizes the
+    workbook's parts claim to unpack to, before anything parses it.
+    """
+    name = clean_name(upload.name)
+    if not upload.content:
+        raise SheetFileError(f"the file {name} is empty")
+    if upload.size > max_bytes:
+        raise SheetTooLargeError(
+            f"the file {name} is {size_text(upload.size)}; the limit is {size_text(max_bytes)}"
+        )
+    if sniff(upload.content) is not FileKind.XLSX:
+        raise SheetFileError(
+            f"the file {name} is not an XLSX workbook; send the sheet downloaded from the"
+            " board, filled in and saved as XLSX"
+        )
+    with zipfile.ZipFile(io.BytesIO(upload.content)) as archive:
+        unpacked = sum(part.file_size for part in archive.infolist())
+    if unpacked > UNPACKED_MAX_BYTES:
+        raise SheetTooLargeError(
+            f"the file {name} unpacks to {size_text(unpacked)}; a sheet may unpack to at most"
+            f" {size_text(UNPACKED_MAX_BYTES)}"
+        )
+    return name
 
 
 def missing_columns(headers: Sequence[object]) -> list[str]:

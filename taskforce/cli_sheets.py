@@ -10,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from db import sheets as sheet_store
-from states import sheets
 from states.calendar import local_day
 from states.errors import TaskforceError
 from taskforce.console import JsonOption, emit_json, err, opened, out
@@ -76,22 +75,15 @@ def import_sheet(
     key, an action not possible, a bad date, a person not allowed) stops the import:
     every such row is listed and nothing is changed.
     """
-    from taskforce.sheets import read_rows
+    from taskforce.sheets import apply_sheet, read_rows
 
-    parsed = sheets.parse(read_rows(file))
+    rows = read_rows(file)
     present = clock()
     # One transaction, committed only when every row may be applied and this is no dry run;
     # closing the session otherwise rolls it back.
     with opened() as application, application.sessions() as session:
-        report = sheet_store.apply(
-            session,
-            application.catalogue,
-            parsed,
-            actor_email=as_,
-            sheet=file.name,
-            now=present,
-            calendar=application.calendar,
-            max_days_back=application.settings.backdate_max_days,
+        report = apply_sheet(
+            session, application, rows, name=file.name, actor_email=as_, now=present
         )
         kept = not dry_run and not report.errors
         if kept:

@@ -18,10 +18,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy.orm import Session
 
-from db.sheets import SheetLine
+from db import sheets as sheet_store
+from db.sheets import SheetLine, SheetReport
 from states import sheets
 from states.errors import TaskforceError
+from states.sheets import SheetFileError
+from taskforce.app import App
 
 _GREY = PatternFill(fill_type="solid", start_color="FFE7E6E6", end_color="FFE7E6E6")
 _WIDTHS = {
@@ -110,19 +114,47 @@ def read_rows(path: Path) -> list[tuple[int, Mapping[str, object]]]:
     return rows_of(content, name=str(path))
 
 
+def apply_sheet(
+    session: Session,
+    application: App,
+    rows: Sequence[tuple[int, Mapping[str, object]]],
+    *,
+    name: str,
+    actor_email: str,
+    now: datetime,
+) -> SheetReport:
+    """Apply the rows of the filled sheet `name` (`read_rows`, `rows_of`) as `actor_email`.
+
+    The one way a sheet comes in, from `import sheet` and from the board's upload
+    alike: parsed, and applied in the caller's transaction with the installation's
+    calendar and back-dating limit. The caller commits only when the report has no
+    errors, and never for a preview.
+    """
+    return sheet_store.apply(
+        session,
+        application.catalogue,
+        sheets.parse(rows),
+        actor_email=actor_email,
+        sheet=name,
+        now=now,
+        calendar=application.calendar,
+        max_days_back=application.settings.backdate_max_days,
+    )
+
+
 def rows_of(content: bytes, *, name: str) -> list[tuple[int, Mapping[str, object]]]:
     """The data rows of the sheet whose bytes are `content` (called `name` in errors)."""
     try:
         book = load_workbook(io.BytesIO(content), data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise TaskforceError(f"{name}: not an XLSX workbook ({error})") from None
+        raise SheetFileError(f"{name}: not an XLSX workbook ({error})") from None
     rows = book.worksheets[0].iter_rows(values_only=True)
     headers = [" ".join(str(h or "").split()).lower() for h in next(rows, ())]
     missing = sheets.missing_columns(headers)
     if missing:
-        raise TaskforceError(
+        raise SheetFileError(
             f"{name}: the first row lacks the column(s) {', '.join(missing)};"
-            " start from a sheet made by `taskforce report sheet`"
+            " start from the sheet made for you (the board's download, or report sheet)"
         )
     return [
         (number, dict(zip(headers, values, strict=False)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 from states import sheets
 from states.errors import TaskforceError
+from states.evidence import Upload
 from taskforce.sheets import read_rows, workbook
 
 
@@ -93,7 +96,8 @@ def test_a_file_that_is_not_the_sheet_is_refused_in_one_line(tmp_path: Path) -> 
         read_rows(other)
     assert refused.value.message == (
         f"{other}: the first row lacks the column(s) version, new stage / action,"
-        " date it happened; start from a sheet made by `taskforce report sheet`"
+        " date it happened; start from the sheet made for you (the board's download, or report"
+        " sheet)"
     )
 
 
@@ -107,3 +111,33 @@ def test_a_district_sheet_is_titled_without_a_slash(tmp_path: Path) -> None:
     assert page is not None
     assert page.title == "punjab-lahore"
     assert read_rows(made) == []
+
+
+def test_an_uploaded_file_is_read_only_when_it_is_a_small_xlsx_workbook() -> None:
+    made = workbook([], scope="punjab", made_at=datetime(2026, 7, 27))
+    named = Upload(name="C:\\sheets\\punjab.xlsx", content=made)
+    assert sheets.check_file(named, max_bytes=10**6) == "punjab.xlsx"
+    refusals = [
+        (Upload(name="empty.xlsx", content=b""), "the file empty.xlsx is empty"),
+        (Upload(name="big.xlsx", content=made[:10], full_size=2_000_000), "the file big.xlsx is"
+         " 1.9 MB; the limit is 976.6 KB"),
+        (Upload(name="letter.pdf", content=b"%PDF-1.4"), "the file letter.pdf is not an XLSX"
+         " workbook; send the sheet downloaded from the board, filled in and saved as XLSX"),
+    ]  # fmt: skip
+    for upload, reason in refusals:
+        with pytest.raises(sheets.SheetFileError) as refused:
+            sheets.check_file(upload, max_bytes=10**6)
+        assert refused.value.message == reason
+
+
+def test_a_small_file_that_unpacks_to_too_much_is_refused_unread() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (sheets.UNPACKED_MAX_BYTES + 1))
+    bomb = buffer.getvalue()
+    assert len(bomb) < 1_000_000
+
+    with pytest.raises(sheets.SheetTooLargeError, match=r"unpacks to 64\.0 MB"):
+        sheets.check_file(Upload(name="bomb.xlsx", content=bomb), max_bytes=10**6)
