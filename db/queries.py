@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from db import listing
 from db.models import Commitment, CommitmentRef, CommitmentTag, Event, Person
 from states.errors import NotFoundError
+from states.paging import Position
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class CommitmentFilter:
     # A reference's normalized text (states/references.py), e.g. "sdg:5.3", and a tag.
     ref: str | None = None
     tag: str | None = None
+    # Words to search for in the key, title, officer's name or e-mail and references.
+    words: str | None = None
 
 
 # Built once: every request reads a commitment by key, and building the statement each time
@@ -54,15 +58,29 @@ def list_commitments(session: Session, where: CommitmentFilter) -> list[Commitme
     return list(session.scalars(_filtered(_with_labels(), where).order_by(Commitment.key)))
 
 
-def page_of_commitments(
-    session: Session, where: CommitmentFilter, *, limit: int, offset: int
-) -> tuple[list[Commitment], int]:
-    """One page of the commitments matching `where`, ordered by key, and how many match."""
-    total = session.scalar(_filtered(select(func.count(Commitment.id)), where)) or 0
-    page = session.scalars(
-        _filtered(_with_labels(), where).order_by(Commitment.key).limit(limit).offset(offset)
-    )
-    return list(page), total
+def count_commitments(
+    session: Session, where: CommitmentFilter, *, at_most: int | None = None
+) -> int:
+    """How many commitments match `where`; counting stops at `at_most` when given."""
+    if at_most is None:
+        return session.scalar(_filtered(select(func.count(Commitment.id)), where)) or 0
+    found = _filtered(select(Commitment.id), where).limit(at_most).subquery()
+    return session.scalar(select(func.count()).select_from(found)) or 0
+
+
+def page_by_key(
+    session: Session, where: CommitmentFilter, *, after: Position | None, limit: int
+) -> listing.Page[Commitment]:
+    """The page of commitments matching `where` after `after`, ordered by key."""
+    return listing.by_key(session, _filtered(_with_labels(), where), after=after, limit=limit)
+
+
+def page_by_urgency(
+    session: Session, where: CommitmentFilter, *, after: Position | None, limit: int
+) -> listing.Page[Commitment]:
+    """The page of commitments matching `where` after `after`, most urgent first."""
+    query = _filtered(_with_labels().options(selectinload(Commitment.officer)), where)
+    return listing.by_urgency(session, query, after=after, limit=limit)
 
 
 def _with_labels() -> Select[Any]:
@@ -104,9 +122,13 @@ def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
             )
         )
     if where.officer_email:
-        query = query.join(Commitment.officer).where(
-            func.lower(Person.email) == where.officer_email.lower()
+        query = query.where(
+            Commitment.officer_id.in_(
+                select(Person.id).where(func.lower(Person.email) == where.officer_email.lower())
+            )
         )
+    if where.words:
+        query = query.where(listing.matching(where.words))
     return query
 
 

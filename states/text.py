@@ -32,6 +32,7 @@ AGENDA_ITEM_MAX = 50
 COMMENT_MAX = 4000
 FIELD_VALUE_MAX = 1000
 DESCRIPTION_MAX = 4000
+SEARCH_MAX = 100  # what a search box takes: a key, a few words of a title, a name, a reference
 
 # The shapes of keys: a pipeline, stage, action or field key, and a commitment key.
 KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -97,6 +98,7 @@ AGENDA_ITEM = TextRule(AGENDA_ITEM_MAX)
 FIELD_VALUE = TextRule(FIELD_VALUE_MAX)
 COMMENT = TextRule(COMMENT_MAX, multiline=True)
 DESCRIPTION = TextRule(DESCRIPTION_MAX, multiline=True)
+SEARCH = TextRule(SEARCH_MAX)
 
 # Pydantic types for files and requests; min_length=1 where a value must say something.
 Name = Annotated[str, Field(min_length=1), AfterValidator(NAME.validate)]
@@ -106,6 +108,15 @@ AgendaItem = Annotated[str, AfterValidator(AGENDA_ITEM.validate)]
 FieldValue = Annotated[str, AfterValidator(FIELD_VALUE.validate)]
 Comment = Annotated[str, AfterValidator(COMMENT.validate)]
 Description = Annotated[str, AfterValidator(DESCRIPTION.validate)]
+
+
+def search_words(value: str) -> str | None:
+    """What to search for: `value` with its spaces collapsed, None when empty.
+
+    ValueError when it cannot be searched for (too long, a control character).
+    """
+    words = " ".join(SEARCH.validate(value).split())
+    return words or None
 
 
 def preview(value: str, limit: int = 60) -> str:

@@ -12,9 +12,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator
+from sqlalchemy.orm import Session
 
 from db import escalations, evidence, queries, waiting, workflow
 from db.digest import content_of, last_digest
+from db.listing import Page
 from db.models import Commitment, Escalation, Event
 from states import moments
 from states.access import Access
@@ -22,6 +24,16 @@ from states.actors import FEDERAL, PROVINCES, jurisdiction_problem
 from states.calendar import PAKISTAN_TIME, local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
+from states.paging import (
+    CURSOR_MAX,
+    KEY_CURSOR_PATTERN,
+    PAGE_SIZE,
+    PAGE_SIZE_MAX,
+    URGENCY_CURSOR_PATTERN,
+    Order,
+    Position,
+    read_cursor,
+)
 from states.references import (
     REFERENCE_MAX,
     REFERENCE_PATTERN,
@@ -38,7 +50,9 @@ from states.text import (
     JURISDICTION_MAX,
     KEY_MAX,
     KEY_PATTERN,
+    SEARCH_MAX,
     SINGLE_LINE_PATTERN,
+    search_words,
 )
 from states.waiting import People
 from taskforce import views
@@ -141,6 +155,34 @@ TagQuery = Annotated[
     ),
     AfterValidator(_tag),
 ]
+
+
+def _words(value: str | None) -> str | None:
+    return value if value is None else search_words(value)
+
+
+SearchQuery = Annotated[
+    str | None,
+    Query(
+        max_length=SEARCH_MAX,
+        pattern=SINGLE_LINE_PATTERN,
+        description="words found in the key, title, officer's name or e-mail, or a reference"
+        " (e.g. CMB-PUNJAB, child marriage, sdg:5.3, CEDAW/C/PAK/CO/5); any case",
+    ),
+    AfterValidator(_words),
+]
+_AFTER = "the `next` of the previous page; leave out for the first page"
+AfterKey = Annotated[
+    str | None, Query(max_length=CURSOR_MAX, pattern=KEY_CURSOR_PATTERN, description=_AFTER)
+]
+AfterUrgent = Annotated[
+    str | None, Query(max_length=CURSOR_MAX, pattern=URGENCY_CURSOR_PATTERN, description=_AFTER)
+]
+LimitQuery = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description="items per page")]
+
+
+def _position(after: str | None, order: Order) -> Position | None:
+    return read_cursor(after, order, name="after") if after else None
 
 
 def timing_out(timing: Timing) -> TimingOut:
@@ -290,10 +332,12 @@ def list_commitments(
     ref: RefQuery = None,
     tag: TagQuery = None,
     stalled: Annotated[bool, Query(description="only those past due now")] = False,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    q: SearchQuery = None,
+    limit: LimitQuery = PAGE_SIZE,
+    after: AfterKey = None,
 ) -> CommitmentPage:
-    """Commitments within the caller's jurisdiction, filtered, ordered by key."""
+    """Commitments within the caller's jurisdiction, filtered, a page at a time by key."""
+    position = _position(after, Order.KEY)
     web = web_of(request)
     now = web.now()
     where = queries.CommitmentFilter(
@@ -305,16 +349,24 @@ def list_commitments(
         due_by=now if stalled else None,
         ref=ref,
         tag=tag,
+        words=q,
     )
     with web.reading() as session:
-        items, total = queries.page_of_commitments(session, where, limit=limit, offset=offset)
-        people = waiting.holders(session)
-        return CommitmentPage(
-            items=[commitment_out(web, item, now, people) for item in items],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        page = queries.page_by_key(session, where, after=position, limit=limit)
+        total = queries.count_commitments(session, where)
+        return _page_out(web, session, page, total=total, limit=limit, now=now)
+
+
+def _page_out(
+    web: Web, session: Session, page: Page[Commitment], *, total: int, limit: int, now: datetime
+) -> CommitmentPage:
+    people = waiting.holders(session)
+    return CommitmentPage(
+        items=[commitment_out(web, item, now, people) for item in page.rows],
+        total=total,
+        limit=limit,
+        next=page.next.cursor() if page.next else None,
+    )
 
 
 @router.get(
@@ -323,15 +375,21 @@ def list_commitments(
     responses=_errors(403),
     **declared(Access.SIGNED_IN),
 )
-def stalled(request: Request, viewer: SignedIn) -> list[CommitmentOut]:
+def stalled(
+    request: Request,
+    viewer: SignedIn,
+    limit: LimitQuery = PAGE_SIZE,
+    after: AfterUrgent = None,
+) -> CommitmentPage:
     """Open commitments past due within the caller's jurisdiction, longest overdue first."""
+    position = _position(after, Order.URGENCY)
     web = web_of(request)
     now = web.now()
     where = queries.CommitmentFilter(jurisdiction=details.scope_of(viewer), due_by=now)
     with web.reading() as session:
-        due = sorted(queries.list_commitments(session, where), key=lambda c: (c.due_at, c.key))
-        people = waiting.holders(session)
-        return [commitment_out(web, item, now, people) for item in due]
+        page = queries.page_by_urgency(session, where, after=position, limit=limit)
+        total = queries.count_commitments(session, where)
+        return _page_out(web, session, page, total=total, limit=limit, now=now)
 
 
 @router.get(

@@ -87,7 +87,9 @@ class CommitmentPage(_Out):
     items: list[CommitmentOut]
     total: int = Field(description="how many match, across all pages")
     limit: int
-    offset: int
+    next: str | None = Field(
+        description="pass as `after` to read the next page; null on the last page"
+    )
 
 
 class AttachmentOut(_Out):

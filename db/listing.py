@@ -1,0 +1,124 @@
+"""Pages of commitments read by keyset: filtering, ordering and limiting done in SQL.
+
+The orders and what a position means are rules (`states/paging.py`); this module
+only turns them into queries. A page never counts or skips rows (no OFFSET): it
+starts strictly after the previous page's last item, by an index on
+(status, due_at, key) for the urgency order and the unique key for the key order,
+so its cost follows the page size, not the size of the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from db.models import Commitment, CommitmentRef, Person
+from states.paging import DUE, REST, Order, Position, position_after
+
+Row = TypeVar("Row")
+AnySelect = Select[*tuple[Any, ...]]
+
+_OPEN_DUE = and_(Commitment.status == "open", Commitment.due_at.is_not(None))
+_NOT_OPEN_DUE = or_(Commitment.status != "open", Commitment.due_at.is_(None))
+
+
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    """One page of rows, and the position to read the next one from (None: the last page)."""
+
+    rows: list[Row]
+    next: Position | None
+
+
+def matching(words: str) -> ColumnElement[bool]:
+    """Commitments whose key, title, officer's name or e-mail, or a reference contains `words`.
+
+    Case-insensitive alike on SQLite and PostgreSQL (both lower-case the column and the
+    words); the words are matched literally, `%` and `_` included.
+    """
+    pattern = "%" + _escaped(words.lower()) + "%"
+
+    def contains(column: Any) -> ColumnElement[bool]:
+        return func.lower(column).like(pattern, escape="\\")
+
+    return or_(
+        contains(Commitment.key),
+        contains(Commitment.title),
+        Commitment.officer_id.in_(
+            select(Person.id).where(or_(contains(Person.name), contains(Person.email)))
+        ),
+        Commitment.id.in_(
+            select(CommitmentRef.commitment_id).where(
+                contains(CommitmentRef.kind + literal(":") + CommitmentRef.value)
+            )
+        ),
+    )
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def by_key(session: Session, query: AnySelect, *, after: Position | None, limit: int) -> Page[Any]:
+    """The page of `query`'s rows (each with the commitment's key) after `after`, by key."""
+    if after is not None:
+        query = query.where(Commitment.key > after.key)
+    rows = list(session.execute(query.order_by(Commitment.key).limit(limit + 1)))
+    if len(rows) <= limit:
+        return Page(_firsts(rows), None)
+    return Page(_firsts(rows[:limit]), position_after(Order.KEY, key=_key(rows[limit - 1])))
+
+
+def by_urgency(
+    session: Session, query: AnySelect, *, after: Position | None, limit: int
+) -> Page[Any]:
+    """The page of `query`'s rows after `after`, most urgent first (states/paging.py).
+
+    Open commitments with a due time are read first by (due_at, key); when they run out
+    within the page, the rest follow by key.
+    """
+    rows: list[Any] = []
+    if after is None or after.band == DUE:
+        due = query.where(_OPEN_DUE)
+        if after is not None:
+            due = due.where(
+                or_(
+                    Commitment.due_at > after.due_at,
+                    and_(Commitment.due_at == after.due_at, Commitment.key > after.key),
+                )
+            )
+        rows = list(
+            session.execute(
+                due.order_by(Commitment.status, Commitment.due_at, Commitment.key).limit(limit + 1)
+            )
+        )
+        if len(rows) > limit:
+            return Page(_firsts(rows[:limit]), _urgent_position(rows[limit - 1]))
+    rest = query.where(_NOT_OPEN_DUE)
+    if after is not None and after.band == REST:
+        rest = rest.where(Commitment.key > after.key)
+    wanted = limit - len(rows)
+    rows += list(session.execute(rest.order_by(Commitment.key).limit(wanted + 1)))
+    if len(rows) <= limit:
+        return Page(_firsts(rows), None)
+    return Page(_firsts(rows[:limit]), _urgent_position(rows[limit - 1]))
+
+
+def _firsts(rows: Sequence[Any]) -> list[Any]:
+    """Entities as themselves (a query of one entity), column rows as rows."""
+    return [row[0] if len(row) == 1 else row for row in rows]
+
+
+def _key(row: Any) -> str:
+    first = row[0]
+    return str(first.key if isinstance(first, Commitment) else row.key)
+
+
+def _urgent_position(row: Any) -> Position:
+    first = row[0]
+    source = first if isinstance(first, Commitment) else row
+    return position_after(Order.URGENCY, key=source.key, status=source.status, due_at=source.due_at)
