@@ -13,23 +13,25 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
-from db import evidence
+from db import evidence, listing
 from db.digest import in_scope, province_order
 from db.models import Commitment
 from notifications import formatting
 from states import stalls
 from states.actors import FEDERAL, PROVINCES, Role, covers, jurisdiction_problem, province_of
-from states.calendar import WorkingCalendar, local_day
+from states.calendar import PAKISTAN_TIME, WorkingCalendar, local_day
 from states.catalogue import Catalogue
 from states.definition import Pipeline, Stage
 from states.errors import NotFoundError
+from states.paging import PAGE_SIZE, Position
 from states.rules import CommitmentState, Status
+from states.text import search_words
 from taskforce.web import charts, diagram
 from taskforce.web.details import scope_of
 from taskforce.web.i18n import N_
@@ -49,6 +51,7 @@ class BoardFilter:
     jurisdiction: str | None = None
     department: str | None = None
     stalled: bool = False
+    words: str | None = None  # searched for in key, title, officer and references
 
     def query(self) -> dict[str, str]:
         """The filter as query-string parameters (what a shared link carries)."""
@@ -57,6 +60,7 @@ class BoardFilter:
             "jurisdiction": self.jurisdiction,
             "department": self.department,
             "stalled": "1" if self.stalled else None,
+            "q": self.words,
         }
         return {name: value for name, value in found.items() if value}
 
@@ -82,9 +86,15 @@ def parse_filter(
     jurisdiction: str | None,
     department: str | None,
     stalled: str | None,
+    q: str | None = None,
 ) -> tuple[BoardFilter, list[FilterProblem]]:
     """The filter from the query string, and what is wrong with it (empty when nothing)."""
     problems: list[FilterProblem] = []
+    words = None
+    try:
+        words = search_words(q or "")
+    except ValueError as refused:
+        problems.append(FilterProblem("q", N_("The search {problem}."), {"problem": str(refused)}))
     pipeline = (pipeline or "").strip() or None
     jurisdiction = (jurisdiction or "").strip().lower() or None
     department = (department or "").strip().lower() or None
@@ -145,7 +155,7 @@ def parse_filter(
                 {"value": stalled or ""},
             )
         )
-    return BoardFilter(pipeline, jurisdiction, department, shown_stalled), problems
+    return BoardFilter(pipeline, jurisdiction, department, shown_stalled, words), problems
 
 
 @dataclass(frozen=True)
@@ -174,7 +184,8 @@ class Card:
 
 @dataclass(frozen=True)
 class Lane:
-    """One pipeline's commitments, in a grid of provinces (rows) by stages (columns)."""
+    """One pipeline: its counts over every matching commitment, and this page's cards in a
+    grid of provinces (rows) by stages (columns)."""
 
     pipeline: Pipeline
     stages: tuple[Stage, ...]
@@ -182,12 +193,13 @@ class Lane:
     cells: dict[tuple[str, str], list[Card]]
     count: int
     stalled: int
+    stage_counts: dict[str, int] = field(default_factory=dict)
 
     def cell(self, province: str, stage: str) -> list[Card]:
         return self.cells.get((province, stage), [])
 
     def stage_count(self, stage: str) -> int:
-        return sum(len(self.cell(province, stage)) for province in self.provinces)
+        return self.stage_counts.get(stage, 0)
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,7 @@ class ProvinceCount:
 
 @dataclass(frozen=True)
 class Board:
-    """Everything the board page shows."""
+    """Everything the board page shows: numbers over every match, cards for one page."""
 
     filter: BoardFilter
     lanes: tuple[Lane, ...]
@@ -215,11 +227,36 @@ class Board:
     jurisdictions: tuple[str, ...]  # the filter's choices in the viewer's scope
     departments: tuple[str, ...]
     pipelines: tuple[Pipeline, ...]
+    shown: int = 0  # cards on this page
+    next: Position | None = None  # where the next page starts; None on the last
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Commitments alike in everything the board counts by, and how many there are."""
+
+    jurisdiction: str
+    department: str
+    pipeline: str
+    version: int
+    stage: str
+    status: str
+    level: int | None
+    stalled: bool
+    count: int
 
 
 def _scope(viewer: Viewer) -> ColumnElement[bool]:
     scope = scope_of(viewer)
     return true() if scope is None else in_scope(scope)
+
+
+def _sorted_places(places: set[str], viewer: Viewer) -> tuple[str, ...]:
+    places |= {province_of(place) for place in places}
+    places.add(viewer.jurisdiction)
+    if viewer.jurisdiction == FEDERAL:
+        places |= set(PROVINCES)
+    return tuple(sorted(places, key=lambda p: (province_order(province_of(p)), "/" in p, p)))
 
 
 def choices(session: Session, viewer: Viewer) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -228,23 +265,87 @@ def choices(session: Session, viewer: Viewer) -> tuple[tuple[str, ...], tuple[st
         select(Commitment.jurisdiction, Commitment.department).where(_scope(viewer)).distinct()
     ).all()
     places = {jurisdiction for jurisdiction, _ in rows}
-    places |= {province_of(place) for place in places}
-    places.add(viewer.jurisdiction)
-    if viewer.jurisdiction == FEDERAL:
-        places |= set(PROVINCES)
-    ordered = sorted(places, key=lambda p: (province_order(province_of(p)), "/" in p, p))
-    return tuple(ordered), tuple(sorted({department for _, department in rows}))
+    return _sorted_places(places, viewer), tuple(sorted({department for _, department in rows}))
+
+
+def _wanted(viewer: Viewer, wanted: BoardFilter, now: datetime) -> list[ColumnElement[bool]]:
+    """The filter as SQL conditions, within the viewer's scope."""
+    where = [_scope(viewer)]
+    if wanted.pipeline:
+        where.append(Commitment.pipeline_key == wanted.pipeline)
+    if wanted.jurisdiction:
+        where.append(in_scope(wanted.jurisdiction))
+    if wanted.department:
+        where.append(Commitment.department == wanted.department)
+    if wanted.stalled:
+        where += [Commitment.status == "open", Commitment.due_at <= now]
+    if wanted.words:
+        where.append(listing.matching(wanted.words))
+    return where
+
+
+def _groups(
+    session: Session,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    where: Sequence[ColumnElement[bool]],
+    now: datetime,
+) -> list[_Group]:
+    """Every matching commitment counted in SQL by place, department, pipeline, stage, status
+    and, for stalled ones, due time; the rung each due time has reached is worked out once
+    per group (states.stalls), not once per commitment."""
+    overdue = and_(Commitment.status == "open", Commitment.due_at <= now)
+    inner = (
+        select(
+            Commitment.jurisdiction,
+            Commitment.department,
+            Commitment.pipeline_key,
+            Commitment.pipeline_version,
+            Commitment.stage,
+            Commitment.status,
+            case((overdue, Commitment.due_at), else_=None).label("due"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    columns = list(inner.c)
+    found = []
+    for row in session.execute(select(*columns, func.count()).group_by(*columns)):
+        jurisdiction, department, pkey, version, stage, status, due_at, count = tuple(row)
+        level = None
+        if due_at is not None:
+            overdue_days = calendar.overdue_working_days(due_at, now, jurisdiction)
+            rung = stalls.ladder_level(catalogue.get(pkey, version), overdue_days)
+            level = rung.level if rung else None
+        found.append(
+            _Group(
+                jurisdiction=jurisdiction,
+                department=department,
+                pipeline=pkey,
+                version=version,
+                stage=stage,
+                status=status,
+                level=level,
+                stalled=due_at is not None,
+                count=count,
+            )
+        )
+    return found
 
 
 def _cards(
     session: Session,
     catalogue: Catalogue,
     calendar: WorkingCalendar,
-    viewer: Viewer,
-    wanted: BoardFilter,
+    where: Sequence[ColumnElement[bool]],
     now: datetime,
-) -> list[Card]:
+    *,
+    after: Position | None,
+    limit: int,
+) -> tuple[list[Card], Position | None]:
+    """One page of cards, most urgent first (states/paging.py)."""
     query = select(
+        Commitment.id,
         Commitment.key,
         Commitment.title,
         Commitment.pipeline_key,
@@ -258,19 +359,12 @@ def _cards(
         Commitment.due_at,
         Commitment.closed_at,
         Commitment.exempt,
-    ).where(_scope(viewer))
-    if wanted.pipeline:
-        query = query.where(Commitment.pipeline_key == wanted.pipeline)
-    if wanted.jurisdiction:
-        query = query.where(in_scope(wanted.jurisdiction))
-    if wanted.department:
-        query = query.where(Commitment.department == wanted.department)
-    if wanted.stalled:
-        query = query.where(Commitment.status == "open", Commitment.due_at <= now)
-    remarks = evidence.latest_note_texts(session, _scope(viewer))
+    ).where(*where)
+    page = listing.by_urgency(session, query, after=after, limit=limit)
+    remarks = evidence.latest_note_texts(session, Commitment.id.in_([row.id for row in page.rows]))
     cards = []
-    for row in session.execute(query.order_by(Commitment.key)):
-        (key, title, pkey, pversion, jurisdiction, department, stage, entered_at, status,
+    for row in page.rows:
+        (_, key, title, pkey, pversion, jurisdiction, department, stage, entered_at, status,
          deadline, due_at, closed_at, exempt) = row  # fmt: skip
         pipeline = catalogue.get(pkey, pversion)
         overdue_days = level = None
@@ -288,8 +382,6 @@ def _cards(
             if stall is not None:
                 overdue_days = stall.overdue_days
                 level = stall.level.level if stall.level else None
-        if wanted.stalled and overdue_days is None:
-            continue
         cards.append(
             Card(
                 key=key,
@@ -308,7 +400,7 @@ def _cards(
                 latest_remark=remarks.get(key),
             )
         )
-    return cards
+    return cards, page.next
 
 
 def stage_order(pipeline: Pipeline) -> tuple[Stage, ...]:
@@ -317,64 +409,86 @@ def stage_order(pipeline: Pipeline) -> tuple[Stage, ...]:
     return tuple(sorted(pipeline.stages, key=lambda s: (column[s.key], pipeline.stages.index(s))))
 
 
-def lanes(catalogue: Catalogue, cards: Sequence[Card]) -> tuple[Lane, ...]:
-    """The cards of each pipeline, by province and stage."""
-    by_pipeline: dict[str, list[Card]] = {}
-    for card in cards:
-        by_pipeline.setdefault(card.pipeline, []).append(card)
+def lanes(
+    catalogue: Catalogue, groups: Sequence[_Group], cards: Sequence[Card]
+) -> tuple[Lane, ...]:
+    """Each pipeline's counts over every match, and this page's cards by province and stage."""
+    by_pipeline: dict[str, list[_Group]] = {}
+    for group in groups:
+        by_pipeline.setdefault(group.pipeline, []).append(group)
     found = []
     for key in sorted(by_pipeline):
         pipeline = catalogue.latest(key)
         stages = list(stage_order(pipeline))
         known = {stage.key for stage in stages}
+        stage_counts: Counter[str] = Counter()
+        for group in by_pipeline[key]:
+            stage_counts[group.stage] += group.count
+            if group.stage not in known:  # a stage only an older version has
+                title = catalogue.get(key, group.version).stage(group.stage).title
+                stages.append(Stage(key=group.stage, title=title, owner=Role.OFFICER))
+                known.add(group.stage)
         cells: dict[tuple[str, str], list[Card]] = {}
-        for card in by_pipeline[key]:
-            if card.stage not in known:  # a stage only an older version has
-                stages.append(Stage(key=card.stage, title=card.stage_title, owner=Role.OFFICER))
-                known.add(card.stage)
-            cells.setdefault((card.province, card.stage), []).append(card)
-        provinces = sorted({card.province for card in by_pipeline[key]}, key=province_order)
+        for card in cards:
+            if card.pipeline == key:
+                cells.setdefault((card.province, card.stage), []).append(card)
+        provinces = {province_of(group.jurisdiction) for group in by_pipeline[key]}
         found.append(
             Lane(
                 pipeline=pipeline,
                 stages=tuple(stages),
-                provinces=tuple(provinces),
+                provinces=tuple(sorted(provinces, key=province_order)),
                 cells=cells,
-                count=len(by_pipeline[key]),
-                stalled=sum(1 for card in by_pipeline[key] if card.stalled),
+                count=sum(group.count for group in by_pipeline[key]),
+                stalled=sum(group.count for group in by_pipeline[key] if group.stalled),
+                stage_counts=dict(stage_counts),
             )
         )
     return tuple(found)
 
 
-def province_counts(cards: Sequence[Card]) -> tuple[ProvinceCount, ...]:
+def province_counts(groups: Sequence[_Group]) -> tuple[ProvinceCount, ...]:
     """Totals per province, in the constitution's order."""
-    by_province: dict[str, list[Card]] = {}
-    for card in cards:
-        by_province.setdefault(card.province, []).append(card)
-    return tuple(
-        ProvinceCount(
-            province=province,
-            total=len(found),
-            open=sum(1 for card in found if card.status == "open"),
-            stalled=sum(1 for card in found if card.stalled),
-            completed=sum(1 for card in found if card.status == "completed"),
-            levels=dict(sorted(Counter(c.level for c in found if c.level is not None).items())),
+    by_province: dict[str, list[_Group]] = {}
+    for group in groups:
+        by_province.setdefault(province_of(group.jurisdiction), []).append(group)
+    counts = []
+    for province, found in sorted(by_province.items(), key=lambda p: province_order(p[0])):
+        levels: Counter[int] = Counter()
+        for group in found:
+            if group.level is not None:
+                levels[group.level] += group.count
+        counts.append(
+            ProvinceCount(
+                province=province,
+                total=sum(g.count for g in found),
+                open=sum(g.count for g in found if g.status == "open"),
+                stalled=sum(g.count for g in found if g.stalled),
+                completed=sum(g.count for g in found if g.status == "completed"),
+                levels=dict(sorted(levels.items())),
+            )
         )
-        for province, found in sorted(by_province.items(), key=lambda p: province_order(p[0]))
-    )
+    return tuple(counts)
 
 
 def completed_by_week(
-    cards: Sequence[Card], now: datetime, weeks: int = WEEKS_SHOWN
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    now: datetime,
+    weeks: int = WEEKS_SHOWN,
 ) -> tuple[tuple[date, int], ...]:
     """How many items were completed in each of the last `weeks` weeks (Monday to Sunday)."""
     this_monday = local_day(now) - timedelta(days=local_day(now).weekday())
     mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    since = datetime.combine(mondays[0], time(), PAKISTAN_TIME)
     counts: Counter[date] = Counter()
-    for card in cards:
-        if card.status == "completed" and card.closed_at is not None:
-            day = local_day(card.closed_at)
+    for closed_at in session.scalars(
+        select(Commitment.closed_at).where(
+            *where, Commitment.status == "completed", Commitment.closed_at >= since
+        )
+    ):
+        if closed_at is not None:
+            day = local_day(closed_at)
             counts[day - timedelta(days=day.weekday())] += 1
     return tuple((monday, counts[monday]) for monday in mondays)
 
@@ -387,20 +501,30 @@ def read_board(
     wanted: BoardFilter,
     *,
     now: datetime,
+    after: Position | None = None,
+    limit: int = PAGE_SIZE,
 ) -> Board:
-    """The board for `viewer`, narrowed by `wanted`, as of `now`."""
-    places, departments = choices(session, viewer)
-    cards = _cards(session, catalogue, calendar, viewer, wanted, now)
+    """The board for `viewer`, narrowed by `wanted`, as of `now`: the cards after `after`."""
+    where = _wanted(viewer, wanted, now)
+    groups = _groups(session, catalogue, calendar, where, now)
+    if wanted.narrowed:
+        places, departments = choices(session, viewer)
+    else:  # every commitment in scope was counted: the choices are in the groups
+        places = _sorted_places({group.jurisdiction for group in groups}, viewer)
+        departments = tuple(sorted({group.department for group in groups}))
+    cards, following = _cards(session, catalogue, calendar, where, now, after=after, limit=limit)
     return Board(
         filter=wanted,
-        lanes=lanes(catalogue, cards),
-        provinces=province_counts(cards),
-        completed_by_week=completed_by_week(cards, now),
-        total=len(cards),
-        stalled=sum(1 for card in cards if card.stalled),
+        lanes=lanes(catalogue, groups, cards),
+        provinces=province_counts(groups),
+        completed_by_week=completed_by_week(session, where, now),
+        total=sum(group.count for group in groups),
+        stalled=sum(group.count for group in groups if group.stalled),
         jurisdictions=places,
         departments=departments,
         pipelines=tuple(catalogue.latest_all()),
+        shown=len(cards),
+        next=following,
     )
 
 

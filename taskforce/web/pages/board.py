@@ -11,9 +11,12 @@ from starlette.responses import Response
 
 from notifications import formatting
 from states.access import Access
-from taskforce.web import archive, boards, i18n, render
+from states.paging import CURSOR_MAX, PAGE_SIZE_MAX, Order, page_size, read_cursor
+from states.text import SEARCH_MAX
+from taskforce.web import archive, boards, i18n, render, saved_views
 from taskforce.web.context import web_of
 from taskforce.web.guard import declared, page
+from taskforce.web.paging import paging_links
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +39,11 @@ def board(
     jurisdiction: Annotated[str | None, Query(max_length=100)] = None,
     department: Annotated[str | None, Query(max_length=100)] = None,
     stalled: Annotated[str | None, Query(max_length=10)] = None,
+    q: Annotated[str | None, Query(max_length=SEARCH_MAX)] = None,
+    after: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+    size: Annotated[int | None, Query(ge=1, le=PAGE_SIZE_MAX)] = None,
 ) -> Response:
+    position = read_cursor(after, Order.URGENCY, name="after") if after else None
     web = web_of(request)
     installation = web.installation
     language = render.language_of(request)
@@ -48,10 +55,18 @@ def board(
         jurisdiction=jurisdiction,
         department=department,
         stalled=stalled,
+        q=q,
     )
     with web.reading() as session:
         shown = boards.read_board(
-            session, installation.catalogue, installation.calendar, viewer, wanted, now=web.now()
+            session,
+            installation.catalogue,
+            installation.calendar,
+            viewer,
+            wanted,
+            now=web.now(),
+            after=position,
+            limit=page_size(size),
         )
         latest = archive.latest(session, viewer, now=web.now())
     unknown = boards.unknown_department(shown)
@@ -64,7 +79,10 @@ def board(
             "jurisdiction": jurisdiction or "",
             "department": department or "",
             "stalled": shown.filter.stalled,
+            "q": q or "",
         },
+        "views": saved_views.offered(viewer),
+        "pages": paging_links("/board", shown.filter.query(), size, after, shown.next),
         "problems": boards.problem_text(problems, t),
         "latest": latest,
         # The charts escape every label themselves (taskforce/web/charts.py).

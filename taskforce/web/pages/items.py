@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -15,6 +15,15 @@ from db import queries, waiting, workflow
 from db.models import Commitment
 from states import rules
 from states.access import Access
+from states.paging import (
+    CURSOR_MAX,
+    PAGE_SIZE,
+    PAGE_SIZE_MAX,
+    Order,
+    Position,
+    page_size,
+    read_cursor,
+)
 from states.rules import ActionOption
 from states.waiting import Holder
 from taskforce.app import App
@@ -22,6 +31,7 @@ from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.details import Timing
 from taskforce.web.guard import declared, page
+from taskforce.web.paging import paging_links
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
@@ -44,34 +54,31 @@ class Items:
 
     items: list[Item]
     held: bool
+    next: Position | None = None  # where the next page starts; None on the last
 
 
-def _urgency(item: Item) -> tuple[int, int, int, str]:
-    """Overdue first (longest overdue at the top), then the least time left, then by key."""
-    timing = item.timing
-    if timing.overdue_days is not None:
-        return (0, -timing.overdue_days, 0, item.commitment.key)
-    if timing.working_days_left is not None:
-        return (1, 0, timing.working_days_left, item.commitment.key)
-    return (2, 0, 0, item.commitment.key)
-
-
-def items_of(session: Session, installation: App, viewer: Viewer, now: datetime) -> Items:
-    """The open commitments `viewer` holds; for an overseer holding none, their jurisdiction's."""
-    held = queries.list_commitments(
-        session, queries.CommitmentFilter(status="open", officer_email=viewer.email)
-    )
-    mine = bool(held) or not viewer.oversees
-    listed = (
+def items_of(
+    session: Session,
+    installation: App,
+    viewer: Viewer,
+    now: datetime,
+    *,
+    after: Position | None = None,
+    limit: int = PAGE_SIZE,
+) -> Items:
+    """A page of the open commitments `viewer` holds, the most urgent first (states/paging.py);
+    for an overseer holding none, of their jurisdiction's."""
+    held = queries.CommitmentFilter(status="open", officer_email=viewer.email)
+    mine = not viewer.oversees or queries.count_commitments(session, held, at_most=1) > 0
+    wanted = (
         held
         if mine
-        else queries.list_commitments(
-            session, queries.CommitmentFilter(status="open", jurisdiction=details.scope_of(viewer))
-        )
+        else queries.CommitmentFilter(status="open", jurisdiction=details.scope_of(viewer))
     )
+    page = queries.page_by_urgency(session, wanted, after=after, limit=limit)
     result = []
     people = waiting.holders(session)
-    for commitment in listed:
+    for commitment in page.rows:
         pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
         result.append(
             Item(
@@ -82,7 +89,7 @@ def items_of(session: Session, installation: App, viewer: Viewer, now: datetime)
                 waiting_on=waiting.waiting_on(installation.catalogue, commitment, people),
             )
         )
-    return Items(items=sorted(result, key=_urgency), held=mine)
+    return Items(items=result, held=mine, next=page.next)
 
 
 @router.get("/", name="start", **declared(Access.SIGNED_IN))
@@ -93,9 +100,16 @@ def start(viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))]) -> Respons
 
 @router.get("/items", name="my_items", **declared(Access.SIGNED_IN))
 def my_items(
-    request: Request, viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))]
+    request: Request,
+    viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
+    after: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+    size: Annotated[int | None, Query(ge=1, le=PAGE_SIZE_MAX)] = None,
 ) -> Response:
+    position = read_cursor(after, Order.URGENCY, name="after") if after else None
     web = web_of(request)
-    with web.transaction() as session:
-        listing = items_of(session, web.installation, viewer, web.now())
-        return render.page(request, "items.html.j2", {"listing": listing})
+    with web.reading() as session:
+        listing = items_of(
+            session, web.installation, viewer, web.now(), after=position, limit=page_size(size)
+        )
+        pages = paging_links("/items", {}, size, after, listing.next)
+        return render.page(request, "items.html.j2", {"listing": listing, "pages": pages})
