@@ -32,6 +32,9 @@ _FONTS = {
     ENGLISH: '"DejaVu Sans", "Liberation Sans", sans-serif',
     URDU: '"Noto Nastaliq Urdu", "Noto Naskh Arabic", "DejaVu Sans", sans-serif',
 }
+# Room for the long texts (percent of the page's width); the other columns take what
+# their words need, so that no word is broken.
+_WIDTHS = {"decision": 18, "officer": 10, "remark": 10, "changes": 10, "reiterated": 6}
 # Nastaliq climbs and descends far more than Latin type: it needs taller lines.
 _SIZE = {ENGLISH: ("7.5pt", "1.3"), URDU: ("8pt", "1.9")}
 
@@ -92,7 +95,8 @@ def to_html(matrix: Matrix, language: str = ENGLISH) -> str:
             page_numbers=_counters(word("page", language, page="{page}", pages="{pages}")),
             title=word("title", language),
             about=about,
-            heads=headers(matrix, language),
+            heads=list(zip(COLUMNS, headers(matrix, language), strict=True)),
+            widths=_WIDTHS.items(),
             rows=[_row(row, language, paper_direction) for row in matrix.rows],
         )
     )
