@@ -18,11 +18,11 @@ from states.errors import TaskforceError
 from taskforce.console import now, opened, out
 
 report_app = typer.Typer(
-    help="Reports for the task force's meetings: the working paper as XLSX, DOCX or CSV.",
+    help="Reports for the task force's meetings: the working paper as XLSX, DOCX, CSV or PDF.",
     no_args_is_help=True,
 )
 
-FORMATS = ("xlsx", "docx", "csv")
+FORMATS = ("xlsx", "docx", "csv", "pdf")
 LANGUAGES = ("en", "ur")
 
 
@@ -51,7 +51,12 @@ def matrix(
         typer.Option(help="Only the decisions made or restated at this meeting, e.g. ntf_hr_08."),
     ] = None,
     format_: Annotated[
-        str, typer.Option("--format", help="xlsx, docx or csv (UTF-8 that Excel reads).")
+        str,
+        typer.Option(
+            "--format",
+            help="xlsx, docx, csv (UTF-8 that Excel reads) or pdf (landscape A4, printed as"
+            " the board's page shows it).",
+        ),
     ] = "xlsx",
     lang: Annotated[str, typer.Option("--lang", help="en or ur (Urdu, right to left).")] = "en",
     scope: Annotated[
