@@ -27,6 +27,7 @@ from taskforce.web.pages import (
     pipelines,
     preferences,
     remarks,
+    sheet_import,
     sheets,
     working_paper,
 )
@@ -95,6 +96,7 @@ def create_app(
     app.include_router(board.router)
     app.include_router(working_paper.router)
     app.include_router(sheets.router)
+    app.include_router(sheet_import.router)
     app.include_router(digests.router)
     app.include_router(pipelines.router)
     app.include_router(api.router)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 
+from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
 from states.evidence import Upload
@@ -25,6 +27,17 @@ def uploads_of(form: FormData, name: str, *, limit: int) -> list[Upload]:
     finally:
         close_files(form)
     return found
+
+
+async def closing_form(request: Request) -> AsyncIterator[FormData]:
+    """A dependency, listed before the CSRF check: the posted form, whose files are closed
+    once the request is answered, even when the sender is refused before the handler
+    reads them (not signed in, the wrong role)."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 def close_files(form: FormData) -> None:

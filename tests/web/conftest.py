@@ -149,8 +149,9 @@ def site_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def site(site_url: str) -> Iterator[Site]:
-    installation = open_app(Settings(database_url=site_url))
+def site(site_url: str, tmp_path: Path) -> Iterator[Site]:
+    # The data folder (uploaded sheets waiting to be applied) is the test's own.
+    installation = open_app(Settings(database_url=site_url, data_dir=tmp_path / "data"))
     try:
         app = create_app(installation.settings, installation=installation, clock=lambda: WEB_NOW)
         yield Site(app=app, installation=installation)

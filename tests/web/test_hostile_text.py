@@ -17,28 +17,35 @@ HTML escaped, text and subjects as written.
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+import openpyxl
 import pytest
 import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from db import escalations, workflow
+from db import sheets as sheet_store
 from db.digest import record_digests
 from db.engine import transaction
 from db.loading import load_meeting
 from db.models import OutboxMessage, Person
 from db.sweep import run_sweep
 from notifications.delivery import composer
+from states import sheets
 from states.meeting import load_meeting_file
 from taskforce.app import App, open_app
 from taskforce.settings import Settings
+from taskforce.sheets import workbook
 from taskforce.web.app import create_app
 from tests.web.conftest import LOADED_AT, PASSWORD_HASH, WEB_NOW, Site, csrf_of
 
@@ -104,6 +111,10 @@ FIELDS = {
     "urlkey": "commitment key in the address (404 page)",
     "urlpath": "path of an unknown page (404 page)",
     "boardfilter": "board filter value (400 page)",
+    "sheetremark": "remark in an uploaded sheet (preview and result)",
+    "sheetconflict": "remark on a stale row of an uploaded sheet (conflict)",
+    "sheetcell": "a cell that is not a date in an uploaded sheet (its problem)",
+    "sheetname": "an uploaded sheet's file name",
 }
 
 
@@ -285,18 +296,64 @@ def _answer(hostile_site: Hostile) -> None:
         hostile_site.digests += [(d.id, d.scope, d.recipient_email) for d in made]
 
 
+def _sheet(hostile_site: Hostile, cells: dict[str, dict[str, Any]]) -> bytes:
+    """Punjab's sheet, with each key's row filled as given (column name -> value)."""
+    app = hostile_site.app
+    with transaction(app.sessions) as session:
+        found = sheet_store.lines(session, app.catalogue, "punjab")
+    book = openpyxl.load_workbook(io.BytesIO(workbook(found, scope="punjab", made_at=WEB_NOW)))
+    page = book.active
+    assert page is not None
+    column = {cell.value: n for n, cell in enumerate(page[1], start=1)}
+    row_of = {str(page.cell(n, 1).value): n for n in range(2, page.max_row + 1)}
+    for key, values in cells.items():
+        for name, value in values.items():
+            page.cell(row_of[key], column[name]).value = value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _apply_sheet(hostile_site: Hostile) -> None:
+    """Upload a sheet with a hostile remark and a stale row and apply it, as the secretary."""
+    secretary = hostile_site.site.browser(SECRETARY)
+    content = _sheet(
+        hostile_site,
+        {
+            ITEM: {sheets.REMARK: hostile("sheetremark")},
+            EXEMPT: {sheets.VERSION: 99, sheets.REMARK: hostile("sheetconflict")},
+        },
+    )
+    preview = secretary.post(
+        "/board/sheet",
+        data={"csrf_token": csrf_of(secretary, "/board")},
+        files={"sheet": (f"{short_hostile('sheetname')}.xlsx", content)},
+    )
+    assert preview.status_code == 200, preview.text[:1000]
+    sha256 = re.search(r'name="sha256" value="([0-9a-f]{64})"', preview.text)
+    assert sha256, preview.text[:2000]
+    applied = secretary.post(
+        "/board/sheet/apply",
+        data={"csrf_token": csrf_of(secretary, "/board"), "sha256": sha256.group(1)},
+    )
+    assert applied.status_code == 303, applied.text[:1000]
+
+
 @pytest.fixture
 def hostile_site(site_url: str, tmp_path: Path) -> Iterator[Hostile]:
     folder = tmp_path / "pipelines"
     folder.mkdir()
     _write(folder / f"{PIPELINE}.yaml", pipeline_file())
     meeting = _write(tmp_path / "hostile-meeting.yaml", meeting_file())
-    installation = open_app(Settings(database_url=site_url, pipelines_dir=folder))
+    installation = open_app(
+        Settings(database_url=site_url, pipelines_dir=folder, data_dir=tmp_path / "data")
+    )
     try:
         app = create_app(installation.settings, installation=installation, clock=lambda: WEB_NOW)
         made = Hostile(site=Site(app=app, installation=installation))
         _fill(made, meeting)
         _answer(made)
+        _apply_sheet(made)
         yield made
     finally:
         installation.close()
@@ -352,6 +409,7 @@ class Visit:
     expect: frozenset[str] = frozenset()
     form: dict[str, str] | None = None  # sent as a POST from the page at `path`
     post_to: str | None = None
+    files: dict[str, tuple[str, bytes]] | None = None  # sent with the form
 
 
 def _visits(hostile_site: Hostile) -> list[Visit]:
@@ -429,6 +487,20 @@ def _visits(hostile_site: Hostile) -> list[Visit]:
               expect=frozenset({"itemtitle", "stagereview"})),
         Visit("digest (province, chief secretary)", CHIEF, f"/digests/{punjab}",
               expect=frozenset({"itemtitle", "parttitle", "department", "officername"})),
+        Visit("sheet preview with a problem (secretary, Urdu)", SECRETARY, "/board", status=422,
+              post_to="/board/sheet", form={}, files={"sheet": (
+                  f"{short_hostile('sheetname')}.xlsx",
+                  _sheet(hostile_site, {
+                      ITEM: {sheets.ACTION: "approve", sheets.REMARK: hostile("sheetremark")},
+                      EXEMPT: {sheets.VERSION: 99, sheets.REMARK: hostile("sheetconflict")},
+                      PART: {sheets.HAPPENED_ON: hostile("sheetcell")},
+                  }))},
+              expect=frozenset({"itemtitle", "actionapprove", "stagedone", "sheetremark",
+                                "exempttitle", "stagedrafting", "sheetconflict", "sheetcell",
+                                "sheetname"})),
+        Visit("sheet applied: the result (secretary, Urdu)", SECRETARY, "/board/sheet/result",
+              expect=frozenset({"itemtitle", "sheetremark", "exempttitle", "sheetconflict",
+                                "sheetname"})),
         Visit("no such commitment (404)", OFFICER, f"/commitments/{not_a_key}",
               status=404, expect=frozenset({"urlkey"})),
         Visit("no such page (404)", OFFICER, f"/nowhere/{not_a_path}",
@@ -450,7 +522,7 @@ def _open(hostile_site: Hostile, visit: Visit, clients: dict[str | None, TestCli
     else:
         token = csrf_of(client, visit.path)
         response = client.post(
-            visit.post_to or visit.path, data={"csrf_token": token, **visit.form}
+            visit.post_to or visit.path, data={"csrf_token": token, **visit.form}, files=visit.files
         )
     assert response.status_code == visit.status, (
         f"{visit.name}: {response.status_code} {response.text[:2000]}"
