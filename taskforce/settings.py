@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(
         default=Path("taskforce-data"),
-        description="where taskforce serve keeps its local Prefect server (DATA_DIR/prefect)",
+        description="where taskforce serve keeps its local Prefect server (DATA_DIR/prefect)"
+        " and the web keeps uploaded sheets until they are applied (DATA_DIR/sheet-uploads)",
     )
     prefect_port: int = Field(
         default=4200, ge=1, le=65535, description="the port of serve's local Prefect server"
