@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import people, queries, workflow
-from db.models import Commitment, Escalation, OutboxMessage, Person
+from db import people, queries, waiting, workflow
+from db.models import Commitment, Escalation, Nudge, OutboxMessage, Person
+from states import attention
 from states import escalation as rules
 from states.actors import Actor
 from states.catalogue import Catalogue
@@ -220,6 +223,88 @@ def exempt(
         )
         session.flush()
     return commitment
+
+
+@dataclass(frozen=True)
+class Nudged:
+    """A nudge asked for: whom it reminds, and whether this request sent it (False: one
+    was already sent today)."""
+
+    commitment: Commitment
+    to: str
+    sent: bool
+
+
+_NUDGES: Table = Nudge.__table__  # type: ignore[assignment]
+
+
+def nudge(
+    session: Session,
+    catalogue: Catalogue,
+    *,
+    key: str,
+    actor_email: str,
+    now: datetime,
+    today: date,
+) -> Nudged:
+    """Remind whoever must take the item's next step, by mail through the outbox, once a day.
+
+    The `nudges` row's unique (commitment, day) decides: a second nudge the same day (a
+    double click, or another overseer) inserts nothing, and so records and sends nothing.
+    """
+    commitment = queries.get_commitment(session, key)
+    actor = people.actor_for(people.by_email(session, actor_email))
+    found = waiting.waiting_on(catalogue, commitment, waiting.holders(session))
+    officer = commitment.officer.email if commitment.officer is not None else None
+    recipient = attention.must_act(found, officer)
+    event = attention.nudge(workflow.state_of(commitment), actor, recipient, now=now)
+    assert recipient is not None  # the rule refuses a nudge with nobody to remind
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = session.execute(
+        insert(_NUDGES)
+        .values(
+            commitment_id=commitment.id,
+            day=today,
+            sent_by=actor.email,
+            sent_to=recipient.email,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["commitment_id", "day"])
+        .returning(_NUDGES.c.id)
+    ).scalar()
+    if added is None:
+        return Nudged(commitment=commitment, to=recipient.email, sent=False)
+    person = people.by_email(session, recipient.email)
+    with workflow.refusals(commitment.key):
+        seq = queries.next_event_seq(session, commitment.id)
+        workflow.append_event(session, commitment, event, seq=seq)
+        session.add(
+            OutboxMessage(
+                escalation_id=None,
+                kind="nudged",
+                recipient_email=person.email,
+                recipient_name=person.name,
+                language=person.language,
+                subject=f"{commitment.key}: a reminder from {actor.name or actor.email}"[:300],
+                payload={
+                    "commitment": commitment.key,
+                    "actor_email": actor.email,
+                    "actor_name": actor.name,
+                    "actor_role": str(actor.role),
+                    "at": now.isoformat(),
+                    "reason": event.comment,
+                    "until": None,
+                    "seq": seq,
+                },
+                status="pending",
+                attempts=0,
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        session.flush()
+    return Nudged(commitment=commitment, to=person.email, sent=True)
 
 
 def list_escalations(session: Session, key: str | None = None) -> Sequence[tuple[Escalation, str]]:

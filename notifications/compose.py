@@ -44,6 +44,8 @@ from states.waiting import People
 
 LADDER_KINDS = ("reminder", "escalation")
 ANSWER_KINDS = ("acknowledged", "snoozed")
+# A reminder from someone above the item to whoever must act: written like an answer.
+NUDGE_KIND = "nudged"
 KINDS = LADDER_KINDS + ANSWER_KINDS
 
 
@@ -73,7 +75,7 @@ def compose(
     context: dict[str, Any]
     if message.kind in LADDER_KINDS:
         context = _ladder_context(session, message, catalogue, base_url=base_url)
-    elif message.kind in ANSWER_KINDS:
+    elif message.kind in (*ANSWER_KINDS, NUDGE_KIND):
         context = _answer_context(session, message, catalogue, base_url=base_url)
     else:
         raise UnknownMessageKindError(

@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     PositiveInt,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -96,6 +97,9 @@ class FieldSpec(_Strict):
     title: str = Field(min_length=1)
     kind: FieldKind = FieldKind.TEXT
     pattern: str | None = None
+    past: bool = Field(
+        default=False, description="a date that records something done: never in the future"
+    )
     help: str | None = None
 
     @field_validator("pattern")
@@ -110,6 +114,14 @@ class FieldSpec(_Strict):
                 raise ValueError(
                     f"pattern {value!r} is not a regular expression: {error}"
                 ) from error
+        return value
+
+    @field_validator("past")
+    @classmethod
+    def _past_only_for_dates(cls, value: bool, info: ValidationInfo) -> bool:
+        kind = info.data.get("kind")
+        if value and kind is not FieldKind.DATE:
+            raise ValueError(f"past: true applies to a date field, and this one is {kind}")
         return value
 
 
@@ -159,6 +171,10 @@ class Transition(_Strict):
     departments: tuple[Department, ...] = Field(
         default=(),
         description="other departments whose officers and secretaries may take this action",
+    )
+    confirm: bool = Field(
+        default=False,
+        description="a consequential move: the person checks what they typed before it is taken",
     )
 
     @field_validator("from_", mode="before")
@@ -231,6 +247,16 @@ class Pipeline(_Strict):
             return self.deadline
         return add_duration(start, self.deadline)
 
+    def needs_check(self, transition: Transition) -> bool:
+        """Whether a person checks their answers before `transition` is taken: a move that
+        ends the commitment, or one the pipeline marks `confirm`."""
+        return transition.confirm or self.stage(transition.to).terminal
+
+    def ends_otherwise(self, transition: Transition) -> bool:
+        """Whether `transition` ends the commitment without completing it (withdraw, lapse):
+        offered, but never as the suggested step."""
+        return self.stage(transition.to).outcome in (Ending.WITHDRAWN, Ending.LAPSED)
+
     def taking_part(self, stage: str, transition: Transition) -> tuple[str, ...]:
         """The other departments that may take `transition` from `stage`."""
         return (*self.stage(stage).departments, *transition.departments)
@@ -245,6 +271,12 @@ class Pipeline(_Strict):
         for part in (*data["stages"], *data["transitions"]):
             if not part["departments"]:
                 del part["departments"]
+        for transition in data["transitions"]:
+            if not transition["confirm"]:
+                del transition["confirm"]
+        for spec in data["fields"].values():
+            if not spec["past"]:
+                del spec["past"]
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def checksum(self) -> str:

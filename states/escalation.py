@@ -128,6 +128,11 @@ def levels_to_escalate(
     return [r for r in pipeline.ladder if r.level <= reached.level and r.level not in already]
 
 
+def may_answer_any(actor: Actor) -> bool:
+    """Whether `actor` stands above officers, and so answers escalations (secretary and up)."""
+    return RANK[actor.role] > RANK[Role.OFFICER]
+
+
 def may_answer(actor: Actor, jurisdiction: str, department: str = "") -> bool:
     """Whether `actor` may acknowledge or snooze an item of `jurisdiction` and `department`."""
     return (

@@ -69,6 +69,8 @@ class EventKind(StrEnum):
     """A later meeting changed the decision's deadline or officer."""
     SUPERSEDED = "superseded"
     """A later meeting replaced the decision with another: it ends, withdrawn."""
+    NUDGED = "nudged"
+    """Someone above the item reminded whoever must take its next step; it moves nothing."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,7 @@ def apply(
     transition = _find(pipeline, state, action)
     _authorize(pipeline, transition, state, request.actor)
     _children_first(pipeline, transition, state, open_children)
-    supplied = _check_fields(pipeline, state, transition, request.fields)
+    supplied = _check_fields(pipeline, state, transition, request.fields, today=local_day(now))
     comment = (request.comment or "").strip() or None
     problem = COMMENT.problem(comment or "")
     if problem:
@@ -504,7 +506,12 @@ def _needed(pipeline: Pipeline, state: CommitmentState, transition: Transition) 
 
 
 def _check_fields(
-    pipeline: Pipeline, state: CommitmentState, transition: Transition, given: Mapping[str, str]
+    pipeline: Pipeline,
+    state: CommitmentState,
+    transition: Transition,
+    given: Mapping[str, str],
+    *,
+    today: date,
 ) -> dict[str, str]:
     where = {"key": state.key, "stage": state.stage, "action": transition.action}
     unknown = sorted(name for name in given if name not in pipeline.fields)
@@ -537,7 +544,7 @@ def _check_fields(
             # A form sends every field it shows; a blank one the action does not need was not
             # given, and storing it would let it pass for a value a later stage requires.
             continue
-        problem, value = normalize_field(pipeline.fields[name], str(raw))
+        problem, value = normalize_field(pipeline.fields[name], str(raw), today=today)
         if problem:
             problems[name] = problem
         cleaned[name] = value
@@ -552,17 +559,30 @@ def _check_fields(
     return cleaned
 
 
-def normalize_field(spec: FieldSpec, raw: str) -> tuple[str | None, str]:
-    """Check one field value; returns (problem or None, the value to store)."""
+def normalize_field(
+    spec: FieldSpec, raw: str, *, today: date | None = None
+) -> tuple[str | None, str]:
+    """Check one field value; returns (problem or None, the value to store).
+
+    With `today`, a date the pipeline marks `past` (something already done) may not be
+    later than today.
+    """
     value = raw.strip()
     text_problem = FIELD_VALUE.problem(value)
     if text_problem:
         return text_problem, value
     if spec.kind is FieldKind.DATE:
         try:
-            value = date.fromisoformat(value).isoformat()
+            day = date.fromisoformat(value)
         except ValueError:
             return f"must be a date written YYYY-MM-DD, not {raw!r}", value
+        value = day.isoformat()
+        if spec.past and today is not None and day > today:
+            return (
+                f"can't be in the future: {day:%-d %B %Y} is after today ({today:%-d %B %Y});"
+                " it records something already done",
+                value,
+            )
     elif spec.kind is FieldKind.NUMBER:
         if not re.fullmatch(r"[0-9]+", value):
             return f"must be a whole number written with digits 0-9, not {raw!r}", value

@@ -130,7 +130,7 @@ SUFFIXES = st.sampled_from([plan.suffix for plan in PLANS])
 GOOD = {
     FieldKind.TEXT: "REF/7",
     FieldKind.NUMBER: "7",
-    FieldKind.DATE: "2026-07-01",
+    FieldKind.DATE: "2026-06-01",
     FieldKind.URL: "https://example.org/a",
 }
 BAD = {FieldKind.NUMBER: "seven", FieldKind.DATE: "1 July", FieldKind.URL: "example dot org"}
@@ -1136,6 +1136,6 @@ def test_a_blank_field_does_not_stand_in_for_one_a_later_stage_requires(
             "BILL-BLANK",
             "approve_in_cabinet",
             secretary,
-            fields={"cabinet_decision": "CAB/1", "introduced_on": "2026-07-01"},
+            fields={"cabinet_decision": "CAB/1", "introduced_on": "2026-06-01"},
         )
     assert stored("BILL-BLANK")["stage"] == "cabinet_approval"

@@ -34,7 +34,7 @@ LATER = datetime(2026, 9, 1, 6, 0, tzinfo=UTC)
 BILL = "CMB-PUNJAB"
 OFFICER = "law.officer.punjab@example.org"
 CS_PUNJAB = "cs.punjab@example.org"
-CABINET = {"cabinet_decision": "C-1", "bill_number": "B-1", "introduced_on": "2026-07-01"}
+CABINET = {"cabinet_decision": "C-1", "bill_number": "B-1", "introduced_on": "2026-06-01"}
 
 MEETING = """\
 meeting:

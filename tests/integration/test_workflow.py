@@ -76,10 +76,10 @@ def test_the_event_log_matches_the_state_after_a_walk_to_the_end(
             {
                 "cabinet_decision": "CAB-2026-77",
                 "bill_number": "Bill No. 12 of 2026",
-                "introduced_on": "2026-07-01",
+                "introduced_on": "2026-06-01",
             },
         ),
-        ("pass", LAW_OFFICER, {"passed_on": "2026-07-20"}),
+        ("pass", LAW_OFFICER, {"passed_on": "2026-06-05"}),
         ("send_for_assent", LAW_OFFICER, {}),
         (
             "notify_in_gazette",

@@ -17,7 +17,7 @@ CATALOGUE = Catalogue.from_directories([BUNDLED_PIPELINES])
 PIPELINES = {pipeline.key: pipeline for pipeline in CATALOGUE.all()}
 
 SAMPLE_VALUES = {
-    FieldKind.DATE: "2026-07-01",
+    FieldKind.DATE: "2026-06-01",  # before START: some dates may not be in the future
     FieldKind.NUMBER: "3",
     FieldKind.TEXT: "X-1",
     FieldKind.URL: "https://example.org",

@@ -42,7 +42,7 @@ def bill(stage: str = "drafting", department: str = "law") -> CommitmentState:
         status=Status.for_stage(BILL.stage(stage)),
         stage_entered_at=T0,
         department=department,
-        fields={"bill_number": "Bill No. 12 of 2026", "introduced_on": "2026-07-07"},
+        fields={"bill_number": "Bill No. 12 of 2026", "introduced_on": "2026-06-07"},
     )
 
 

@@ -39,7 +39,7 @@ CHIEF_SECRETARY = person(Role.CHIEF_SECRETARY)
 CABINET_FIELDS = {
     "cabinet_decision": "CD-7",
     "bill_number": "Bill No. 12 of 2026",
-    "introduced_on": "2026-07-01",
+    "introduced_on": "2026-06-01",
 }
 
 
@@ -202,9 +202,9 @@ def test_malformed_date_field_is_refused(bad: str) -> None:
 
 
 def test_field_values_are_stored_cleaned() -> None:
-    fields = {**CABINET_FIELDS, "introduced_on": " 2026-07-01 ", "bill_number": " B-12 "}
+    fields = {**CABINET_FIELDS, "introduced_on": "2026-06-01", "bill_number": " B-12 "}
     outcome = act(bill("cabinet_approval"), "approve_in_cabinet", SECRETARY, **fields)
-    assert outcome.state.fields["introduced_on"] == "2026-07-01"
+    assert outcome.state.fields["introduced_on"] == "2026-06-01"
     assert outcome.event.fields["bill_number"] == "B-12"
 
 
@@ -226,7 +226,7 @@ def test_fields_recorded_earlier_are_not_asked_again() -> None:
     needs = approve["approve_in_cabinet"].needs
     assert needs == ("cabinet_decision", "bill_number", "introduced_on")
     state = act(state, "approve_in_cabinet", SECRETARY, **CABINET_FIELDS).state
-    state = act(state, "pass", OFFICER, passed_on="2026-07-20").state
+    state = act(state, "pass", OFFICER, passed_on="2026-06-05").state
     state = act(state, "send_for_assent", OFFICER).state
     assert state.stage == "governor_assent"
 
@@ -240,7 +240,7 @@ def test_fields_recorded_earlier_are_not_asked_again() -> None:
     # Re-entering `passed` does not ask for the date of passage again either.
     again = act(back.state, "pass", OFFICER).state
     assert again.stage == "passed"
-    assert again.fields["passed_on"] == "2026-07-20"
+    assert again.fields["passed_on"] == "2026-06-05"
 
 
 def test_apply_is_pure() -> None:
@@ -302,7 +302,7 @@ ALL_ACTIONS = [*sorted({t.action for t in BILL.transitions}), "not_an_action"]
 STAGES = {stage.key: stage for stage in BILL.stages}
 PLACES = ("federal", "punjab", "sindh", "punjab/lahore")
 ACTORS = [person(role, place) for role in Role for place in PLACES]
-VALID = {"date": "2026-07-01", "text": "X-1", "number": "3", "url": "https://example.org"}
+VALID = {"date": "2026-06-01", "text": "X-1", "number": "3", "url": "https://example.org"}
 
 # A step is either "guided" (an action on offer, by someone allowed, with what it
 # needs) so that walks get deep into the pipeline, or an arbitrary request.

@@ -113,7 +113,7 @@ def test_hostile_field_values_and_names_are_refused(site: Site) -> None:
     officer.post(f"{COMMITMENTS}/{BILL}/advance", json={"action": "send_for_vetting"})
     officer.post(f"{COMMITMENTS}/{BILL}/advance", json={"action": "vet"})
     secretary = site.api(CS_PUNJAB)
-    given = {"cabinet_decision": "C-1", "bill_number": "B-1", "introduced_on": "2026-07-01"}
+    given = {"cabinet_decision": "C-1", "bill_number": "B-1", "introduced_on": "2026-06-01"}
     before = _events(site)
     for value in (NUL, CONTROL, HEADER_BREAK, LONG, "\ud800"):
         for fields, named in (

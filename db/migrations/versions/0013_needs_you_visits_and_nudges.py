@@ -21,7 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("attention_seen_at", UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("attention_seen_at", UTCDateTime(timezone=True), nullable=True)
+        )
     op.create_table(
         "nudges",
         sa.Column("id", sa.Integer(), nullable=False),
