@@ -18,6 +18,7 @@ from taskforce.web import api, api_notes, errors, render
 from taskforce.web.context import STATIC, Web, system_clock
 from taskforce.web.guard import ACCESS_KEY
 from taskforce.web.pages import (
+    attention,
     auth,
     board,
     commitment,
@@ -89,6 +90,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(auth.router)
     app.include_router(items.router)
+    app.include_router(attention.router)
     app.include_router(commitment.router)
     app.include_router(remarks.router)
     app.include_router(preferences.router)

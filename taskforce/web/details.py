@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db import continuity, queries, waiting, workflow
+from db import attention, continuity, queries, waiting, workflow
+from db.attention import Answers
 from db.models import Commitment, Escalation, Event, Meeting
 from states import escalation as escalation_rules
 from states import rules, stalls
@@ -59,6 +60,8 @@ class Detail:
     waiting_on: tuple[Holder, ...] = ()
     # The meeting that made the decision, then those that restated it, in order.
     meetings: tuple[Meeting, ...] = ()
+    answers: Answers | None = None
+    """The rung its stall actually reached and how it was answered (None when closed)."""
 
 
 def scope_of(viewer: Viewer) -> str | None:
@@ -95,6 +98,11 @@ def timing(installation: App, commitment: Commitment, now: datetime) -> Timing:
     return Timing(due.at, due.reason.value, None, overdue, rung.level if rung else None)
 
 
+def answered(session: Session, commitment: Commitment, now: datetime) -> Answers | None:
+    """The rung the item's stall actually reached, and whether someone handled it."""
+    return attention.answers_of(session, [commitment], today=local_day(now)).get(commitment.id)
+
+
 def open_escalations(session: Session, commitment: Commitment) -> Sequence[Escalation]:
     """The current stall episode's unacknowledged rungs, highest first."""
     return session.scalars(
@@ -119,16 +127,21 @@ def detail(session: Session, installation: App, key: str, viewer: Viewer, now: d
         pipeline=pipeline,
         timing=timing(installation, commitment, now),
         history=queries.history(session, commitment),
-        options=rules.options(
-            pipeline,
-            workflow.state_of(commitment),
-            viewer.actor,
-            open_children=[child.key for child in kids if child.status == "open"],
+        # Forward moves first: withdrawing or lapsing is offered, never as the suggested step.
+        options=sorted(
+            rules.options(
+                pipeline,
+                workflow.state_of(commitment),
+                viewer.actor,
+                open_children=[child.key for child in kids if child.status == "open"],
+            ),
+            key=lambda option: pipeline.ends_otherwise(option.transition),
         ),
         open_escalations=open_escalations(session, commitment),
         children=[(child, timing(installation, child, now)) for child in kids],
         parent_key=queries.parent_key(session, commitment),
         meetings=tuple(continuity.meetings_of(session, commitment)),
+        answers=answered(session, commitment, now),
         waiting_on=waiting.waiting_on(installation.catalogue, commitment, waiting.holders(session)),
         may_answer=commitment.status == "open"
         and escalation_rules.may_answer(

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from db import attention
 from db.digest import record_digests
 from db.engine import transaction
 from db.models import Commitment
+from db.sweep import run_sweep
 from taskforce.web import details
 from tests.web.conftest import WEB_NOW, Site, csrf_of
 
@@ -77,18 +79,21 @@ def test_filters_narrow_the_board_and_stay_in_the_link(site: Site) -> None:
     assert '<option value="khyber_pakhtunkhwa" selected>' in bills.text
 
 
-def test_stalled_only_shows_items_past_due_with_their_ladder_level(site: Site) -> None:
+def test_stalled_only_shows_items_past_due_with_the_level_actually_escalated(site: Site) -> None:
+    app = site.installation
+    run_sweep(app.sessions, app.catalogue, app.calendar, now=WEB_NOW)
     chair = site.browser(CHAIR)
     response = chair.get("/board?stalled=1")
     assert response.status_code == 200
     shown = keys_on(response.text)
-    app = site.installation
     with transaction(app.sessions) as session:
         stalled = {}
-        for commitment in session.scalars(select(Commitment)):
+        listed = list(session.scalars(select(Commitment)))
+        answers = attention.answers_of(session, listed, today=WEB_NOW.date())
+        for commitment in listed:
             timing = details.timing(app, commitment, WEB_NOW)
             if commitment.status == "open" and timing.stalled:
-                stalled[commitment.key] = timing.level
+                stalled[commitment.key] = answers[commitment.id].level
     assert stalled and shown == set(stalled)
     key, level = max(stalled.items(), key=lambda kv: kv[1] or 0)
     assert level

@@ -16,11 +16,13 @@ def listed(html: str) -> list[str]:
     return ITEM_KEYS.findall(html)
 
 
-def test_the_start_page_sends_officers_to_their_items_and_overseers_to_the_board(
+def test_the_start_page_sends_officers_to_their_items_and_those_above_to_needs_you(
     site: Site,
 ) -> None:
     assert site.browser("law.officer.punjab@example.org").get("/").headers["location"] == "/items"
-    assert site.browser("chair@example.org").get("/").headers["location"] == "/board"
+    assert site.browser("chair@example.org").get("/").headers["location"] == "/needs-you"
+    assert site.browser("cs.punjab@example.org").get("/").headers["location"] == "/needs-you"
+    assert site.browser("admin@example.org").get("/").headers["location"] == "/board"
     assert site.anonymous().get("/").headers["location"].startswith("/sign-in")
 
 

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
+from db import attention
 from notifications import formatting
 from states.access import Access
+from states.calendar import local_day
 from states.paging import CURSOR_MAX, PAGE_SIZE_MAX, Order, page_size, read_cursor
 from states.text import SEARCH_MAX
 from taskforce.web import archive, boards, i18n, render, saved_views
@@ -69,6 +71,12 @@ def board(
             limit=page_size(size),
         )
         latest = archive.latest(session, viewer, now=web.now())
+        # The level a card shows is the one actually escalated, and an answered stall says so.
+        answers = attention.answers_by_key(
+            session,
+            [card.key for lane in shown.lanes for cards in lane.cells.values() for card in cards],
+            today=local_day(web.now()),
+        )
     unknown = boards.unknown_department(shown)
     if unknown is not None:
         problems.append(unknown)
@@ -85,6 +93,7 @@ def board(
         "pages": paging_links("/board", shown.filter.query(), size, after, shown.next),
         "problems": boards.problem_text(problems, t),
         "latest": latest,
+        "answers": answers,
         # The charts escape every label themselves (taskforce/web/charts.py).
         "overdue_svg": Markup(boards.overdue_chart(shown, t, language)),  # nosec B704
         "completed_svg": Markup(boards.completed_chart(shown, t, language)),  # nosec B704

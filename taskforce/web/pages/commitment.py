@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -22,7 +22,8 @@ from db.models import Commitment
 from states import effective
 from states.access import Access
 from states.calendar import local_day
-from states.definition import Ending, Pipeline
+from states.catalogue import Catalogue
+from states.definition import Ending, Pipeline, Transition
 from states.errors import (
     CommentRequiredError,
     ConflictError,
@@ -31,12 +32,14 @@ from states.errors import (
     RoleNotAllowedError,
     TransitionError,
 )
+from states.evidence import Upload
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.details import Detail, Timing
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
 from taskforce.web.i18n import N_
+from taskforce.web.pages.attention import back_to
 from taskforce.web.security import verify_csrf
 from taskforce.web.uploads import file_fields, uploads_of
 from taskforce.web.viewer import Viewer
@@ -224,6 +227,7 @@ def advance(
                 attachments=uploads,
                 policy=policy,
             )
+            _check_first(web.installation.catalogue, moved, action, form)
             pipeline = web.installation.catalogue.get(
                 moved.commitment.pipeline_key, moved.commitment.pipeline_version
             )
@@ -236,6 +240,9 @@ def advance(
                 },
             }
             target = f"/commitments/{moved.commitment.key}"
+    except CheckFirst as check:
+        # Nothing was kept: the move is shown for checking, and taken only when confirmed.
+        return _check_page(request, viewer, key, check, kept, form, uploads)
     except FieldError as error:
         problems = error.problems or {name: error.message for name in error.fields}
         # Cut short: an unknown field's name is the sender's, and may be 100 KB long.
@@ -247,9 +254,76 @@ def advance(
             request, viewer, key, status=422, attempt=_with(kept, {"comment": COMMENT_NEEDED})
         )
     except ConflictError:
-        return _show(request, viewer, key, status=409, changed_after=_number(form, "seen_seq") or 0)
+        # What the person typed stays in the form, beside what changed meanwhile.
+        return _show(
+            request,
+            viewer,
+            key,
+            status=409,
+            attempt=kept,
+            changed_after=_number(form, "seen_seq") or 0,
+        )
     request.session[FLASH] = done
     return RedirectResponse(target, status_code=303)
+
+
+class CheckFirst(Exception):
+    """Raised inside the move's transaction, which it rolls back, to check the move first."""
+
+    def __init__(self, pipeline: Pipeline, transition: Transition, from_stage: str) -> None:
+        super().__init__(transition.action)
+        self.pipeline = pipeline
+        self.transition = transition
+        self.from_stage = from_stage
+
+
+def _check_first(
+    catalogue: Catalogue, moved: workflow.Advanced, action: str, form: FormData
+) -> None:
+    """Roll a consequential move back (raise) unless the person confirmed it on the check page."""
+    if _text(form, "step") == "confirmed":
+        return
+    commitment = moved.commitment
+    pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
+    transition = next(t for t in pipeline.transitions if t.action == action)
+    if pipeline.needs_check(transition):
+        raise CheckFirst(pipeline, transition, moved.event.from_stage or commitment.stage)
+
+
+def _check_page(
+    request: Request,
+    viewer: Viewer,
+    key: str,
+    check: CheckFirst,
+    kept: Attempt,
+    form: FormData,
+    uploads: list[Upload],
+) -> Response:
+    """"Check your answers": what the move will do and what was typed; Change or Confirm."""
+    if _text(form, "step") == "change":
+        return _show(request, viewer, key, attempt=kept)
+    web = web_of(request)
+    pipeline = check.pipeline
+    with web.transaction() as session:
+        item = details.visible(session, key, viewer, Access.ADVANCE)
+        context = {
+            "item": item,
+            "pipeline": pipeline,
+            "transition": check.transition,
+            "from_title": pipeline.stage(check.from_stage).title,
+            "to_stage": pipeline.stage(check.transition.to),
+            "ends_otherwise": pipeline.ends_otherwise(check.transition),
+            "values": kept.values,
+            "fields": [
+                (name, pipeline.fields[name], value)
+                for name, value in kept.values.items()
+                if name in pipeline.fields and value.strip()
+            ],
+            "files": [upload.name for upload in uploads],
+            "expected_version": _text(form, "expected_version"),
+            "seen_seq": _text(form, "seen_seq"),
+        }
+        return render.page(request, "check.html.j2", context)
 
 
 def _effective(day: str, *, now: datetime) -> datetime | None:
@@ -275,6 +349,7 @@ def acknowledge(
     key: str,
     viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
     reason: Annotated[str, Form(max_length=REASON_LIMIT)] = "",
+    back: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     kept = Attempt("acknowledge", {"reason": reason})
     web = web_of(request)
@@ -298,7 +373,7 @@ def acknowledge(
         "text": N_("Acknowledged: {count} open escalation(s) of {key}."),
         "values": {"count": count, "key": target.rsplit("/", 1)[-1]},
     }
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(back_to(back, target.rsplit("/", 1)[-1]), status_code=303)
 
 
 @router.post(
@@ -313,6 +388,8 @@ def snooze(
     viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
     until: Annotated[str, Form(max_length=40)] = "",
     reason: Annotated[str, Form(max_length=REASON_LIMIT)] = "",
+    days: Annotated[str, Form(max_length=10)] = "",
+    back: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     kept = Attempt("snooze", {"reason": reason, "until": until})
     web = web_of(request)
@@ -320,8 +397,13 @@ def snooze(
     with web.transaction() as session:
         details.visible(session, key, viewer, Access.ANSWER)
     try:
-        day = date.fromisoformat(until.strip())
-    except ValueError:
+        # "Needs you" asks for a number of days; the commitment page for the last day.
+        day = (
+            local_day(now) + timedelta(days=int(days))
+            if days.strip().isdigit() and not until.strip()
+            else date.fromisoformat(until.strip())
+        )
+    except (ValueError, OverflowError):
         problems = {"until": DAY_NEEDED}
         if not reason.strip():
             problems["reason"] = REASON_NEEDED
@@ -354,4 +436,4 @@ def snooze(
         "text": N_("Escalations of {key} are held through {until}."),
         "values": {"key": target.rsplit("/", 1)[-1], "until": day.isoformat()},
     }
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(back_to(back, target.rsplit("/", 1)[-1]), status_code=303)

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from db import queries, waiting, workflow
+from db.attention import Answers
 from db.models import Commitment
 from states import rules
 from states.access import Access
+from states.escalation import may_answer_any
 from states.paging import (
     CURSOR_MAX,
     PAGE_SIZE,
@@ -46,6 +48,7 @@ class Item:
     timing: Timing
     options: list[ActionOption]
     waiting_on: tuple[Holder, ...] = ()
+    answers: Answers | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,15 @@ def items_of(
                 commitment=commitment,
                 stage_title=pipeline.stage(commitment.stage).title,
                 timing=details.timing(installation, commitment, now),
-                options=rules.options(pipeline, workflow.state_of(commitment), viewer.actor),
+                # The forward moves only: withdrawing or lapsing is on the item's own page.
+                options=[
+                    option
+                    for option in rules.options(
+                        pipeline, workflow.state_of(commitment), viewer.actor
+                    )
+                    if not pipeline.ends_otherwise(option.transition)
+                ],
+                answers=details.answered(session, commitment, now),
                 waiting_on=waiting.waiting_on(installation.catalogue, commitment, people),
             )
         )
@@ -94,7 +105,10 @@ def items_of(
 
 @router.get("/", name="start", **declared(Access.SIGNED_IN))
 def start(viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))]) -> Response:
-    """Overseers start on the board, everyone else on their own items."""
+    """Secretaries and above start on "Needs you", the administrator on the board, officers
+    on their own items."""
+    if may_answer_any(viewer.actor):
+        return RedirectResponse("/needs-you", status_code=303)
     return RedirectResponse("/board" if viewer.oversees else "/items", status_code=303)
 
 

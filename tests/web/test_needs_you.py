@@ -1,0 +1,179 @@
+"""'Needs you': the chair's first page, answers that look answered everywhere, nudges sent
+once a day, and a level badge that shows the rung actually escalated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from db.engine import transaction
+from db.models import Commitment, Event, OutboxMessage
+from db.sweep import run_sweep
+from tests.web.conftest import WEB_NOW, Site, csrf_of
+from tests.web.pages import text_of
+
+CHAIR = "chair@example.org"
+KEYS = re.compile(r'<p class="item-key"><a href="/commitments/([A-Z0-9-]+)">')
+
+
+@pytest.fixture
+def swept(site: Site) -> Site:
+    app = site.installation
+    run_sweep(app.sessions, app.catalogue, app.calendar, now=WEB_NOW)
+    return site
+
+
+def card_of(html: str, key: str) -> str:
+    """The text of the card (Needs you, My items) or board cell entry for `key`."""
+    start = html.index(f'href="/commitments/{key}"')
+    end = html.find("</li>", start)
+    return text_of(html[start:end])
+
+
+def test_the_chair_lands_on_needs_you_with_the_commissions_first(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    start = browser.get("/")
+    assert start.status_code == 303
+    assert start.headers["location"] == "/needs-you"
+    page = browser.get("/needs-you")
+    assert page.status_code == 200
+    keys = KEYS.findall(page.text)
+    commissions = [key for key in keys if key.startswith("CSW-")]
+    assert len(commissions) == 4
+    assert keys[: len(commissions)] == commissions
+    assert "Escalated to you" in card_of(page.text, commissions[0])
+    # Officers keep My items; the administrator keeps the board.
+    assert swept.browser("law.officer.punjab@example.org").get("/").headers["location"] == "/items"
+
+
+def test_an_acknowledged_item_shows_as_handled_on_needs_you_and_the_board(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    page = browser.get("/needs-you")
+    key = KEYS.findall(page.text)[0]
+    assert "Acknowledged by" not in card_of(page.text, key)
+    answered = browser.post(
+        f"/commitments/{key}/acknowledge",
+        data={
+            "reason": "The chief secretary is following it up.",
+            "back": "/needs-you",
+            "csrf_token": csrf_of(browser, "/needs-you"),
+        },
+    )
+    assert answered.status_code == 303
+    assert answered.headers["location"] == "/needs-you"
+    again = browser.get("/needs-you")
+    assert "Acknowledged by" in card_of(again.text, key)
+    # Handled items come after those still waiting for an answer.
+    assert KEYS.findall(again.text)[-1] == key
+    assert "Acknowledged by" in card_of(browser.get("/board").text, key)
+    assert "Acknowledged by" in text_of(browser.get(f"/commitments/{key}").text)
+
+
+def test_an_overdue_item_never_escalated_shows_no_level_badge(site: Site) -> None:
+    # No sweep has run: items are overdue, yet nobody has been told at any level.
+    browser = site.browser(CHAIR)
+    board = browser.get("/board")
+    cards = board.text[board.text.index('<section class="lane"') :]
+    assert "is-stalled" in cards
+    assert 'class="rung' not in cards
+    items = site.browser("hr.officer.sindh@example.org").get("/items")
+    assert "Overdue by" in items.text or "تاخیر" in items.text
+    assert 'class="rung' not in items.text
+    assert "Escalation level" not in items.text
+
+
+def outbox_and_events(site: Site, key: str) -> tuple[int, int]:
+    with transaction(site.installation.sessions) as session:
+        item = session.scalars(select(Commitment).where(Commitment.key == key)).one()
+        mails = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "nudged")
+        )
+        events = session.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.commitment_id == item.id, Event.kind == "nudged")
+        )
+    return mails or 0, events or 0
+
+
+def test_a_double_nudge_queues_one_reminder_and_records_one_event(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    page = browser.get("/needs-you")
+    key = KEYS.findall(page.text)[0]
+    with transaction(swept.installation.sessions) as session:
+        version = session.scalar(select(Commitment.version).where(Commitment.key == key))
+    sent = {"expected_version": str(version), "back": "/needs-you"}
+    token = csrf_of(browser, "/needs-you")
+    first = browser.post(f"/commitments/{key}/nudge", data={**sent, "csrf_token": token})
+    second = browser.post(f"/commitments/{key}/nudge", data={**sent, "csrf_token": token})
+    assert first.status_code == second.status_code == 303
+    assert outbox_and_events(swept, key) == (1, 1)
+    shown = text_of(browser.get("/needs-you").text)
+    assert "already reminded" in shown
+    history = text_of(browser.get(f"/commitments/{key}").text)
+    assert "Reminder sent to" in history
+
+
+def test_a_nudge_from_an_older_page_sends_nothing(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    key = KEYS.findall(browser.get("/needs-you").text)[0]
+    stale = browser.post(
+        f"/commitments/{key}/nudge",
+        data={"expected_version": "0", "csrf_token": csrf_of(browser, "/needs-you")},
+    )
+    assert stale.status_code == 303
+    assert outbox_and_events(swept, key) == (0, 0)
+
+
+def test_the_chair_exempts_from_needs_you_and_it_shows_exempt(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    key = KEYS.findall(browser.get("/needs-you").text)[0]
+    token = csrf_of(browser, "/needs-you")
+    refused = browser.post(
+        f"/commitments/{key}/exempt",
+        data={"reason": " ", "back": "/needs-you", "csrf_token": token},
+    )
+    assert refused.status_code == 303
+    assert "Nothing was changed" in text_of(browser.get("/needs-you").text)
+    done = browser.post(
+        f"/commitments/{key}/exempt",
+        data={
+            "reason": "Handled by the cabinet directly.",
+            "back": "/needs-you",
+            "csrf_token": token,
+        },
+    )
+    assert done.status_code == 303
+    with transaction(swept.installation.sessions) as session:
+        assert session.scalar(select(Commitment.exempt).where(Commitment.key == key))
+    assert "Exempt" in card_of(browser.get("/needs-you").text, key)
+
+
+def test_a_secretary_may_not_exempt(swept: Site) -> None:
+    browser = swept.browser("law.secretary.punjab@example.org")
+    refused = browser.post(
+        "/commitments/CMB-PUNJAB/exempt",
+        data={"reason": "not theirs to give", "csrf_token": csrf_of(browser, "/needs-you")},
+    )
+    assert refused.status_code == 403
+
+
+def test_snoozing_for_days_from_needs_you_holds_the_item(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    key = KEYS.findall(browser.get("/needs-you").text)[0]
+    token = csrf_of(browser, "/needs-you")
+    too_long = browser.post(
+        f"/commitments/{key}/snooze",
+        data={"days": "400", "reason": "later", "back": "/needs-you", "csrf_token": token},
+    )
+    assert too_long.status_code == 422
+    held = browser.post(
+        f"/commitments/{key}/snooze",
+        data={"days": "3", "reason": "After the cabinet meets.", "back": "/needs-you",
+              "csrf_token": token},
+    )  # fmt: skip
+    assert held.status_code == 303
+    assert held.headers["location"] == "/needs-you"
+    assert "Snoozed until" in card_of(browser.get("/needs-you").text, key)
