@@ -258,7 +258,7 @@ def printed(
 
 
 class ReadBack:
-    """What pypdfium2 reads in a PDF: page sizes, title, and page 1's text, fonts and image."""
+    """What pypdfium2 reads in a PDF: page sizes, title, and page 1's text, fonts and PNG."""
 
     def __init__(self, pdf: bytes) -> None:
         document = pypdfium2.PdfDocument(pdf)
@@ -285,7 +285,10 @@ class ReadBack:
             # 'QXPZAC+Noto-Nastaliq-Urdu' (a subset) -> 'NotoNastaliqUrdu'
             self.fonts.add(name.value.decode().split("+")[-1].replace("-", ""))
         text.close()
-        self.image = page.render(scale=1).to_pil().convert("RGB")
+        # Page 1 as a PNG file, as the README's pictures are made, and read back.
+        png = io.BytesIO()
+        page.render(scale=1).to_pil().save(png, format="PNG")
+        self.image = Image.open(png).convert("RGB")
 
 
 @pytest.fixture(scope="module")
