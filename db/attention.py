@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ScalarSelect, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from db import waiting
@@ -273,3 +274,17 @@ def answers_by_key(session: Session, keys: Collection[str], *, today: date) -> d
         today=today,
     )
     return {r.key: found[r.id] for r in rows}
+
+
+def reached_level() -> ScalarSelect[Any]:
+    """The rung a commitment's current stall was actually escalated to, as a correlated SQL
+    expression (NULL when nothing was): for lists that count levels in one grouped query."""
+    return (
+        select(func.max(Escalation.level))
+        .where(
+            Escalation.commitment_id == Commitment.id,
+            Escalation.stage_seq == Commitment.stage_seq,
+            Escalation.level > 0,
+        )
+        .scalar_subquery()
+    )

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session
 
-from db import evidence, listing
+from db import attention, evidence, listing
 from db.digest import in_scope, province_order
 from db.models import Commitment
 from notifications import formatting
@@ -292,9 +292,10 @@ def _groups(
     now: datetime,
 ) -> list[_Group]:
     """Every matching commitment counted in SQL by place, department, pipeline, stage, status
-    and, for stalled ones, due time; the rung each due time has reached is worked out once
-    per group (states.stalls), not once per commitment."""
+    and, for stalled ones, due time and the rung its stall was actually escalated to (none
+    until a sweep has told someone: the level is what was sent, not what the days say)."""
     overdue = and_(Commitment.status == "open", Commitment.due_at <= now)
+    reached = attention.reached_level()
     inner = (
         select(
             Commitment.jurisdiction,
@@ -304,6 +305,7 @@ def _groups(
             Commitment.stage,
             Commitment.status,
             case((overdue, Commitment.due_at), else_=None).label("due"),
+            case((overdue, reached), else_=None).label("reached"),
         )
         .where(*where)
         .subquery()
@@ -311,12 +313,7 @@ def _groups(
     columns = list(inner.c)
     found = []
     for row in session.execute(select(*columns, func.count()).group_by(*columns)):
-        jurisdiction, department, pkey, version, stage, status, due_at, count = tuple(row)
-        level = None
-        if due_at is not None:
-            overdue_days = calendar.overdue_working_days(due_at, now, jurisdiction)
-            rung = stalls.ladder_level(catalogue.get(pkey, version), overdue_days)
-            level = rung.level if rung else None
+        jurisdiction, department, pkey, version, stage, status, due_at, level, count = tuple(row)
         found.append(
             _Group(
                 jurisdiction=jurisdiction,
