@@ -75,7 +75,7 @@ def test_unchanged_pipeline_files_are_registered_once(database_url: str, tmp_pat
             again = pipelines.register_files(session, definition_dirs(settings), now=NOW)
         assert again is False
         application = open_app(settings)
-        assert application.catalogue.get("extra_task", 1).title == "An extra task"
+        assert application.catalogue.get("extra_task", 1).title.en == "An extra task"
         application.close()
     finally:
         engine.dispose()
@@ -103,7 +103,7 @@ def test_a_new_pipeline_file_is_registered_at_the_next_command(
     a_pipeline_file(folder)
     application = open_app(settings)
     try:
-        assert application.catalogue.get("extra_task", 1).title == "An extra task"
+        assert application.catalogue.get("extra_task", 1).title.en == "An extra task"
     finally:
         application.close()
 

@@ -311,7 +311,7 @@ def test_a_new_version_sits_beside_the_old_one(tmp_path: Path) -> None:
     catalogue = Catalogue.from_directories([tmp_path])
     assert [(p.key, p.version) for p in catalogue.all()] == [("demo", 1), ("demo", 2)]
     assert catalogue.get("demo").version == 2
-    assert catalogue.get("demo", 1).title == "Demo"
+    assert catalogue.get("demo", 1).title.en == "Demo"
 
 
 def test_comments_and_layout_do_not_change_the_checksum(tmp_path: Path) -> None:

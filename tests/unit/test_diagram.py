@@ -52,9 +52,9 @@ def test_the_svg_is_well_formed_and_names_every_stage_and_action(pipeline: Pipel
     assert root.tag == f"{SVG}svg" and root.get("viewBox")
     assert "style" not in drawing  # the pages' security policy refuses inline styles
     for stage in pipeline.stages:
-        assert f"<title>{escape(stage.title, quote=False)}</title>" in drawing
+        assert f"<title>{escape(stage.title.en, quote=False)}</title>" in drawing
     for transition in pipeline.transitions:
-        assert escape(transition.title, quote=False) in drawing
+        assert escape(transition.title.en, quote=False) in drawing
 
 
 def test_stages_run_left_to_right_from_the_initial_one_with_terminals_last() -> None:

@@ -166,7 +166,7 @@ def test_the_comparison_finds_new_resolved_and_worsened_stalls() -> None:
 
     assert changes.previous_at == BEFORE
     assert changes.new == ("FRESH", "MOVED-ON")
-    assert [(r.key, r.stage_title, r.level) for r in changes.resolved] == [
+    assert [(r.key, r.stage_title.en, r.level) for r in changes.resolved] == [
         ("GONE", "Shortlisted", 3),
         ("MOVED-ON", "Nominations invited", 4),
     ]

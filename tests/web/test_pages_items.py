@@ -45,11 +45,12 @@ def test_my_items_lists_what_the_officer_holds_overdue_first(site: Site) -> None
     # This officer reads Urdu: "19 working days overdue", "10 working days left".
     assert 'dir="rtl"' in page.text
     assert "19 کاری دن کی تاخیر" in text
-    assert "Members nominated" in text
+    # Stages and actions by their Urdu titles, not the English ones.
+    assert "اراکین نامزد" in text and "Members nominated" not in text
     assert "10 کاری دن باقی" in text
     # The next actions, each a link to its form on the commitment page.
     assert 'href="/commitments/PTF-SINDH#action-hold_first_meeting"' in page.text
-    assert "Record the first meeting" in text
+    assert "پہلا اجلاس درج کریں" in text and "Record the first meeting" not in text
 
 
 def test_my_items_shows_only_the_officers_own_items(site: Site) -> None:

@@ -26,9 +26,9 @@ def test_the_provincial_bill_diagram_shows_every_stage_and_action(site: Site) ->
     pipeline = site.installation.catalogue.latest("provincial_bill")
     for stage in pipeline.stages:
         assert f'id="diagram-provincial_bill-{pipeline.version}-{stage.key}"' in drawing
-        assert f"<title>{escape(stage.title, quote=False)}</title>" in drawing
+        assert f"<title>{escape(stage.title.en, quote=False)}</title>" in drawing
     for transition in pipeline.transitions:
-        assert escape(transition.title, quote=False) in drawing
+        assert escape(transition.title.en, quote=False) in drawing
     assert "style=" not in page.text
 
 

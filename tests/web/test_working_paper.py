@@ -78,7 +78,7 @@ def test_rows_say_where_each_decision_stands_and_what_changed(site: Site) -> Non
 
     data = paper(site)
     punjab = row_of(data, "CMB-PUNJAB")
-    assert (punjab.stage_title, punjab.department, punjab.agenda_item) == (
+    assert (str(punjab.stage_title), punjab.department, punjab.agenda_item) == (
         "Law Department vetting",
         "law",
         "2",
@@ -86,11 +86,16 @@ def test_rows_say_where_each_decision_stands_and_what_changed(site: Site) -> Non
     assert punjab.officer_email == OFFICER
     assert punjab.latest_remark == "Draft sent to the Law Department"
     assert punjab.evidence_count == 1
-    assert punjab.changes.stages == ("Drafting", "Law Department vetting")
+    assert tuple(map(str, punjab.changes.stages)) == ("Drafting", "Law Department vetting")
     assert punjab.changes.remarks == 1
     assert working_paper.describe_changes(punjab.changes) == (
         "moved Drafting → Law Department vetting; 1 remark"
     )
+    # The Urdu paper names the decision and its stages by their Urdu titles.
+    assert "مسودہ سازی → محکمہ قانون کی جانچ" in working_paper.describe_changes(punjab.changes, "ur")
+    urdu_cells = working_paper.cells(punjab, "ur")
+    assert "پنجاب میں شادی کی کم از کم عمر 18 سال" in str(urdu_cells)
+    assert "محکمہ قانون کی جانچ" in urdu_cells and "Law Department vetting" not in urdu_cells
     # Each child directly under its parent, one level deeper.
     keys = [row.key for row in data.rows]
     for row in data.rows:
