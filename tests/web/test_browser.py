@@ -83,7 +83,8 @@ def prepare(database_url: str) -> None:
                     {
                         "cabinet_decision": "CD-44/2026",
                         "bill_number": "Bill No. 12 of 2026",
-                        "introduced_on": (date.today() - timedelta(days=1)).isoformat(),
+                        # Not after the day it is recorded: a day already past.
+                        "introduced_on": (now - timedelta(days=1)).date().isoformat(),
                     },
                 ),
             ]
@@ -219,19 +220,25 @@ def test_an_officer_moves_the_bill_through_a_refusal_and_a_conflict_and_the_chai
             expect(conflict).to_contain_text("Refer to the standing committee")
             expect(page.locator('[aria-current="step"]')).to_contain_text("Standing committee")
 
-            # Now from the fresh form: passage recorded.
+            # What was typed is kept in the form; from it, passage is checked, then recorded.
+            expect(page.locator("#pass-passed_on")).to_have_value(today)
             open_action(page, "pass")
             page.locator("#pass-passed_on").fill(today)
             page.locator("details#action-pass").get_by_role(
                 "button", name="Record passage by the assembly"
             ).click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+            expect(page.locator('[aria-current="step"]')).to_have_count(0)
+            page.get_by_role("button", name="Confirm: Record passage by the assembly").click()
             expect(page.locator(".notice.success")).to_contain_text("Passed by the assembly")
             expect(page.locator('[aria-current="step"]')).to_contain_text("Passed by the assembly")
             page.get_by_role("button", name="Sign out").click()
             expect(page).to_have_url(f"{server.url}/sign-in")
 
-            # The chair starts on the board and sees the bill in its new stage.
+            # The chair starts on "Needs you", then finds the bill on the board in its new stage.
             sign_in(page, CHAIR)
+            expect(page).to_have_url(f"{server.url}/needs-you")
+            page.get_by_role("link", name="Board").click()
             expect(page).to_have_url(f"{server.url}/board")
             card = page.locator(f'table a[href="/commitments/{ITEM}"]').first
             expect(card).to_be_visible()
