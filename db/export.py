@@ -68,6 +68,8 @@ NOT_EXPORTED: dict[str, str] = {
     " the next digest is built afresh",
     "api_tokens": "secrets: tokens are issued again on the new installation",
     "instance_secrets": "secrets: the cookie signing key is made anew",
+    "nudges": "which reminders were mailed today, kept only so a second one is not;"
+    " each nudge is exported as its commitment's nudged event",
 }
 
 # Sign-in secrets and state: a restored person sets a password again.
