@@ -144,17 +144,20 @@ def latest_notes(session: Session, commitment_ids: Iterable[int]) -> dict[int, E
     return {event.commitment_id: event for event in rows}
 
 
-def latest_note_texts(session: Session, where: ColumnElement[bool]) -> dict[str, str]:
+def latest_note_texts(
+    session: Session, where: ColumnElement[bool], *, ids: Collection[int] | None = None
+) -> dict[str, str]:
     """The text of the latest remark on each commitment matching `where`, by key.
 
-    One line each, spaces collapsed; "" when the remark only attached files.
+    One line each, spaces collapsed; "" when the remark only attached files. `ids`, when
+    given, names the commitments to read (a page of them), so only their events are read.
     """
-    latest = (
-        select(Event.commitment_id, func.max(Event.seq).label("seq"))
-        .where(Event.kind == "note")
-        .group_by(Event.commitment_id)
-        .subquery()
+    notes = select(Event.commitment_id, func.max(Event.seq).label("seq")).where(
+        Event.kind == "note"
     )
+    if ids is not None:
+        notes = notes.where(Event.commitment_id.in_(ids))
+    latest = notes.group_by(Event.commitment_id).subquery()
     rows = session.execute(
         select(Commitment.key, Event.comment)
         .join(latest, latest.c.commitment_id == Commitment.id)

@@ -85,11 +85,12 @@ def by_urgency(
     if after is None or after.band == DUE:
         due = query.where(_OPEN_DUE)
         if after is not None:
+            # Written so the index bounds the scan: (due_at, key) > (d, k) as
+            # due_at >= d AND (due_at > d OR key > k); PostgreSQL cannot bound it by the
+            # plain OR, and read 25,000 rows to reach the 500th page of 50.
             due = due.where(
-                or_(
-                    Commitment.due_at > after.due_at,
-                    and_(Commitment.due_at == after.due_at, Commitment.key > after.key),
-                )
+                Commitment.due_at >= after.due_at,
+                or_(Commitment.due_at > after.due_at, Commitment.key > after.key),
             )
         rows = list(
             session.execute(

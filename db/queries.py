@@ -29,6 +29,7 @@ class CommitmentFilter:
     status: str | None = None
     department: str | None = None
     officer_email: str | None = None
+    officer_id: int | None = None  # the person's id, when the caller has it (the index's key)
     due_by: datetime | None = None
     # A reference's normalized text (states/references.py), e.g. "sdg:5.3", and a tag.
     ref: str | None = None
@@ -127,6 +128,8 @@ def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
                 select(Person.id).where(func.lower(Person.email) == where.officer_email.lower())
             )
         )
+    if where.officer_id is not None:
+        query = query.where(Commitment.officer_id == where.officer_id)
     if where.words:
         query = query.where(listing.matching(where.words))
     return query
