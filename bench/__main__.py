@@ -49,6 +49,11 @@ def _benchmarks() -> dict[str, Benchmark]:
 
         return web.run(databases, quick=quick)
 
+    def pages(databases: Databases, quick: bool) -> list[Result]:
+        from bench import pages
+
+        return pages.run(databases, quick=quick)
+
     def cli(databases: Databases, quick: bool) -> list[Result]:
         from bench import cli
 
@@ -61,6 +66,7 @@ def _benchmarks() -> dict[str, Benchmark]:
         "delivery": delivery,
         "flow": flow,
         "web": web,
+        "pages": pages,
         "cli": cli,
     }
 
