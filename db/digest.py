@@ -31,6 +31,7 @@ from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
 from states.definition import Pipeline
 from states.errors import TaskforceError
+from states.localtext import Bilingual, LocalText, local
 from states.rules import CommitmentState, EventKind, Status
 from states.stalls import assess
 
@@ -56,13 +57,13 @@ class DigestItem(_Value):
     """One overdue commitment as the digest shows it."""
 
     key: str
-    title: str
+    title: Bilingual
     pipeline: str
     jurisdiction: str
     province: str
     department: str
     stage: str
-    stage_title: str
+    stage_title: Bilingual
     episode: int  # the stage_seq of the stall: a new stage is a new stall
     reason: str  # stage_limit or deadline
     due_at: datetime
@@ -113,15 +114,15 @@ class Resolved(_Value):
     """An item the last digest listed that is no longer overdue where it stood."""
 
     key: str
-    title: str
+    title: Bilingual
     jurisdiction: str
     province: str
     department: str
-    stage_title: str  # where it was stalled
+    stage_title: Bilingual  # where it was stalled
     level: int | None  # the rung it had reached then
     overdue_days: int
     status: str | None = None  # open, completed, withdrawn, lapsed; None if it is gone
-    now_stage_title: str | None = None
+    now_stage_title: Bilingual | None = None
 
 
 class Changes(_Value):
@@ -137,11 +138,11 @@ class Completed(_Value):
     """A commitment completed since the last digest."""
 
     key: str
-    title: str
+    title: Bilingual
     jurisdiction: str
     province: str
     department: str
-    pipeline_title: str
+    pipeline_title: Bilingual
     closed_at: datetime
 
 
@@ -298,6 +299,7 @@ def overdue_query(scope: str, now: datetime) -> Select[*tuple[Any, ...]]:
             Commitment.id,
             Commitment.key,
             Commitment.title,
+            Commitment.title_ur,
             Commitment.pipeline_key,
             Commitment.pipeline_version,
             Commitment.jurisdiction,
@@ -390,12 +392,12 @@ def _overdue_items(
     # Who must act depends on these alone: items that share them share the answer.
     waiting_for: dict[tuple[str, int, str, str, str, str | None], tuple[WaitingPerson, ...]] = {}
     pipelines: dict[tuple[str, int], Pipeline] = {}
-    stage_titles: dict[tuple[str, int, str], str] = {}
+    stage_titles: dict[tuple[str, int, str], LocalText] = {}
     items = []
     for row in session.execute(overdue_query(scope, now)):
         # Unpacked by position: ten thousand rows make attribute access show in the profile.
-        (cid, key, title, pkey, pversion, jurisdiction, department, stage, entered_at, seq,
-         deadline, snoozed_until, exempt, officer_name, officer_email) = row  # fmt: skip
+        (cid, key, title, title_ur, pkey, pversion, jurisdiction, department, stage, entered_at,
+         seq, deadline, snoozed_until, exempt, officer_name, officer_email) = row  # fmt: skip
         pipeline = pipelines.get((pkey, pversion))
         if pipeline is None:
             pipeline = pipelines[(pkey, pversion)] = catalogue.get(pkey, pversion)
@@ -419,7 +421,7 @@ def _overdue_items(
         items.append(
             DigestItem(
                 key=key,
-                title=title,
+                title=local(title, title_ur),
                 pipeline=pkey,
                 jurisdiction=jurisdiction,
                 province=province_of(jurisdiction),
@@ -493,6 +495,7 @@ def _completed_since(
         select(
             Commitment.key,
             Commitment.title,
+            Commitment.title_ur,
             Commitment.pipeline_key,
             Commitment.pipeline_version,
             Commitment.jurisdiction,
@@ -510,21 +513,21 @@ def _completed_since(
     return tuple(
         Completed(
             key=key,
-            title=title,
+            title=local(title, title_ur),
             jurisdiction=jurisdiction,
             province=province_of(jurisdiction),
             department=department,
             pipeline_title=catalogue.get(pkey, pversion).title,
             closed_at=closed_at,
         )
-        for key, title, pkey, pversion, jurisdiction, department, closed_at in rows
+        for key, title, title_ur, pkey, pversion, jurisdiction, department, closed_at in rows
     )
 
 
 def _with_fates(session: Session, catalogue: Catalogue, changes: Changes) -> Changes:
     """Fill in where each resolved item stands now (batched, a few hundred keys a query)."""
     keys = [r.key for r in changes.resolved]
-    fates: dict[str, tuple[str, str]] = {}
+    fates: dict[str, tuple[str, LocalText]] = {}
     for start in range(0, len(keys), 500):
         rows = session.execute(
             select(

@@ -93,6 +93,10 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": ("commitment_id", "seq"),
 }
 
+# Nullable columns added after export files were first written: an older file without
+# them restores them empty.
+ADDED_LATER = frozenset({"title_ur"})
+
 
 class ExportFileError(TaskforceError):
     """The file cannot be restored."""
@@ -361,6 +365,10 @@ def _restore_row(
             if found is None:
                 raise _fail(source, number, f"{name}: {label} {value!r} is not in the file")
             values[column.name] = found
+            continue
+        if column.name not in data and column.nullable and column.name in ADDED_LATER:
+            # A file written before the column existed: the value was never there.
+            values[column.name] = None
             continue
         if column.name not in data:
             raise _fail(source, number, f"{name}: `{column.name}` is missing")

@@ -110,7 +110,8 @@ def load_meeting(
             catalogue,
             workflow.NewCommitment(
                 key=spec.key,
-                title=spec.title,
+                title=spec.title.en,
+                title_ur=spec.title.ur,
                 pipeline=spec.pipeline,
                 jurisdiction=spec.jurisdiction,
                 department=spec.department,

@@ -25,6 +25,7 @@ from states.actors import FEDERAL, jurisdiction_problem
 from states.calendar import WorkingCalendar, end_of_day, local_day
 from states.catalogue import Catalogue
 from states.errors import NotFoundError, TaskforceError
+from states.localtext import LocalText
 from states.rules import EventKind
 
 # What the "changed since" column counts besides moves and remarks, in this order.
@@ -54,7 +55,7 @@ class Changes:
     empty when it did not move; `other` counts the other kinds of event.
     """
 
-    stages: tuple[str, ...] = ()
+    stages: tuple[LocalText, ...] = ()
     remarks: int = 0
     other: tuple[tuple[str, int], ...] = ()
 
@@ -69,7 +70,7 @@ class MatrixRow:
     """One decision (depth 0) or one of its province or district rows (depth 1, 2...)."""
 
     key: str
-    title: str
+    title: LocalText
     depth: int
     parent_key: str | None
     agenda_item: str
@@ -79,7 +80,7 @@ class MatrixRow:
     officer_name: str | None
     officer_email: str | None
     stage: str
-    stage_title: str
+    stage_title: LocalText
     status: str
     deadline: date | None
     due_at: datetime | None
@@ -221,7 +222,7 @@ def _row(
             left = calendar.working_days_between(local_day(now), last_day, item.jurisdiction)
     return MatrixRow(
         key=item.key,
-        title=item.title,
+        title=item.local_title,
         depth=depth,
         parent_key=parent_key,
         agenda_item=item.agenda_item or "",
@@ -291,7 +292,7 @@ def _changes(
         .where(where, Event.effective_at >= start, Event.kind.in_(kinds))
         .order_by(Event.commitment_id, Event.seq)
     )
-    stages: dict[int, list[str]] = defaultdict(list)
+    stages: dict[int, list[LocalText]] = defaultdict(list)
     remarks: dict[int, int] = defaultdict(int)
     other: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for commitment_id, kind, from_stage, to_stage, key, version in rows:

@@ -71,7 +71,8 @@ def register(session: Session, catalogue: Catalogue, *, now: datetime) -> list[P
     """Record new pipeline versions from `catalogue`; returns the ones added.
 
     A definition that changed but kept its version number is refused: commitments
-    already on that version must keep meaning what they meant.
+    already on that version must keep meaning what they meant. A change of
+    translations alone changes no rule and is stored in place.
     """
     stored = {(row.key, row.version): row for row in session.scalars(select(PipelineVersion))}
     added = []
@@ -83,7 +84,7 @@ def register(session: Session, catalogue: Catalogue, *, now: datetime) -> list[P
                 PipelineVersion(
                     key=pipeline.key,
                     version=pipeline.version,
-                    title=pipeline.title,
+                    title=pipeline.title.en,
                     checksum=pipeline.checksum(),
                     definition=pipeline.canonical_json(),
                     origin=origin,
@@ -91,7 +92,11 @@ def register(session: Session, catalogue: Catalogue, *, now: datetime) -> list[P
                 )
             )
             added.append(pipeline)
-        elif row.checksum != pipeline.checksum():
+        elif row.checksum == pipeline.checksum():
+            # Same rules, other translations: the stored text takes them, no version needed.
+            if row.definition != pipeline.canonical_json():
+                row.definition = pipeline.canonical_json()
+        else:
             raise VersionConflictError(
                 f"pipeline {pipeline.key!r} version {pipeline.version} in {origin} differs from"
                 f" the version {pipeline.version} registered on {row.registered_at:%Y-%m-%d};"

@@ -493,10 +493,11 @@ def _snapshot(
     return {
         "key": commitment.key,
         "title": commitment.title,
+        "title_ur": commitment.title_ur,
         "pipeline": commitment.pipeline_key,
         "pipeline_version": commitment.pipeline_version,
         "stage": commitment.stage,
-        "stage_title": pipeline.stage(commitment.stage).title,
+        "stage_title": pipeline.stage(commitment.stage).title.en,
         "stage_entered_at": commitment.stage_entered_at.isoformat(),
         "deadline": commitment.deadline.isoformat() if commitment.deadline else None,
         "jurisdiction": commitment.jurisdiction,

@@ -59,6 +59,7 @@ class NewCommitment:
     agenda_item: str | None = None
     deadline: date | None = None
     parent: Commitment | None = None
+    title_ur: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def create(
     commitment = Commitment(
         key=new.key,
         title=new.title,
+        title_ur=new.title_ur,
         pipeline_key=pipeline.key,
         pipeline_version=pipeline.version,
         jurisdiction=new.jurisdiction,

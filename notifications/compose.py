@@ -38,6 +38,7 @@ from states.catalogue import Catalogue
 from states.definition import LadderLevel, Pipeline
 from states.errors import NotFoundError, TaskforceError
 from states.escalation import Candidate, Item, deliveries, recipients
+from states.localtext import LocalText, local
 from states.rules import EventKind
 from states.stalls import StallReason, assess, due
 from states.waiting import People
@@ -429,11 +430,18 @@ def _item_view(
     options = rules.options(pipeline, workflow.state_of(commitment))
     return ItemView(
         key=commitment.key,
-        title=str(shot.get("title", commitment.title)),
+        title=local(
+            str(shot.get("title", commitment.title)),
+            str(shot.get("title_ur") or commitment.title_ur or "") or None,
+        ),
         link=link(base_url, commitment.key),
         pipeline_title=pipeline.title,
         stage=stage,
-        stage_title=str(shot.get("stage_title") or _stage_title(pipeline, stage)),
+        stage_title=(
+            _stage_title(pipeline, stage)
+            if pipeline.has_stage(stage)
+            else local(str(shot.get("stage_title") or stage))
+        ),
         stage_entered_at=_instant(shot.get("stage_entered_at"), commitment.stage_entered_at),
         jurisdiction=str(shot.get("jurisdiction", commitment.jurisdiction)),
         department=str(shot.get("department", commitment.department)),
@@ -461,8 +469,8 @@ def _item_view(
     )
 
 
-def _stage_title(pipeline: Pipeline, stage: str) -> str:
-    return pipeline.stage(stage).title if pipeline.has_stage(stage) else stage
+def _stage_title(pipeline: Pipeline, stage: str) -> LocalText:
+    return pipeline.stage(stage).title if pipeline.has_stage(stage) else local(stage)
 
 
 def _episode_escalations(

@@ -21,6 +21,7 @@ from notifications.chart import BAR_COLOUR, TRACK_COLOUR, Bar, bar_chart_text, b
 from notifications.render import Contact, Rendered, Renderer
 from states.actors import FEDERAL
 from states.errors import NotFoundError
+from states.localtext import LocalText
 from states.urgency import most_urgent, most_urgent_first, worst
 
 # A chair with thousands of stalled items gets the most overdue of each department, and the
@@ -41,11 +42,11 @@ class ItemView:
     """One stalled item, with its link and what changed about it since the last digest."""
 
     key: str
-    title: str
+    title: LocalText
     link: str
     jurisdiction: str
     department: str
-    stage_title: str
+    stage_title: LocalText
     reason: str
     due_at: datetime
     overdue_days: int
@@ -85,13 +86,13 @@ class ResolvedView:
     """A stall from the last digest that has ended, and where the item stands now."""
 
     key: str
-    title: str
+    title: LocalText
     link: str
     jurisdiction: str
-    stage_title: str
+    stage_title: LocalText
     level: int | None
     status: str | None  # None: the commitment is no longer there
-    now_stage_title: str | None
+    now_stage_title: LocalText | None
 
 
 @dataclass(frozen=True)
@@ -121,11 +122,11 @@ class ChangesView:
 @dataclass(frozen=True)
 class CompletedView:
     key: str
-    title: str
+    title: LocalText
     link: str
     jurisdiction: str
     department: str
-    pipeline_title: str
+    pipeline_title: LocalText
     closed_at: datetime
 
 

@@ -31,7 +31,9 @@ from jinja2 import (
 from jinja2.runtime import Context
 
 from notifications import formatting
+from states import localtext
 from states.errors import TaskforceError
+from states.localtext import ENGLISH, LocalText
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARTS = ("subject", "txt", "html")
@@ -68,7 +70,7 @@ class ActionView:
     """An action open from the item's current stage, and who may take it."""
 
     action: str
-    title: str
+    title: LocalText
     roles: tuple[str, ...]
 
 
@@ -77,11 +79,11 @@ class ItemView:
     """The commitment a message is about, as the reader needs to see it."""
 
     key: str
-    title: str
+    title: LocalText
     link: str
-    pipeline_title: str
+    pipeline_title: LocalText
     stage: str
-    stage_title: str
+    stage_title: LocalText
     stage_entered_at: datetime
     jurisdiction: str
     department: str
@@ -92,7 +94,7 @@ class ItemView:
     # Who may take the next step now, most expected first (states.waiting).
     waiting_on: tuple[Contact, ...] = ()
     # Where it stands now, when it moved on after the message was caused (else None).
-    moved_to: str | None = None
+    moved_to: LocalText | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,14 @@ def _with_language(function: Formatter) -> Callable[..., str]:
     return apply
 
 
+@pass_context
+def _in_language(context: Context, value: Any) -> Any:
+    """Every printed title in the message's language (`states.localtext`)."""
+    return localtext.shown(
+        value, context.get("language", ENGLISH), markup=context.eval_ctx.autoescape
+    )
+
+
 class Renderer:
     """The mail templates, loaded once; `render` is safe to call from many threads."""
 
@@ -167,6 +177,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=_in_language,
         )
         filters: dict[str, Formatter] = {
             "day": formatting.day,

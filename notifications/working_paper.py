@@ -131,11 +131,11 @@ def cells(row: MatrixRow, language: str = ENGLISH) -> list[str | int]:
     return [
         row.key,
         row.agenda_item,
-        row.title,
+        row.title.in_(language).marked,
         formatting.jurisdiction(row.jurisdiction, language),
         formatting.department(row.department, language),
         officer,
-        row.stage_title,
+        row.stage_title.in_(language).marked,
         word(row.status, language) if row.status in _WORDS else row.status,
         formatting.day(row.deadline, language) if row.deadline else "",
         standing,
@@ -155,7 +155,8 @@ def change_parts(changes: Changes, language: str = ENGLISH) -> list[str]:
     """Each thing that happened, as `describe_changes` names it: ['moved ...', '2 remarks']."""
     parts: list[str] = []
     if changes.stages:
-        parts.append(word("moved", language, path=" → ".join(changes.stages)))
+        path = " → ".join(stage.in_(language).marked for stage in changes.stages)
+        parts.append(word("moved", language, path=path))
     if changes.remarks == 1:
         parts.append(word("one_remark", language))
     elif changes.remarks:

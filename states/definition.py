@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from states.actors import Role
+from states.localtext import WITHOUT_TRANSLATIONS, HelpText, PipelineTitle
 from states.text import Department
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -94,13 +95,13 @@ class FieldKind(StrEnum):
 class FieldSpec(_Strict):
     """A piece of information an action or stage asks for, e.g. a bill number."""
 
-    title: str = Field(min_length=1)
+    title: PipelineTitle
     kind: FieldKind = FieldKind.TEXT
     pattern: str | None = None
     past: bool = Field(
         default=False, description="a date that records something done: never in the future"
     )
-    help: str | None = None
+    help: HelpText | None = None
 
     @field_validator("pattern")
     @classmethod
@@ -137,7 +138,7 @@ class Stage(_Strict):
     """A place a commitment can be in, owned by one role."""
 
     key: Key
-    title: str = Field(min_length=1)
+    title: PipelineTitle
     owner: Role
     time_limit: PositiveInt | None = Field(
         default=None, description="working days a commitment may stay here"
@@ -162,7 +163,7 @@ class Transition(_Strict):
     """A named action that moves a commitment from some stages to another."""
 
     action: Key
-    title: str = Field(min_length=1)
+    title: PipelineTitle
     from_: tuple[str, ...] = Field(alias="from", min_length=1)
     to: Key
     roles: tuple[Role, ...] = Field(min_length=1)
@@ -196,7 +197,7 @@ class Pipeline(_Strict):
 
     key: Key
     version: PositiveInt
-    title: str = Field(min_length=1)
+    title: PipelineTitle
     description: str | None = None
     initial: Key
     deadline: Deadline = Field(
@@ -261,9 +262,11 @@ class Pipeline(_Strict):
         """The other departments that may take `transition` from `stage`."""
         return (*self.stage(stage).departments, *transition.departments)
 
-    def canonical_json(self) -> str:
+    def canonical_json(self, *, translations: bool = True) -> str:
         """The definition as canonical JSON: equal for equal definitions."""
-        data = self.model_dump(mode="json", by_alias=True)
+        data = self.model_dump(
+            mode="json", by_alias=True, context={WITHOUT_TRANSLATIONS: not translations}
+        )
         # Keys added to the format later are left out while they hold their default, so a
         # definition that does not use them keeps the checksum it was registered with.
         if not data["completes_with_open_children"]:
@@ -280,5 +283,9 @@ class Pipeline(_Strict):
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def checksum(self) -> str:
-        """A fingerprint that changes whenever the definition's meaning changes."""
-        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+        """A fingerprint that changes whenever the definition's meaning changes.
+
+        Translations are left out: adding or mending an Urdu title changes no rule, so it
+        needs no new version; registering refreshes the stored text in place instead.
+        """
+        return hashlib.sha256(self.canonical_json(translations=False).encode()).hexdigest()

@@ -138,16 +138,20 @@ def _rule(rule: TextRule) -> Any:
         for language, text in ((ENGLISH, value.en), (URDU, value.ur)):
             if text is None:
                 continue
+            # English alone is what a plain string always was: its messages stay as they were.
+            said = "" if language == ENGLISH else "the Urdu (ur:) text "
             if not text.strip():
-                raise ValueError(f"the {language} text is empty")
+                raise ValueError(f"{said or 'the text '}is empty")
             problem = rule.problem(text)
             if problem:
-                raise ValueError(f"the {language} text {problem}")
+                raise ValueError(f"{said}{problem}")
         return value
 
     return check
 
 
+# A stored value: a plain string (English, as stored before translations) or `{en, ur}`.
+Bilingual = Annotated[LocalText, BeforeValidator(_coerce)]
 # Pydantic types: a plain string (English) or `{en, ur}`, each language checked by its rule.
 PipelineTitle = Annotated[
     LocalText, BeforeValidator(_coerce), AfterValidator(_rule(PIPELINE_TITLE))

@@ -24,6 +24,7 @@ from pydantic import (
 from states.actors import Role, jurisdiction_problem
 from states.definition import Key
 from states.documents import Document, Loc, Problem, read_yaml, validate_and_check
+from states.localtext import CommitmentTitle
 from states.references import REFS_MAX, TAGS_MAX, ReferenceText, TagText
 from states.text import (
     COMMITMENT_KEY_PATTERN,
@@ -98,7 +99,7 @@ class CommitmentSpec(_Strict):
     """A commitment to create, with any children it fans out to."""
 
     key: CommitmentKey
-    title: Title
+    title: CommitmentTitle
     pipeline: Key
     jurisdiction: str
     department: Department

@@ -8,7 +8,7 @@ from states.actors import Role
 from states.definition import ANY_STAGE, Pipeline
 from states.departments import department_key
 from states.documents import Loc, Problem
-from states.text import DESCRIPTION, FIELD_VALUE, PIPELINE_TITLE, TextRule
+from states.text import DESCRIPTION, FIELD_VALUE, TextRule
 
 
 def check_pipeline(pipeline: Pipeline) -> list[Problem]:
@@ -29,25 +29,12 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
 
 
 def _text_rules(pipeline: Pipeline) -> list[Problem]:
-    """Titles fit their column and a mail's subject; no text holds a control character."""
+    """No text holds a control character; titles and help are checked by their type."""
     texts: list[tuple[Loc, str | None, TextRule]] = [
-        (("title",), pipeline.title, PIPELINE_TITLE),
         (("description",), pipeline.description, DESCRIPTION),
     ]
     for name, spec in pipeline.fields.items():
-        texts += [
-            (("fields", name, "title"), spec.title, PIPELINE_TITLE),
-            (("fields", name, "help"), spec.help, DESCRIPTION),
-            (("fields", name, "pattern"), spec.pattern, FIELD_VALUE),
-        ]
-    texts += [
-        (("stages", index, "title"), stage.title, PIPELINE_TITLE)
-        for index, stage in enumerate(pipeline.stages)
-    ]
-    texts += [
-        (("transitions", index, "title"), transition.title, PIPELINE_TITLE)
-        for index, transition in enumerate(pipeline.transitions)
-    ]
+        texts += [(("fields", name, "pattern"), spec.pattern, FIELD_VALUE)]
     problems: list[Problem] = []
     for loc, value, rule in texts:
         problem = rule.problem(value) if value is not None else None

@@ -34,7 +34,7 @@ def print_board(
     for key in sorted(by_pipeline):
         pipeline = catalogue.latest(key)
         open_stages = [s for s in pipeline.stages if not s.terminal]
-        table = Table(title=pipeline.title, title_justify="left")
+        table = Table(title=pipeline.title.en, title_justify="left")
         table.add_column("Key", no_wrap=True)
         for heading in ("Jurisdiction", "Stage", "Progress", "Status", "Deadline"):
             table.add_column(heading)
@@ -54,7 +54,7 @@ def print_board(
             table.add_row(
                 item.key,
                 item.jurisdiction,
-                stage.title,
+                stage.title.en,
                 progress,
                 f"[{style}]{item.status}[/{style}]" if style else item.status,
                 deadline,

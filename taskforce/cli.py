@@ -444,7 +444,7 @@ def pipelines_(as_json: JsonOption = False) -> None:
             stages = " → ".join(s.key for s in p.stages if not s.terminal)
             ends = ", ".join(s.key for s in p.terminal_stages())
             table.add_row(
-                p.key, str(p.version), p.title, f"{stages}\nends: {ends}", str(p.deadline or "")
+                p.key, str(p.version), p.title.en, f"{stages}\nends: {ends}", str(p.deadline or "")
             )
         out.print(table)
 

@@ -54,7 +54,7 @@ def commitment_record(commitment: Commitment, pipeline: Pipeline) -> dict[str, A
         "department": commitment.department,
         "officer": commitment.officer.email if commitment.officer else None,
         "stage": commitment.stage,
-        "stage_title": pipeline.stage(commitment.stage).title,
+        "stage_title": pipeline.stage(commitment.stage).title.en,
         "stage_entered_at": iso(commitment.stage_entered_at),
         "status": commitment.status,
         "start_date": iso(commitment.start_date),
@@ -93,13 +93,13 @@ def option_record(option: ActionOption, pipeline: Pipeline) -> dict[str, Any]:
     transition = option.transition
     return {
         "action": transition.action,
-        "title": transition.title,
+        "title": transition.title.en,
         "to": transition.to,
         "roles": [str(role) for role in transition.roles],
         "fields": [
             {
                 "name": name,
-                "title": pipeline.fields[name].title,
+                "title": pipeline.fields[name].title.en,
                 "kind": str(pipeline.fields[name].kind),
             }
             for name in option.needs

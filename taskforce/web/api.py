@@ -24,6 +24,7 @@ from states.actors import FEDERAL, PROVINCES, jurisdiction_problem
 from states.calendar import PAKISTAN_TIME, local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
+from states.localtext import LocalText
 from states.paging import (
     CURSOR_MAX,
     KEY_CURSOR_PATTERN,
@@ -238,17 +239,21 @@ def event_out(
     )
 
 
+def _english(text: LocalText | None) -> str | None:
+    return text.en if text is not None else None
+
+
 def action_out(option: ActionOption, pipeline: Pipeline) -> ActionOut:
     return ActionOut(
         action=option.transition.action,
-        title=option.transition.title,
+        title=option.transition.title.en,
         to=option.transition.to,
         fields=[
             FieldOut(
                 name=name,
-                title=pipeline.fields[name].title,
+                title=pipeline.fields[name].title.en,
                 kind=str(pipeline.fields[name].kind),
-                help=pipeline.fields[name].help,
+                help=_english(pipeline.fields[name].help),
             )
             for name in option.needs
         ],

@@ -20,6 +20,7 @@ from html import escape
 from typing import Literal
 
 from states.definition import ANY_STAGE, Ending, Pipeline, Stage
+from states.localtext import LocalText
 
 BOX_WIDTH = 150
 BOX_HEIGHT = 76
@@ -287,8 +288,8 @@ def _rounded(x1: float, y1: float, x2: float, y2: float, level: float) -> str:
     )
 
 
-def layout(pipeline: Pipeline) -> Layout:
-    """Place every stage and transition of `pipeline`."""
+def layout(pipeline: Pipeline, language: str = "en") -> Layout:
+    """Place every stage and transition of `pipeline`, titled in `language`."""
     column = columns(pipeline)
     row = _rows(pipeline, column)
     back = back_edges(pipeline)
@@ -300,7 +301,7 @@ def layout(pipeline: Pipeline) -> Layout:
         sources = (ANY_STAGE,) if ANY_STAGE in transition.from_ else transition.from_
         for source in sources:
             grouped.setdefault((source, transition.to), []).append(
-                (transition.action, transition.title)
+                (transition.action, transition.title.in_(language).marked)
             )
 
     def kind_of(source: str, target: str) -> ArrowKind:
@@ -322,7 +323,7 @@ def layout(pipeline: Pipeline) -> Layout:
     boxes = {
         stage.key: Box(
             key=stage.key,
-            title=stage.title,
+            title=stage.title.in_(language).marked,
             x=MARGIN + FRAME_PAD + column[stage.key] * pitch,
             y=top + row[stage.key] * (BOX_HEIGHT + ROW_GAP),
             width=BOX_WIDTH,
@@ -469,30 +470,34 @@ def _stage_note(stage: Stage, t: Translate) -> str:
     return t("no time limit")
 
 
-def description(pipeline: Pipeline, t: Translate = _same) -> str:
+def description(pipeline: Pipeline, t: Translate = _same, language: str = "en") -> str:
     """The diagram in words, for those who cannot see it."""
+
+    def title(text: LocalText) -> str:
+        return text.in_(language).marked
+
     order = sorted(pipeline.stages, key=lambda s: (columns(pipeline)[s.key], s.terminal))
-    stages = ", ".join(stage.title for stage in order)
+    stages = ", ".join(title(stage.title) for stage in order)
     moves = "; ".join(
         t(
             "{action}: from {source} to {target}",
-            action=transition.title,
+            action=title(transition.title),
             source=t("any open stage")
             if ANY_STAGE in transition.from_
-            else ", ".join(pipeline.stage(key).title for key in transition.from_),
-            target=pipeline.stage(transition.to).title,
+            else ", ".join(title(pipeline.stage(key).title) for key in transition.from_),
+            target=title(pipeline.stage(transition.to).title),
         )
         for transition in pipeline.transitions
     )
     return t("Stages: {stages}. Actions: {moves}.", stages=stages, moves=moves)
 
 
-def svg(pipeline: Pipeline, t: Translate = _same) -> str:
+def svg(pipeline: Pipeline, t: Translate = _same, language: str = "en") -> str:
     """The diagram of `pipeline` as an inline SVG element, scaled by its viewBox."""
-    drawn = layout(pipeline)
+    drawn = layout(pipeline, language)
     ident = f"diagram-{pipeline.key}-{pipeline.version}"
     markers = {"forward": FORWARD, "skip": FORWARD, "back": RETURN, "any": ANY}
-    heading = t("Diagram of the pipeline {title}", title=pipeline.title)
+    heading = t("Diagram of the pipeline {title}", title=pipeline.title.in_(language).marked)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="diagram-svg"'
         f' width="{drawn.width:g}" height="{drawn.height:g}"'
@@ -501,7 +506,7 @@ def svg(pipeline: Pipeline, t: Translate = _same) -> str:
         # The page may be right to left; the drawing keeps its own direction.
         ' direction="ltr" font-family="system-ui, sans-serif" font-size="12">',
         f'<title id="{ident}-title">{_text(heading)}</title>',
-        f'<desc id="{ident}-desc">{_text(description(pipeline, t))}</desc>',
+        f'<desc id="{ident}-desc">{_text(description(pipeline, t, language))}</desc>',
         "<defs>",
         _marker(f"{ident}-head", FORWARD),
         _marker(f"{ident}-back", RETURN),

@@ -14,9 +14,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
+from states import localtext
 from taskforce.web import filters, i18n
 from taskforce.web.context import TEMPLATES, web_of
 from taskforce.web.security import CSRF_FIELD
@@ -25,9 +27,15 @@ from taskforce.web.viewer import Viewer, csrf_token
 
 def environment(directory: Path = TEMPLATES) -> Environment:
     """The pages' Jinja environment: every template autoescaped, the shared filters installed."""
-    env = Environment(loader=FileSystemLoader(directory), autoescape=True)
+    env = Environment(loader=FileSystemLoader(directory), autoescape=True, finalize=_in_language)
     filters.install(env)
     return env
+
+
+@pass_context
+def _in_language(context: Context, value: Any) -> Any:
+    """Every printed title in the page's language, untranslated ones marked as English."""
+    return localtext.shown(value, context.get("language", "en"), markup=True)
 
 
 def templates(directory: Path = TEMPLATES) -> Jinja2Templates:

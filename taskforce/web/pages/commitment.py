@@ -33,6 +33,7 @@ from states.errors import (
     TransitionError,
 )
 from states.evidence import Upload
+from states.localtext import LocalText
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.details import Detail, Timing
@@ -60,7 +61,7 @@ class Step:
     """One stage in the row drawn at the top of the page."""
 
     key: str
-    title: str
+    title: LocalText
     place: str
     """"done" (reached before), "current" or "ahead"."""
 
@@ -77,7 +78,7 @@ class Attempt:
 @dataclass(frozen=True)
 class Child:
     commitment: Commitment
-    stage_title: str
+    stage_title: LocalText
     timing: Timing
 
 
@@ -116,6 +117,7 @@ def _show(
     changed_after: int | None = None,
 ) -> Response:
     web = web_of(request)
+    language = render.language_of(request)
     flash = request.session.pop(FLASH, None)
     with web.transaction() as session:
         found = details.detail(session, web.installation, key, viewer, web.now())
@@ -142,8 +144,9 @@ def _show(
             "item": found.commitment,
             "steps": steps(pipeline, found),
             "children": children,
-            "stage_titles": {stage.key: stage.title for stage in pipeline.stages},
-            "action_titles": {t.action: t.title for t in pipeline.transitions},
+            # Shown in the page's language, as the history's sentences are made of them.
+            "stage_titles": {s.key: s.title.in_(language) for s in pipeline.stages},
+            "action_titles": {t.action: t.title.in_(language) for t in pipeline.transitions},
             "field_specs": pipeline.fields,
             "seen_seq": found.history[-1].seq if found.history else 0,
             "attempt": attempt,
@@ -199,6 +202,7 @@ def advance(
     day = _text(form, "effective_at").strip()
     kept = Attempt(action, {**fields, "comment": comment, "effective_at": day})
     web = web_of(request)
+    language = render.language_of(request)
     policy = web.installation.settings.evidence_policy()
     given_files, uploads = file_fields(form, FIELD_PREFIX, limit=policy.max_bytes)
     fields.update(given_files)
@@ -234,9 +238,11 @@ def advance(
             done = {
                 "text": N_("Done: {action}. {key} is now in the stage {stage}."),
                 "values": {
-                    "action": next(t.title for t in pipeline.transitions if t.action == action),
+                    "action": next(
+                        t.title for t in pipeline.transitions if t.action == action
+                    ).in_(language).marked,
                     "key": moved.commitment.key,
-                    "stage": pipeline.stage(moved.commitment.stage).title,
+                    "stage": pipeline.stage(moved.commitment.stage).title.in_(language).marked,
                 },
             }
             target = f"/commitments/{moved.commitment.key}"

@@ -17,6 +17,7 @@ from db.models import Commitment
 from states import rules
 from states.access import Access
 from states.escalation import may_answer_any
+from states.localtext import LocalText
 from states.paging import (
     CURSOR_MAX,
     PAGE_SIZE,
@@ -44,7 +45,7 @@ class Item:
     """One line of "My items"."""
 
     commitment: Commitment
-    stage_title: str
+    stage_title: LocalText
     timing: Timing
     options: list[ActionOption]
     waiting_on: tuple[Holder, ...] = ()
@@ -71,7 +72,7 @@ def items_of(
 ) -> Items:
     """A page of the open commitments `viewer` holds, the most urgent first (states/paging.py);
     for an overseer holding none, of their jurisdiction's."""
-    held = queries.CommitmentFilter(status="open", officer_id=viewer.person_id)
+    held = queries.CommitmentFilter(status="open", officer_email=viewer.email)
     mine = not viewer.oversees or queries.count_commitments(session, held, at_most=1) > 0
     wanted = (
         held

@@ -54,7 +54,7 @@ def pipeline_page(
             "versions": versions,
             "latest": versions[-1],
             # The diagram escapes every text itself.
-            "diagram_svg": Markup(diagram.svg(pipeline, t)),  # nosec B704
+            "diagram_svg": Markup(diagram.svg(pipeline, t, language)),  # nosec B704
             **names(language),
         },
     )
