@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from db import attention, evidence, listing
 from db.digest import in_scope, province_order
-from db.models import Commitment
+from db.models import Commitment, Escalation, Event
 from notifications import formatting
 from states import stalls
 from states.actors import FEDERAL, PROVINCES, Role, covers, jurisdiction_problem, province_of
@@ -360,7 +360,8 @@ def _cards(
         Commitment.exempt,
     ).where(*where)
     page = listing.by_urgency(session, query, after=after, limit=limit)
-    remarks = evidence.latest_note_texts(session, Commitment.id.in_([row.id for row in page.rows]))
+    ids = [row.id for row in page.rows]
+    remarks = evidence.latest_note_texts(session, Commitment.id.in_(ids), ids=ids)
     cards = []
     for row in page.rows:
         (_, key, title, title_ur, pkey, pversion, jurisdiction, department, stage, entered_at,
@@ -492,6 +493,62 @@ def completed_by_week(
     return tuple((monday, counts[monday]) for monday in mondays)
 
 
+@dataclass(frozen=True)
+class _Summary:
+    """The board's numbers over every match, and the filter's choices."""
+
+    groups: tuple[_Group, ...]
+    completed_by_week: tuple[tuple[date, int], ...]
+    places: tuple[str, ...]
+    departments: tuple[str, ...]
+
+
+# Counting every match reads every matching row (about 100 ms at 100,000 commitments), so a
+# summary is kept for the minute it was read in, until an event or an escalation is
+# recorded: every move, remark and answer writes an event, every sweep that climbs a rung
+# an escalation. References and tags are added without either, so a search by reference
+# can count a minute late; the cards themselves are always read afresh.
+_SUMMARIES: dict[tuple[object, ...], _Summary] = {}
+_SUMMARIES_KEPT = 256
+
+
+def _summary(
+    session: Session,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    viewer: Viewer,
+    wanted: BoardFilter,
+    where: Sequence[ColumnElement[bool]],
+    now: datetime,
+) -> _Summary:
+    key = (
+        str(session.get_bind().engine.url),
+        viewer.jurisdiction,
+        wanted,
+        now.replace(second=0, microsecond=0),
+        *session.execute(
+            select(
+                select(func.max(Event.id)).scalar_subquery(),
+                select(func.max(Escalation.id)).scalar_subquery(),
+            )
+        ).one(),
+    )
+    found = _SUMMARIES.get(key)
+    if found is not None:
+        return found
+    groups = _groups(session, catalogue, calendar, where, now)
+    if wanted.narrowed:
+        places, departments = choices(session, viewer)
+    else:  # every commitment in scope was counted: the choices are in the groups
+        places = _sorted_places({group.jurisdiction for group in groups}, viewer)
+        departments = tuple(sorted({group.department for group in groups}))
+    found = _Summary(tuple(groups), completed_by_week(session, where, now), places, departments)
+    if len(_SUMMARIES) >= _SUMMARIES_KEPT:
+        _SUMMARIES.pop(next(iter(_SUMMARIES)), None)
+    _SUMMARIES[key] = found
+    return found
+
+
 def read_board(
     session: Session,
     catalogue: Catalogue,
@@ -505,22 +562,18 @@ def read_board(
 ) -> Board:
     """The board for `viewer`, narrowed by `wanted`, as of `now`: the cards after `after`."""
     where = _wanted(viewer, wanted, now)
-    groups = _groups(session, catalogue, calendar, where, now)
-    if wanted.narrowed:
-        places, departments = choices(session, viewer)
-    else:  # every commitment in scope was counted: the choices are in the groups
-        places = _sorted_places({group.jurisdiction for group in groups}, viewer)
-        departments = tuple(sorted({group.department for group in groups}))
+    summary = _summary(session, catalogue, calendar, viewer, wanted, where, now)
+    groups = summary.groups
     cards, following = _cards(session, catalogue, calendar, where, now, after=after, limit=limit)
     return Board(
         filter=wanted,
         lanes=lanes(catalogue, groups, cards),
         provinces=province_counts(groups),
-        completed_by_week=completed_by_week(session, where, now),
+        completed_by_week=summary.completed_by_week,
         total=sum(group.count for group in groups),
         stalled=sum(group.count for group in groups if group.stalled),
-        jurisdictions=places,
-        departments=departments,
+        jurisdictions=summary.places,
+        departments=summary.departments,
         pipelines=tuple(catalogue.latest_all()),
         shown=len(cards),
         next=following,
@@ -554,9 +607,7 @@ def overdue_chart(board: Board, t: Callable[..., str], language: str) -> str:
 
 def week_label(monday: date, language: str) -> str:
     """'13 Jul' (or the Urdu month) for the week starting `monday`."""
-    months = formatting.URDU_MONTHS if language == formatting.URDU else formatting.ENGLISH_MONTHS
-    name = months[monday.month - 1]
-    return f"{monday.day} {name if language == formatting.URDU else name[:3]}"
+    return formatting.day_of_month(monday, language)
 
 
 def completed_chart(board: Board, t: Callable[..., str], language: str) -> str:

@@ -72,7 +72,7 @@ def items_of(
 ) -> Items:
     """A page of the open commitments `viewer` holds, the most urgent first (states/paging.py);
     for an overseer holding none, of their jurisdiction's."""
-    held = queries.CommitmentFilter(status="open", officer_email=viewer.email)
+    held = queries.CommitmentFilter(status="open", officer_id=viewer.person_id)
     mine = not viewer.oversees or queries.count_commitments(session, held, at_most=1) > 0
     wanted = (
         held
