@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from db.engine import transaction
 from db.models import Commitment, Event, OutboxMessage
 from db.sweep import run_sweep
+from notifications.compose import compose
+from notifications.render import Renderer
 from tests.web.conftest import WEB_NOW, Site, csrf_of
 from tests.web.pages import text_of
 
@@ -177,3 +179,23 @@ def test_snoozing_for_days_from_needs_you_holds_the_item(swept: Site) -> None:
     assert held.status_code == 303
     assert held.headers["location"] == "/needs-you"
     assert "Snoozed until" in card_of(browser.get("/needs-you").text, key)
+
+
+def test_the_nudge_is_written_to_whoever_must_act_in_their_language(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    key = KEYS.findall(browser.get("/needs-you").text)[0]
+    with transaction(swept.installation.sessions) as session:
+        version = session.scalar(select(Commitment.version).where(Commitment.key == key))
+    browser.post(
+        f"/commitments/{key}/nudge",
+        data={"expected_version": str(version), "csrf_token": csrf_of(browser, "/needs-you")},
+    )
+    with transaction(swept.installation.sessions) as session:
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "nudged")).one()
+        rendered = compose(
+            session, message, Renderer(), swept.installation.catalogue, base_url="http://tf"
+        )
+        language = message.language
+    assert key in rendered.subject
+    assert f"http://tf/commitments/{key}" in rendered.text
+    assert ("reminds you" in rendered.text) if language == "en" else ("یاد" in rendered.text)
