@@ -70,8 +70,12 @@ def environment(directory: Path = TEMPLATES) -> Environment:
     )
 
 
-def to_html(matrix: Matrix, language: str = ENGLISH) -> str:
-    """The working paper as one HTML page, for the screen and for print."""
+def to_html(matrix: Matrix, language: str = ENGLISH, *, style_nonce: str | None = None) -> str:
+    """The working paper as one HTML page, for the screen and for print.
+
+    Its stylesheet is inline, so that the PDF and the page are one file; a page
+    served under a policy that refuses inline styles passes the nonce it allows.
+    """
     urdu = language == URDU
     paper_direction = "rtl" if urdu else "ltr"
     size, line_height = _SIZE[URDU if urdu else ENGLISH]
@@ -86,6 +90,7 @@ def to_html(matrix: Matrix, language: str = ENGLISH) -> str:
         .get_template(TEMPLATE)
         .render(
             language=language,
+            style_nonce=style_nonce,
             direction=paper_direction,
             side="right" if urdu else "left",
             fonts=Markup(_FONTS[URDU if urdu else ENGLISH]),

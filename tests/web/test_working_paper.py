@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import ctypes
 import io
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -211,6 +212,11 @@ def test_the_board_shows_the_page_the_pdf_is_printed_from(site: Site) -> None:
     assert '<html lang="en" dir="ltr">' in page.text
     assert '<div dir="ltr">CMB-PUNJAB</div>' in page.text
     assert "CMB-KP" not in page.text
+    # Its inline stylesheet, and no other, is allowed by the page's own policy.
+    nonce = re.search(r'<style nonce="([^"]+)">', page.text)
+    assert nonce is not None
+    assert f"style-src 'self' 'nonce-{nonce.group(1)}'" in page.headers["content-security-policy"]
+    assert client.get("/board").headers["content-security-policy"].count("nonce") == 0
     assert '<html lang="ur" dir="rtl">' in client.get("/board/matrix.html?lang=ur").text
 
     # The links in Urdu, for a viewer who reads the board in Urdu.

@@ -6,6 +6,7 @@ are the files. Both take `lang=en|ur`, else the viewer's own language.
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,6 +19,7 @@ from taskforce.web import render
 from taskforce.web.context import web_of
 from taskforce.web.details import scope_of
 from taskforce.web.guard import declared, page
+from taskforce.web.security import CONTENT_SECURITY_POLICY
 from taskforce.web.viewer import Viewer
 
 if TYPE_CHECKING:
@@ -36,7 +38,15 @@ def working_paper_page(request: Request, viewer: BoardViewer, lang: Language = N
     from notifications import paper_print
 
     data = _matrix(request, viewer)
-    return HTMLResponse(paper_print.to_html(data, _language(request, lang)))
+    # The page's one inline stylesheet is allowed by a nonce; no other inline style is.
+    nonce = secrets.token_urlsafe(16)
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' 'nonce-{nonce}'"
+    )
+    return HTMLResponse(
+        paper_print.to_html(data, _language(request, lang), style_nonce=nonce),
+        headers={"Content-Security-Policy": policy},
+    )
 
 
 @router.get("/board/matrix.{fmt}", name="working_paper", **declared(Access.BOARD))
