@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.engine import transaction
-from db.models import Commitment, Event, OutboxMessage
+from db.models import Commitment, Event, OutboxMessage, Person
 from db.sweep import run_sweep
 from notifications.compose import compose
 from notifications.render import Renderer
@@ -199,3 +199,24 @@ def test_the_nudge_is_written_to_whoever_must_act_in_their_language(swept: Site)
     assert key in rendered.subject
     assert f"http://tf/commitments/{key}" in rendered.text
     assert ("reminds you" in rendered.text) if language == "en" else ("یاد" in rendered.text)
+
+
+def test_needs_you_and_the_check_page_read_in_urdu(swept: Site) -> None:
+    with transaction(swept.installation.sessions) as session:
+        chair = session.scalars(select(Person).where(Person.email == CHAIR)).one()
+        chair.language = "ur"
+    browser = swept.browser(CHAIR)
+    page = browser.get("/needs-you")
+    assert page.status_code == 200
+    assert 'dir="rtl"' in page.text
+    assert "آپ کی توجہ درکار" in page.text
+    assert "اطلاع آپ تک پہنچی" in page.text
+    sent = {
+        "action": "withdraw",
+        "comment": "واپس",
+        "expected_version": "1",
+        "csrf_token": csrf_of(browser, "/commitments/CMB-PUNJAB"),
+    }
+    check = browser.post("/commitments/CMB-PUNJAB/advance", data=sent)
+    assert check.status_code == 200
+    assert "اپنے جوابات جانچ لیں" in check.text
