@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, and_, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db import waiting
@@ -27,7 +27,7 @@ from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.definition import Pipeline
 from states.departments import reaches
-from states.waiting import Holder
+from states.waiting import Holder, stages_for
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def needs(
 ) -> list[Need]:
     """The open items waiting on `actor` or escalated to them, the most urgent first and
     handled ones after the rest; with what others changed since `since`."""
-    query = select(Commitment).where(Commitment.status == "open")
+    query = select(Commitment).where(Commitment.status == "open", _maybe_mine(catalogue, actor))
     if actor.jurisdiction != FEDERAL:
         query = query.where(in_scope(actor.jurisdiction))
     listed = [
@@ -224,6 +224,31 @@ def needs(
         )
         for need in ordered
     ]
+
+
+def _maybe_mine(catalogue: Catalogue, actor: Actor) -> ColumnElement[bool]:
+    """A first cut in SQL, so a national list is not read whole: items whose current stall
+    was escalated to `actor`, or that stand where their role takes the next step."""
+    email = f'"{actor.email.lower()}"'
+    escalated = (
+        select(Escalation.commitment_id)
+        .where(
+            Escalation.commitment_id == Commitment.id,
+            Escalation.stage_seq == Commitment.stage_seq,
+            Escalation.level > 0,
+            func.lower(cast(Escalation.recipients, String)).contains(email, autoescape=True),
+        )
+        .exists()
+    )
+    places = [
+        and_(
+            Commitment.pipeline_key == key,
+            Commitment.pipeline_version == version,
+            Commitment.stage == stage,
+        )
+        for key, version, stage in sorted(stages_for(catalogue.all(), actor.role))
+    ]
+    return or_(escalated, *places)
 
 
 def _changes(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from states.actors import FEDERAL, Actor, Role, province_of
-from states.definition import Ending, Pipeline
+from states.definition import Ending, Pipeline, Transition
 from states.departments import department_key
 from states.rules import CommitmentState, Status, may
 
@@ -62,6 +62,28 @@ def _depth(jurisdiction: str) -> int:
     return 0 if jurisdiction == FEDERAL else jurisdiction.count("/") + 1
 
 
+def next_steps(pipeline: Pipeline, stage: str) -> list[Transition]:
+    """The steps expected out of `stage`: the moves onward, or withdrawing or recording a
+    lapse where nothing else leads out. The system's own moves are nobody's step."""
+    moves = [t for t in pipeline.transitions_from(stage) if Role.SYSTEM not in t.roles]
+    onward = [
+        t for t in moves if pipeline.stage(t.to).outcome not in (Ending.WITHDRAWN, Ending.LAPSED)
+    ]
+    return onward or moves
+
+
+def stages_for(pipelines: Iterable[Pipeline], role: Role) -> set[tuple[str, int, str]]:
+    """Where someone of `role` may be waited on: (pipeline, version, stage) whose next steps
+    name the role. A cheap first cut before `waiting_on` decides for each item."""
+    return {
+        (pipeline.key, pipeline.version, stage.key)
+        for pipeline in pipelines
+        for stage in pipeline.stages
+        if not stage.terminal
+        and any(role in step.roles for step in next_steps(pipeline, stage.key))
+    }
+
+
 def waiting_on(
     pipeline: Pipeline,
     state: CommitmentState,
@@ -77,11 +99,7 @@ def waiting_on(
     """
     if state.status is not Status.OPEN:
         return ()
-    moves = [t for t in pipeline.transitions_from(state.stage) if Role.SYSTEM not in t.roles]
-    onward = [
-        t for t in moves if pipeline.stage(t.to).outcome not in (Ending.WITHDRAWN, Ending.LAPSED)
-    ]
-    steps = onward or moves
+    steps = next_steps(pipeline, state.stage)
     roles = {role for step in steps for role in step.roles}
     index = people if isinstance(people, People) else People(people)
     found = [
