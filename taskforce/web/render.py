@@ -66,6 +66,7 @@ def page(
         "csrf_token": csrf_token(request),
         "now": web.now(),
     }
-    return web.templates.TemplateResponse(
-        request, template, {**shared, **context}, status_code=status
-    )
+    with filters.page_language(language):
+        return web.templates.TemplateResponse(
+            request, template, {**shared, **context}, status_code=status
+        )

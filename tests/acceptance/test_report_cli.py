@@ -34,7 +34,7 @@ def test_report_matrix_writes_the_working_paper(
     assert done.code == 0, done.stderr
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert rows[0][0] == "کلید"
-    assert "1 جون 2026" in rows[0][12]
+    assert "1 جون، 2026" in rows[0][12]
 
 
 def test_report_matrix_prints_the_urdu_paper_as_pdf(

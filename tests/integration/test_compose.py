@@ -189,8 +189,17 @@ def test_an_urdu_reader_gets_right_to_left_urdu(
     assert "Noto Nastaliq Urdu" in rendered.html
     assert rendered.subject.startswith("فوری: بلوچستان میں CSW-BALOCHISTAN")
     assert "السلام علیکم Abdul Hameed Rind" in rendered.text
-    assert "2 جولائی 2026" in rendered.text
+    assert "2 جولائی، 2026" in rendered.text
     assert LINK in rendered.text
+    # The item, its pipeline, stage and actions by their Urdu titles, not the English ones.
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert "نامزدگیاں طلب" in part and "Nominations invited" not in part
+    for part in (rendered.text, rendered.html):
+        assert "بلوچستان کمیشن برائے وقارِ نسواں کے اراکین کی تقرری" in part
+        assert "Appoint the members" not in part
+        assert "کمیشن کی تشکیل" in part and "Commission appointment" not in part
+        assert "شارٹ لسٹ درج کریں" in part and "Record the shortlist" not in part
+    assert "untranslated" not in rendered.html
     # The English chair of the same ladder still reads English.
     english = [
         r for row, r in messages if row.recipient_email == "women.secretary.sindh@example.org"
@@ -305,7 +314,7 @@ def test_snoozing_tells_them_until_when(
     assert "held the escalations of CSW-BALOCHISTAN" in english.text
     assert "through 6 July 2026" in english.text
     assert 'Their reason: "the cabinet meets on Friday"' in english.text
-    assert "6 جولائی 2026 تک" in urdu.text and 'dir="rtl"' in urdu.html
+    assert "6 جولائی، 2026 تک" in urdu.text and 'dir="rtl"' in urdu.html
 
 
 def test_compose_refuses_a_kind_it_does_not_write(

@@ -171,7 +171,8 @@ def test_dates_are_written_as_people_read_them_in_pakistan(renderer: Renderer) -
         rendered.subject == "Reminder: CSW-BALOCHISTAN (Nominations invited) is due on 23 June 2026"
     )
     assert "since 12 June 2026" in rendered.text and "Deadline:  12 July 2026" in rendered.text
-    assert "23 جون 2026" in urdu.subject and "12 جولائی 2026" in urdu.text
+    # CLDR's long Urdu date puts a comma (،) before the year.
+    assert "23 جون، 2026" in urdu.subject and "12 جولائی، 2026" in urdu.text
 
 
 def test_the_chairs_escalation_says_how_long_who_holds_it_and_what_was_tried(
@@ -288,20 +289,45 @@ def test_a_subject_is_one_line_whatever_the_title(renderer: Renderer) -> None:
     assert "Nominations invited Bcc: someone@example.org" in rendered.subject
 
 
+@pytest.mark.parametrize(
+    ("period", "english", "urdu"),
+    [
+        ("P6M", "6 months", "6 مہینے"),
+        ("P1M", "1 month", "1 مہینہ"),
+        ("P10D", "10 days", "10 دن"),
+        ("P14D", "2 weeks", "2 ہفتے"),
+        ("P1Y2M", "1 year, 2 months", "1 سال، 2 مہینے"),
+    ],
+)
+def test_periods_are_said_in_words_from_cldr(period: str, english: str, urdu: str) -> None:
+    assert formatting.duration(period) == english
+    assert formatting.duration(period, "ur") == urdu
+
+
+def test_numbers_keep_western_digits_in_urdu() -> None:
+    assert formatting.number(1250, "ur") == "1,250" == formatting.number(1250)
+    assert formatting.working_days(1250, "ur") == "کام کے 1,250 دن"
+    assert formatting.day(date(2026, 12, 31), "ur").startswith("31 ")
+
+
 def test_formatting_dates_times_and_working_days() -> None:
     assert formatting.day(date(2026, 6, 12)) == "12 June 2026"
-    assert formatting.day(date(2026, 6, 12), "ur") == "12 جون 2026"
+    assert formatting.day(date(2026, 6, 12), "ur") == "12 جون، 2026"
     assert [formatting.day(date(2026, m, 1), "ur").split()[1] for m in (1, 5, 7, 12)] == [
-        "جنوری",
-        "مئی",
-        "جولائی",
-        "دسمبر",
+        month + "،"
+        for month in (
+            "جنوری",
+            "مئی",
+            "جولائی",
+            "دسمبر",
+        )
     ]
     # 20:30 UTC on 12 June is already 13 June in Pakistan.
     late = datetime(2026, 6, 12, 20, 30, tzinfo=UTC)
     assert formatting.day(late) == "13 June 2026"
-    assert formatting.moment(late) == "13 June 2026, 01:30 PKT"
-    assert formatting.moment(late, "ur") == "13 جون 2026، 01:30 (پاکستانی وقت)"
+    assert formatting.moment(late) == "13 June 2026, 01:30 (Pakistan Time)"
+    assert formatting.moment(late, "ur") == "13 جون، 2026 01:30 (پاکستان وقت)"
+    assert formatting.day_and_time(late) == "13 June 2026, 01:30"
     assert formatting.day_ending(DUE_AT) == "23 June 2026"
     assert formatting.working_days(1) == "1 working day"
     assert formatting.working_days(5) == "5 working days"

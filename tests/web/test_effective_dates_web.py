@@ -28,7 +28,7 @@ def test_the_advance_form_offers_today_and_the_history_shows_both_dates(site: Si
     assert response.status_code == 303, response.text[:500]
     assert stage_of(site, ITEM)[0] == "law_vetting"
     history = text_of(browser.get(PAGE).text)
-    assert "24 July 2026 09:00 (recorded 27 July 2026 11:00)" in history
+    assert "24 July 2026, 09:00 (recorded 27 July 2026, 11:00)" in history
 
 
 def test_a_date_in_the_future_is_refused_beside_the_input(site: Site) -> None:
