@@ -13,6 +13,7 @@ lives in git or the wheel. Reading ~300 entries once per process costs milliseco
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from io import BytesIO
@@ -26,6 +27,12 @@ LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 LANGUAGES = ("en", "ur")
 RIGHT_TO_LEFT = frozenset({"ur"})
+# A value that would be reordered inside right-to-left text: Latin letters (keys such as
+# CSW-SINDH, names, addresses), or digits with punctuation (2026-08-03, 10:00, 1,250).
+_LATIN_RUN = re.compile(r"[A-Za-z]|\d[-:/.,@+]+\d")
+# Unicode's first-strong isolate and its closing mark: <bdi> as characters, so the
+# isolation also holds in attributes, SVG text and `<title>`, where markup cannot go.
+_ISOLATE, _END_ISOLATE = "\u2068", "\u2069"
 
 
 def N_(text: str) -> str:
@@ -57,13 +64,29 @@ def translations(language: str) -> NullTranslations:
 def translator(language: str) -> Callable[..., str]:
     """`t("Sign in")`, or `t("{n} overdue", n=3)`: falls back to English where not translated."""
     catalog = translations(language)
+    isolate = language in RIGHT_TO_LEFT
 
     def translate(text: str, **values: object) -> str:
         # gettext("") is the catalog's header, never a translation.
         translated = catalog.gettext(text) if text else text
-        return translated.format(**values) if values else translated
+        if not values:
+            return translated
+        if isolate:
+            values = {name: isolated(value) for name, value in values.items()}
+        return translated.format(**values)
 
     return translate
+
+
+def isolated(value: object) -> object:
+    """`value` kept in its own order inside right-to-left text, if it has a Latin run.
+
+    "6 July 2026 10:00 کا خلاصہ" would otherwise show as "July 2026 10:00 6 ...".
+    """
+    text = str(value)
+    if not _LATIN_RUN.search(text):
+        return value
+    return f"{_ISOLATE}{text}{_END_ISOLATE}"
 
 
 def direction(language: str) -> str:

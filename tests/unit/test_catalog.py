@@ -100,3 +100,14 @@ def test_a_page_in_urdu_uses_the_catalog_and_english_uses_the_msgid() -> None:
     assert i18n.translator("en")("Error {status}", status=404) == "Error 404"
     assert urdu_text("A text nobody has translated") == "A text nobody has translated"
     assert urdu_text("") == ""
+
+
+def test_latin_values_inside_urdu_keep_their_order_and_counts_stay_plain() -> None:
+    urdu_text = i18n.translator("ur")
+    part_of = urdu_text("Part of {key}", key="CSW-SINDH")
+    assert "\u2068CSW-SINDH\u2069" in part_of
+    assert part_of.replace("\u2068", "").replace("\u2069", "") == urdu_of(
+        urdu(), "Part of {key}"
+    ).format(key="CSW-SINDH")
+    assert "\u2068" not in urdu_text("Error {status}", status=404)
+    assert i18n.translator("en")("Part of {key}", key="CSW-SINDH") == "Part of CSW-SINDH"
