@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -116,14 +117,13 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    database_url = f"sqlite:///{tmp_path}/browser.sqlite3"
-    prepare(database_url)
+@contextmanager
+def web_server(database_url: str, folder: Path) -> Iterator[Server]:
+    """`taskforce web` on `database_url`, as a user starts it, until the block ends."""
     port = free_port()
     command = [str(Path(sys.executable).with_name("taskforce")), "web", "--port", str(port)]
     env = {**os.environ, "TASKFORCE_DATABASE_URL": database_url}
-    log = (tmp_path / "server.log").open("wb")
+    log = (folder / "server.log").open("wb")
     process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -138,7 +138,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
             if process.poll() is not None or time.monotonic() > deadline:
                 log.flush()
                 pytest.fail(
-                    f"the server did not answer /healthz:\n{(tmp_path / 'server.log').read_text()}"
+                    f"the server did not answer /healthz:\n{(folder / 'server.log').read_text()}"
                 )
             time.sleep(0.2)
         yield Server(url=url, process=process)
@@ -150,6 +150,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    database_url = f"sqlite:///{tmp_path}/browser.sqlite3"
+    prepare(database_url)
+    with web_server(database_url, tmp_path) as running:
+        yield running
 
 
 def test_an_officer_moves_the_bill_through_a_refusal_and_a_conflict_and_the_chair_sees_it(

@@ -9,12 +9,8 @@ axe-playwright-python ships), which must find no violation.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +22,7 @@ from db import accounts, people
 from db.engine import transaction
 from taskforce.app import open_app
 from taskforce.settings import Settings
-from tests.web.test_browser import CHROMIUM_ARGS, STARTUP_SECONDS, chromium, free_port
+from tests.web.test_browser import CHROMIUM_ARGS, chromium, web_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -81,37 +77,8 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         installation.close()
 
-    port = free_port()
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        [taskforce, "web", "--port", str(port)],
-        env={**os.environ, "TASKFORCE_DATABASE_URL": url},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    site = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{site}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"the server did not start:\n{(folder / 'server.log').read_text()}")
-            time.sleep(0.2)
-        yield site
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with web_server(url, folder) as server:
+        yield server.url
 
 
 def kind_of(path: str) -> str:
