@@ -191,6 +191,15 @@ def test_an_urdu_reader_gets_right_to_left_urdu(
     assert "السلام علیکم Abdul Hameed Rind" in rendered.text
     assert "2 جولائی، 2026" in rendered.text
     assert LINK in rendered.text
+    # The item, its pipeline, stage and actions by their Urdu titles, not the English ones.
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert "نامزدگیاں طلب" in part and "Nominations invited" not in part
+    for part in (rendered.text, rendered.html):
+        assert "بلوچستان کمیشن برائے وقارِ نسواں کے اراکین کی تقرری" in part
+        assert "Appoint the members" not in part
+        assert "کمیشن کی تشکیل" in part and "Commission appointment" not in part
+        assert "شارٹ لسٹ درج کریں" in part and "Record the shortlist" not in part
+    assert "untranslated" not in rendered.html
     # The English chair of the same ladder still reads English.
     english = [
         r for row, r in messages if row.recipient_email == "women.secretary.sindh@example.org"

@@ -236,6 +236,10 @@ def test_the_file_names_rows_by_their_keys_and_keeps_no_secrets(
         if line["type"] == "commitments" and line["row"]["parent"] is not None
     )
     assert isinstance(child["parent"], str) and "officer" in child
+    # The Urdu title travels with its commitment.
+    assert child["title_ur"] and all(
+        line["row"]["title_ur"] for line in lines if line["type"] == "commitments"
+    )
     attached = next(line["row"] for line in lines if line["type"] == "event_evidence")
     assert attached["event"] == ["CSW-PUNJAB", attached["event"][1]]
     assert lines[0]["migration"] and lines[0]["format"] == export.FORMAT

@@ -98,6 +98,8 @@ def test_loading_the_bundled_meeting_creates_its_people_and_commitments(
     with sessions() as session:
         bill = queries.get_commitment(session, "CMB-PUNJAB")
         assert bill.officer is not None and bill.officer.email == "law.officer.punjab@example.org"
+        assert bill.title.startswith("Enact a child marriage restraint law in Punjab")
+        assert bill.title_ur is not None and bill.title_ur.startswith("پنجاب میں شادی")
         assert bill.meeting is not None and bill.meeting.key == "ntf_hr_08"
         assert (bill.start_date, bill.deadline) == (date(2026, 6, 12), date(2026, 12, 12))
         assert bill.stage_entered_at == start_of_day(date(2026, 6, 12))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import pipelines, queries, workflow
 from db.engine import make_engine, session_factory, transaction
-from db.models import Commitment, Person
+from db.models import Commitment, Person, PipelineVersion
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from states.errors import (
     CommentRequiredError,
@@ -412,6 +414,35 @@ def test_a_changed_definition_under_the_same_version_is_refused(
         registered = pipelines.registered(session)
     assert registered.get("action_task", 1).checksum() == catalogue.get("action_task", 1).checksum()
     assert [p.version for p in registered.all() if p.key == "action_task"] == [1]
+
+
+def test_a_definition_registered_before_its_translation_takes_it_in_place(
+    catalogue: Catalogue, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # The same pipeline as registered before its titles had Urdu: English alone.
+    english = tmp_path / "english"
+    english.mkdir()
+    text = (BUNDLED_PIPELINES / "action_task.yaml").read_text(encoding="utf-8")
+    plain = re.sub(r"title:\n\s+en: (.*)\n\s+ur: .*", r"title: \1", text)
+    assert "ur:" not in plain
+    (english / "action_task.yaml").write_text(plain, encoding="utf-8")
+    with transaction(sessions) as session:
+        session.execute(delete(PipelineVersion).where(PipelineVersion.key == "action_task"))
+        pipelines.register(session, Catalogue.from_directories([english]), now=REGISTERED_AT)
+        before = pipelines.registered(session).get("action_task", 1)
+    assert before.title.ur is None
+
+    # The translated file, same version: no conflict, no new version, the Urdu is kept.
+    with transaction(sessions) as session:
+        added = pipelines.register(
+            session, Catalogue.from_directories([BUNDLED_PIPELINES]), now=REGISTERED_AT
+        )
+        after = pipelines.registered(session)
+
+    assert added == []
+    assert [p.version for p in after.all() if p.key == "action_task"] == [1]
+    assert after.get("action_task", 1).title.in_("ur").text == "ایکشن پلان کا کام"
+    assert after.get("action_task", 1).checksum() == before.checksum()
 
 
 # --- saving and reloading -----------------------------------------------------------------

@@ -462,3 +462,42 @@ def test_no_item_is_laid_out_in_table_columns_that_collide_on_a_phone(language: 
             "chart_rows"
         ]
     )
+
+
+@pytest.mark.parametrize("language", ["en", "ur"])
+def test_the_digest_names_items_and_stages_in_the_readers_language(language: str) -> None:
+    titled = item(
+        "CSW-PUNJAB",
+        title={"en": "Appoint the Punjab commission", "ur": "پنجاب کمیشن برائے وقارِ نسواں"},
+        stage_title={"en": "Nominations invited", "ur": "نامزدگیاں طلب"},
+    )
+    untranslated = item(
+        "CSW-SINDH",
+        jurisdiction="sindh",
+        title="Appoint the Sindh commission",
+        stage_title=titled.stage_title,
+    )
+
+    rendered = Renderer().render(
+        "digest",
+        language,
+        digest_context(
+            content([titled, untranslated]),
+            base_url=BASE_URL,
+            recipient_name="x",
+            language=language,
+        ),
+    )
+
+    for part in (rendered.text, rendered.html):
+        if language == "ur":
+            assert "پنجاب کمیشن برائے وقارِ نسواں" in part and "نامزدگیاں طلب" in part
+            assert "Appoint the Punjab commission" not in part
+            assert "Nominations invited" not in part
+            # Without Urdu, the English title is shown, marked as English.
+            assert "Appoint the Sindh commission" in part and "(انگریزی میں)" in part
+        else:
+            assert "Appoint the Punjab commission" in part and "Nominations invited" in part
+            assert "نامزدگیاں" not in part and "انگریزی" not in part
+    if language == "ur":
+        assert '<span lang="en" dir="ltr" class="untranslated">Appoint the Sindh' in rendered.html
