@@ -113,14 +113,14 @@ bench-quick: $(BENCH_STAMP) ## Run the benchmarks at smaller sizes (under a minu
 # --- translations --------------------------------------------------------------
 
 # The interface's texts: every t("English text", ...) and N_("English text") in the
-# page modules and templates (taskforce/web/babel.cfg says which extractor reads which
-# file). Extraction writes the template messages.pot; update merges it into each
+# page modules and templates (babel.cfg says which extractor reads which file).
+# Extraction writes the template messages.pot; update merges it into each
 # language's .po, marking changed texts fuzzy (shown in English until a translator
 # clears the flag) and keeping the previous English for the translator to compare.
 LOCALES := taskforce/web/locales
 
 messages: $(STAMP) ## Extract the web's texts into messages.pot and merge them into each .po
-	cd taskforce/web && ../../$(BIN)/pybabel extract -F babel.cfg \
+	cd taskforce/web && ../../$(BIN)/pybabel extract -F ../../babel.cfg \
 		--keyword=t --keyword=N_ --no-default-keywords --add-comments=Translators: \
 		--add-location=file --project=taskforce --copyright-holder="" \
 		--output-file=locales/messages.pot .

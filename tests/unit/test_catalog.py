@@ -1,13 +1,14 @@
 """Every text the web shows has its Urdu in the gettext catalog, with the same placeholders.
 
 The texts are extracted the way `make messages` extracts them (Babel, with the mapping in
-taskforce/web/babel.cfg and the keywords `t` and `N_`), so a new `t("...")` in a template
+babel.cfg and the keywords `t` and `N_`), so a new `t("...")` in a template
 or page module fails here, by name, until ur.po has its Urdu. Fuzzy entries count as
 missing: the server shows them in English until a translator has checked them.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from string import Formatter
 
 import pytest
@@ -21,12 +22,13 @@ from states.definition import Ending, FieldKind
 from taskforce.web import i18n, texts
 
 WEB = i18n.LOCALES.parent
+MAPPING = Path(__file__).resolve().parents[2] / "babel.cfg"
 KEYWORDS = {"t": None, "N_": None}  # the same keywords as `make messages`
 
 
 def extracted() -> dict[str, list[str]]:
     """Every msgid in the web's templates and modules, with where it is used."""
-    with (WEB / "babel.cfg").open() as mapping:
+    with MAPPING.open() as mapping:
         method_map, options_map = parse_mapping_cfg(mapping)  # type: ignore[no-untyped-call]
     found: dict[str, list[str]] = {}
     for filename, line, message, _comments, _context in extract_from_dir(
