@@ -28,10 +28,12 @@ _NOT_OPEN_DUE = or_(Commitment.status != "open", Commitment.due_at.is_(None))
 
 @dataclass(frozen=True)
 class Page(Generic[Row]):
-    """One page of rows, and the position to read the next one from (None: the last page)."""
+    """One page of rows, and the positions to read the next page after and the previous one
+    before (None: the last page; the first)."""
 
     rows: list[Row]
     next: Position | None
+    previous: Position | None = None
 
 
 def matching(words: str) -> ColumnElement[bool]:
@@ -74,13 +76,62 @@ def by_key(session: Session, query: AnySelect, *, after: Position | None, limit:
 
 
 def by_urgency(
-    session: Session, query: AnySelect, *, after: Position | None, limit: int
+    session: Session,
+    query: AnySelect,
+    *,
+    after: Position | None,
+    limit: int,
+    before: Position | None = None,
 ) -> Page[Any]:
-    """The page of `query`'s rows after `after`, most urgent first (states/paging.py).
+    """The page of `query`'s rows after `after` (or just before `before`), most urgent first
+    (states/paging.py).
 
     Open commitments with a due time are read first by (due_at, key); when they run out
     within the page, the rest follow by key.
     """
+    if before is not None:
+        return _urgent_before(session, query, before, limit)
+    page = _urgent_after(session, query, after, limit)
+    if after is None or not page.rows:
+        return page
+    return Page(page.rows, page.next, _urgent_position(page.rows[0]))
+
+
+def _urgent_before(session: Session, query: AnySelect, before: Position, limit: int) -> Page[Any]:
+    """The `limit` rows just before `before`: read backwards, then turned round."""
+    rows: list[Any] = []
+    if before.band == REST:
+        rest = query.where(_NOT_OPEN_DUE, Commitment.key < before.key)
+        rows = list(session.execute(rest.order_by(Commitment.key.desc()).limit(limit + 1)))
+        if len(rows) > limit:
+            page = rows[:limit][::-1]
+            return Page(_firsts(page), _urgent_position(page[-1]), _urgent_position(page[0]))
+    due = query.where(_OPEN_DUE)
+    if before.band == DUE:
+        due = due.where(
+            Commitment.due_at <= before.due_at,
+            or_(Commitment.due_at < before.due_at, Commitment.key < before.key),
+        )
+    wanted = limit - len(rows)
+    earlier = list(
+        session.execute(
+            due.order_by(
+                Commitment.status.desc(), Commitment.due_at.desc(), Commitment.key.desc()
+            ).limit(wanted + 1)
+        )
+    )
+    page = (rows + earlier[:wanted])[::-1]
+    if not page:
+        return Page([], None)
+    more = len(earlier) > wanted
+    return Page(
+        _firsts(page), _urgent_position(page[-1]), _urgent_position(page[0]) if more else None
+    )
+
+
+def _urgent_after(
+    session: Session, query: AnySelect, after: Position | None, limit: int
+) -> Page[Any]:
     rows: list[Any] = []
     if after is None or after.band == DUE:
         due = query.where(_OPEN_DUE)
@@ -120,6 +171,9 @@ def _key(row: Any) -> str:
 
 
 def _urgent_position(row: Any) -> Position:
-    first = row[0]
-    source = first if isinstance(first, Commitment) else row
+    """The position after a row: a result row, or an entity already taken out of one."""
+    if isinstance(row, Commitment):
+        source = row
+    else:
+        source = row[0] if isinstance(row[0], Commitment) else row
     return position_after(Order.URGENCY, key=source.key, status=source.status, due_at=source.due_at)

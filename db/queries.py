@@ -77,11 +77,17 @@ def page_by_key(
 
 
 def page_by_urgency(
-    session: Session, where: CommitmentFilter, *, after: Position | None, limit: int
+    session: Session,
+    where: CommitmentFilter,
+    *,
+    after: Position | None,
+    limit: int,
+    before: Position | None = None,
 ) -> listing.Page[Commitment]:
-    """The page of commitments matching `where` after `after`, most urgent first."""
+    """The page of commitments matching `where` after `after` (or before `before`), most
+    urgent first."""
     query = _filtered(_with_labels().options(selectinload(Commitment.officer)), where)
-    return listing.by_urgency(session, query, after=after, limit=limit)
+    return listing.by_urgency(session, query, after=after, before=before, limit=limit)
 
 
 def _with_labels() -> Select[Any]:

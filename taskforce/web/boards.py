@@ -230,6 +230,7 @@ class Board:
     pipelines: tuple[Pipeline, ...]
     shown: int = 0  # cards on this page
     next: Position | None = None  # where the next page starts; None on the last
+    previous: Position | None = None  # the previous page ends before it; None on the first
 
 
 @dataclass(frozen=True)
@@ -340,8 +341,10 @@ def _cards(
     *,
     after: Position | None,
     limit: int,
-) -> tuple[list[Card], Position | None]:
-    """One page of cards, most urgent first (states/paging.py)."""
+    before: Position | None = None,
+) -> tuple[list[Card], Position | None, Position | None]:
+    """One page of cards, most urgent first (states/paging.py), and where the next and the
+    previous pages start."""
     query = select(
         Commitment.id,
         Commitment.key,
@@ -359,7 +362,7 @@ def _cards(
         Commitment.closed_at,
         Commitment.exempt,
     ).where(*where)
-    page = listing.by_urgency(session, query, after=after, limit=limit)
+    page = listing.by_urgency(session, query, after=after, before=before, limit=limit)
     ids = [row.id for row in page.rows]
     remarks = evidence.latest_note_texts(session, Commitment.id.in_(ids), ids=ids)
     cards = []
@@ -400,7 +403,7 @@ def _cards(
                 latest_remark=remarks.get(key),
             )
         )
-    return cards, page.next
+    return cards, page.next, page.previous
 
 
 def stage_order(pipeline: Pipeline) -> tuple[Stage, ...]:
@@ -559,12 +562,15 @@ def read_board(
     now: datetime,
     after: Position | None = None,
     limit: int = PAGE_SIZE,
+    before: Position | None = None,
 ) -> Board:
     """The board for `viewer`, narrowed by `wanted`, as of `now`: the cards after `after`."""
     where = _wanted(viewer, wanted, now)
     summary = _summary(session, catalogue, calendar, viewer, wanted, where, now)
     groups = summary.groups
-    cards, following = _cards(session, catalogue, calendar, where, now, after=after, limit=limit)
+    cards, following, preceding = _cards(
+        session, catalogue, calendar, where, now, after=after, before=before, limit=limit
+    )
     return Board(
         filter=wanted,
         lanes=lanes(catalogue, groups, cards),
@@ -577,6 +583,7 @@ def read_board(
         pipelines=tuple(catalogue.latest_all()),
         shown=len(cards),
         next=following,
+        previous=preceding,
     )
 
 

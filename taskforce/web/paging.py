@@ -10,10 +10,11 @@ from states.paging import Position
 
 @dataclass(frozen=True)
 class PageLinks:
-    """Where "First page" and "Next page" go; None when there is no such page."""
+    """Where "First page", "Previous page" and "Next page" go; None when there is none."""
 
     first: str | None
     next: str | None
+    previous: str | None = None
 
 
 def paging_links(
@@ -22,8 +23,11 @@ def paging_links(
     size: int | None,
     after: str | None,
     following: Position | None,
+    preceding: Position | None = None,
 ) -> PageLinks:
-    """Links that keep the filter, the search and the page size, and move the cursor."""
+    """Links that keep the filter, the search and the page size, and move the cursor.
+
+    `after` is true on any page but the first (reached by either cursor)."""
     kept = dict(query)
     if size is not None:
         kept["size"] = str(size)
@@ -35,4 +39,5 @@ def paging_links(
     return PageLinks(
         first=link({}) if after else None,
         next=link({"after": following.cursor()}) if following else None,
+        previous=link({"before": preceding.cursor()}) if preceding else None,
     )

@@ -88,6 +88,36 @@ def test_walking_the_board_shows_every_item_once_most_urgent_first(site: Site) -
     assert_in_order(pages, places)
 
 
+PREVIOUS = re.compile(r'<a href="([^"]+)" rel="prev">')
+
+
+def test_previous_links_walk_the_same_pages_back(site: Site) -> None:
+    browser = site.browser(CHAIR)
+    forward = walk(browser, "/board?size=4", CARD)
+    address = "/board?size=4"
+    while True:  # to the last page
+        page = browser.get(address).text
+        found = NEXT.search(page)
+        if found is None:
+            break
+        address = html.unescape(found.group(1))
+    backward = []
+    while True:
+        backward.append(CARD.findall(page))
+        found = PREVIOUS.search(page)
+        if found is None:
+            break
+        page = browser.get(html.unescape(found.group(1))).text
+    assert [sorted(p) for p in reversed(backward)] == [sorted(p) for p in forward]
+    items = site.browser(CS_PUNJAB)
+    second = items.get(html.unescape(NEXT.findall(items.get("/items?size=3").text)[0])).text
+    back = items.get(html.unescape(PREVIOUS.findall(second)[0])).text
+    assert ITEM.findall(back) == ITEM.findall(items.get("/items?size=3").text)
+    assert not PREVIOUS.search(back), "the first page has no previous page"
+    refused = items.get("/items?before=r.")
+    assert refused.status_code == 400 and "before: this page link is damaged" in refused.text
+
+
 def test_my_items_pages_follow_the_urgency_order_exactly(site: Site) -> None:
     # The chief secretary holds nothing: the page lists Punjab's open commitments.
     pages = walk(site.browser(CS_PUNJAB), "/items?size=3", ITEM)

@@ -43,9 +43,11 @@ def board(
     stalled: Annotated[str | None, Query(max_length=10)] = None,
     q: Annotated[str | None, Query(max_length=SEARCH_MAX)] = None,
     after: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+    before: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
     size: Annotated[int | None, Query(ge=1, le=PAGE_SIZE_MAX)] = None,
 ) -> Response:
     position = read_cursor(after, Order.URGENCY, name="after") if after else None
+    back = read_cursor(before, Order.URGENCY, name="before") if before else None
     web = web_of(request)
     installation = web.installation
     language = render.language_of(request)
@@ -68,6 +70,7 @@ def board(
             wanted,
             now=web.now(),
             after=position,
+            before=back,
             limit=page_size(size),
         )
         latest = archive.latest(session, viewer, now=web.now())
@@ -90,7 +93,9 @@ def board(
             "q": q or "",
         },
         "views": saved_views.offered(viewer),
-        "pages": paging_links("/board", shown.filter.query(), size, after, shown.next),
+        "pages": paging_links(
+            "/board", shown.filter.query(), size, after or before, shown.next, shown.previous
+        ),
         "problems": boards.problem_text(problems, t),
         "latest": latest,
         "answers": answers,

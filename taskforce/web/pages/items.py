@@ -59,6 +59,7 @@ class Items:
     items: list[Item]
     held: bool
     next: Position | None = None  # where the next page starts; None on the last
+    previous: Position | None = None  # the previous page ends before it; None on the first
 
 
 def items_of(
@@ -69,6 +70,7 @@ def items_of(
     *,
     after: Position | None = None,
     limit: int = PAGE_SIZE,
+    before: Position | None = None,
 ) -> Items:
     """A page of the open commitments `viewer` holds, the most urgent first (states/paging.py);
     for an overseer holding none, of their jurisdiction's."""
@@ -79,7 +81,7 @@ def items_of(
         if mine
         else queries.CommitmentFilter(status="open", jurisdiction=details.scope_of(viewer))
     )
-    page = queries.page_by_urgency(session, wanted, after=after, limit=limit)
+    page = queries.page_by_urgency(session, wanted, after=after, before=before, limit=limit)
     result = []
     people = waiting.holders(session)
     for commitment in page.rows:
@@ -101,7 +103,7 @@ def items_of(
                 waiting_on=waiting.waiting_on(installation.catalogue, commitment, people),
             )
         )
-    return Items(items=result, held=mine, next=page.next)
+    return Items(items=result, held=mine, next=page.next, previous=page.previous)
 
 
 @router.get("/", name="start", **declared(Access.SIGNED_IN))
@@ -118,13 +120,21 @@ def my_items(
     request: Request,
     viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
     after: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+    before: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
     size: Annotated[int | None, Query(ge=1, le=PAGE_SIZE_MAX)] = None,
 ) -> Response:
     position = read_cursor(after, Order.URGENCY, name="after") if after else None
+    back = read_cursor(before, Order.URGENCY, name="before") if before else None
     web = web_of(request)
     with web.reading() as session:
         listing = items_of(
-            session, web.installation, viewer, web.now(), after=position, limit=page_size(size)
+            session,
+            web.installation,
+            viewer,
+            web.now(),
+            after=position,
+            before=back,
+            limit=page_size(size),
         )
-        pages = paging_links("/items", {}, size, after, listing.next)
+        pages = paging_links("/items", {}, size, after or before, listing.next, listing.previous)
         return render.page(request, "items.html.j2", {"listing": listing, "pages": pages})
