@@ -30,6 +30,8 @@ def test_a_reader_of_urdu_sees_urdu_titles_on_every_page(site: Site) -> None:
     assert "<h1>پنجاب میں شادی کی کم از کم عمر 18 سال" in item
     assert "Enact a child marriage restraint law" not in text_of(item)
     assert "محکمہ قانون کی جانچ" in item and "Law Department vetting" not in item
+    # Its place and department by their names, not their keys.
+    assert "<dd>پنجاب</dd>" in item and "<dd>قانون</dd>" in item
     # The pipeline page and its diagram: stages, actions and fields.
     for title in ("صوبائی بل", "گورنر کی توثیق", "جانچ کے لیے محکمہ قانون کو بھیجیں", "بل نمبر"):
         assert title in pipeline
@@ -40,4 +42,5 @@ def test_a_reader_of_urdu_sees_urdu_titles_on_every_page(site: Site) -> None:
     # English pages keep the English titles.
     assert "Provincial bill" in english["/board"]
     assert "Enact a child marriage restraint law in Punjab" in english["/commitments/CMB-PUNJAB"]
+    assert "Jurisdiction Punjab Department Law" in english["/commitments/CMB-PUNJAB"]
     assert "Governor" in english["/pipelines/provincial_bill"]

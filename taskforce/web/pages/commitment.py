@@ -41,6 +41,7 @@ from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
 from taskforce.web.i18n import N_
 from taskforce.web.pages.attention import back_to
+from taskforce.web.pages.board import names
 from taskforce.web.security import verify_csrf
 from taskforce.web.uploads import file_fields, uploads_of
 from taskforce.web.viewer import Viewer
@@ -153,6 +154,7 @@ def _show(
             "changed": changed,
             "flash": flash if isinstance(flash, dict) else None,
             "today": local_day(web.now()),
+            **names(language),
             "attachments": evidence.of_events(session, [event.id for event in found.history]),
         }
         return render.page(request, "commitment.html.j2", context, status=status)
