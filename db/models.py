@@ -54,7 +54,10 @@ class Person(Base):
     role: Mapped[str] = mapped_column(String(32))
     jurisdiction: Mapped[str] = mapped_column(String(text.JURISDICTION_MAX))
     department: Mapped[str] = mapped_column(String(text.DEPARTMENT_MAX))
+    # The language of the person's mail (from the people file); the pages follow it
+    # unless the person chose another for them (page_language).
     language: Mapped[str] = mapped_column(String(8), default="en")
+    page_language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     # Signing in to the web: an argon2 hash, never the password; None until one is set.
@@ -71,6 +74,9 @@ class Person(Base):
 
     __table_args__ = (
         CheckConstraint("language IN ('en', 'ur')", name="language"),
+        CheckConstraint(
+            "page_language IS NULL OR page_language IN ('en', 'ur')", name="page_language"
+        ),
         Index(None, "role", "jurisdiction"),
     )
 

@@ -40,6 +40,11 @@ def all_people(session: Session) -> list[Person]:
     )
 
 
-def set_language(session: Session, email: str, language: str) -> None:
-    """Record the language `email` reads: the web pages and their mail follow it."""
+def set_page_language(session: Session, email: str, language: str) -> None:
+    """The language of `email`'s web pages; their mail keeps its own."""
+    by_email(session, email).page_language = language
+
+
+def set_mail_language(session: Session, email: str, language: str) -> None:
+    """The language `email`'s mail is written in; pages not chosen apart follow it too."""
     by_email(session, email).language = language

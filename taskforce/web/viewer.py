@@ -28,7 +28,8 @@ class Viewer:
     role: Role
     jurisdiction: str
     department: str
-    language: str
+    language: str  # of the pages
+    mail_language: str
 
     @property
     def actor(self) -> Actor:
@@ -54,7 +55,8 @@ class Viewer:
             role=Role(person.role),
             jurisdiction=person.jurisdiction,
             department=person.department,
-            language=person.language,
+            language=person.page_language or person.language,
+            mail_language=person.language,
         )
 
 

@@ -13,7 +13,8 @@ OFFICER = "law.officer.punjab@example.org"
 
 def language_of(site: Site, email: str) -> str:
     with transaction(site.installation.sessions) as session:
-        found = session.scalar(select(Person.language).where(Person.email == email))
+        person = session.scalars(select(Person).where(Person.email == email)).one()
+        found = person.page_language or person.language
     assert found is not None
     return found
 

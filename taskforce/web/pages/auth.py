@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from db import accounts
+from db import accounts, people
 from states.access import Access
 from taskforce.web import render
 from taskforce.web import viewer as viewers
 from taskforce.web.context import web_of
 from taskforce.web.guard import declared, optional_page_viewer, page
-from taskforce.web.i18n import N_
+from taskforce.web.i18n import LANGUAGES, N_
 from taskforce.web.security import verify_csrf
 from taskforce.web.viewer import Viewer
 
@@ -62,6 +62,10 @@ def sign_in(
     with web.transaction() as session:
         attempt = accounts.sign_in(session, email, password, now=now)
         if attempt.person is not None:
+            # A language chosen on the sign-in page is the one the person wants to read.
+            chosen = request.session.get("language")
+            if chosen in LANGUAGES:
+                people.set_page_language(session, attempt.person.email, chosen)
             viewers.start_session(request, attempt.person)
             return RedirectResponse(safe_next(next), status_code=303)
     # One answer for every failure: whether the account exists, or is locked, is not told.
