@@ -33,6 +33,7 @@ DECISION_COLUMNS = (
     "parent",
     "refs",
     "tags",
+    "title_ur",  # last, so sheets filled before it was added keep their columns
 )
 LISTED = frozenset({"refs", "tags"})
 SEPARATOR = ";"
@@ -162,6 +163,11 @@ def meeting_of(
             row for row in decisions if not all(_blank(v) for v in row[1].values())
         )
     ]
+    for record in commitments:
+        # The Urdu title, in its own column, joins the English one as the meeting file has it.
+        urdu = record.pop("title_ur", None)
+        if urdu is not None:
+            record["title"] = {"en": record.get("title"), "ur": urdu}
     if pipeline_problem is not None:
         for index, record in enumerate(commitments):
             pipeline = record.get("pipeline")

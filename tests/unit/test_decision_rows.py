@@ -71,3 +71,25 @@ def test_a_key_used_twice_names_the_second_row() -> None:
 def test_no_decisions_is_refused() -> None:
     with pytest.raises(DefinitionError, match="holds no decisions"):
         meeting_of("m9.csv", meeting=MEETING, decisions=[(2, {"key": ""})])
+
+
+def test_a_decision_may_carry_its_title_in_urdu_in_its_own_column() -> None:
+    urdu = {**DECISION, "title_ur": "پنجاب میں تیزاب گردی کی روک تھام کا قانون نافذ کیا جائے"}
+    file = meeting_of("m9.xlsx", meeting=MEETING, decisions=[(2, urdu)])
+
+    (spec,) = file.commitments
+    assert spec.title.en == "Enact an acid attack law in Punjab"
+    assert spec.title.in_("ur").text == "پنجاب میں تیزاب گردی کی روک تھام کا قانون نافذ کیا جائے"
+    assert meeting_of("m9.xlsx", meeting=MEETING, decisions=[(2, DECISION)]).commitments[
+        0
+    ].title.ur is None
+
+
+def test_an_urdu_title_without_the_english_one_is_named_by_its_row() -> None:
+    urdu_only = {**DECISION, "title": None, "title_ur": "پنجاب میں تیزاب گردی کا قانون"}
+    with pytest.raises(DefinitionError) as refused:
+        meeting_of("m9.xlsx", meeting=MEETING, decisions=[(4, urdu_only)])
+
+    assert "m9.xlsx decisions row 4: title: the English title (en:) is missing" in str(
+        refused.value
+    )
