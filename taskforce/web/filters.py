@@ -27,6 +27,9 @@ def install(env: Environment) -> None:
     env.filters["day_ending"] = _day_ending
     env.filters["duration"] = _duration
     env.filters["number"] = _number
+    env.filters["role"] = _role
+    env.filters["jurisdiction"] = _jurisdiction
+    env.filters["department"] = _department
 
 
 @contextmanager
@@ -72,3 +75,21 @@ def _duration(context: Context, value: str | None) -> str:
 @pass_context
 def _number(context: Context, value: int | float | None) -> str:
     return formatting.number(value, _language(context)) if value is not None else ""
+
+
+@pass_context
+def _role(context: Context, value: str | None) -> str:
+    """'chief_secretary' → 'chief secretary' ('چیف سیکرٹری'): a post by its name, never its key."""
+    return formatting.role(str(value), _language(context)) if value else ""
+
+
+@pass_context
+def _jurisdiction(context: Context, value: str | None) -> str:
+    """'punjab/lahore' → 'Lahore, Punjab' ('لاہور، پنجاب')."""
+    return formatting.jurisdiction(value, _language(context)) if value else ""
+
+
+@pass_context
+def _department(context: Context, value: str | None) -> str:
+    """'women_development' → 'Women Development' ('ترقی نسواں')."""
+    return formatting.department(value, _language(context)) if value else ""
