@@ -36,9 +36,9 @@ COMMITTEE_STEPS = (
     (
         "hold_first_meeting",
         "first_meeting_held",
-        {"first_meeting_on": "2026-07-01", "minutes_reference": "MIN/2026/1"},
+        {"first_meeting_on": "2026-06-01", "minutes_reference": "MIN/2026/1"},
     ),
-    ("report_operational", "operational", {"first_report_on": "2026-08-01"}),
+    ("report_operational", "operational", {"first_report_on": "2026-06-10"}),
 )
 
 

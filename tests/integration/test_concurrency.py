@@ -240,7 +240,7 @@ def test_the_last_two_children_ending_at_once_complete_the_parent_once(
                     key=key,
                     action="report_operational",
                     actor_email=officer,
-                    fields={"first_report_on": "2026-08-01"},
+                    fields={"first_report_on": "2026-06-10"},
                     now=at,
                 ).rolled_up
 

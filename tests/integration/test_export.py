@@ -50,7 +50,7 @@ commitments:
 """
 COMMITTEE_STEPS = (
     ("nominate_members", {"members": "9"}),
-    ("hold_first_meeting", {"first_meeting_on": "2026-07-01", "minutes_reference": "MIN/1"}),
+    ("hold_first_meeting", {"first_meeting_on": "2026-06-01", "minutes_reference": "MIN/1"}),
 )
 
 

@@ -120,7 +120,7 @@ def test_a_parent_waits_for_its_open_child(
 
     with pytest.raises(OpenChildrenError) as refused:
         advance(
-            "DHRC-PUNJAB", "report_operational", officer, fields={"first_report_on": "2026-08-01"}
+            "DHRC-PUNJAB", "report_operational", officer, fields={"first_report_on": "2026-06-10"}
         )
 
     assert refused.value.open_children == ("DHRC-PUNJAB-LAHORE",)
@@ -129,7 +129,7 @@ def test_a_parent_waits_for_its_open_child(
 
     activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
     done = advance(
-        "DHRC-PUNJAB", "report_operational", officer, fields={"first_report_on": "2026-08-01"}
+        "DHRC-PUNJAB", "report_operational", officer, fields={"first_report_on": "2026-06-10"}
     )
     assert (done.commitment.stage, done.commitment.status) == ("operational", "completed")
     # Punjab was one of four provinces: the national commitment waits for the others.

@@ -456,7 +456,7 @@ def test_reloading_mid_way_changes_nothing(
         "PTF-SINDH",
         "hold_first_meeting",
         SINDH_HR_OFFICER,
-        fields={"first_meeting_on": "2026-06-20", "minutes_reference": "PTF-S/01"},
+        fields={"first_meeting_on": "2026-06-01", "minutes_reference": "PTF-S/01"},
         comment="Chaired by the Deputy Commissioner — اجلاس",
     )
     written = stored("PTF-SINDH")
@@ -474,7 +474,7 @@ def test_reloading_mid_way_changes_nothing(
     assert reloaded["stage_entered_at"] == last.event.at
     assert reloaded["fields"] == {
         "members": "11",
-        "first_meeting_on": "2026-06-20",
+        "first_meeting_on": "2026-06-01",
         "minutes_reference": "PTF-S/01",
     }
     assert [e["seq"] for e in reloaded["history"]] == [1, 2, 3]
@@ -485,7 +485,7 @@ def test_reloading_mid_way_changes_nothing(
         "PTF-SINDH",
         "report_operational",
         SINDH_HR_OFFICER,
-        fields={"first_report_on": "2026-07-31"},
+        fields={"first_report_on": "2026-06-10"},
         using=catalogue_again,
     )
     assert (done.commitment.stage, done.commitment.status) == ("operational", "completed")

@@ -223,7 +223,7 @@ def committee(stage: str = "first_meeting_held") -> CommitmentState:
 
 def test_a_parent_does_not_complete_while_a_child_is_open() -> None:
     officer = person(Role.OFFICER, "human_rights")
-    request = TransitionRequest("report_operational", officer, {"first_report_on": "2026-09-01"})
+    request = TransitionRequest("report_operational", officer, {"first_report_on": "2026-06-10"})
     with pytest.raises(OpenChildrenError) as caught:
         rules.apply(COMMITTEE, committee(), request, now=T0, open_children=["DHRC-PUNJAB-LAHORE"])
     assert caught.value.open_children == ("DHRC-PUNJAB-LAHORE",)
@@ -254,7 +254,7 @@ def test_withdrawing_a_parent_is_not_held_back_by_its_children() -> None:
 def test_a_pipeline_may_let_a_parent_complete_first() -> None:
     relaxed = COMMITTEE.model_copy(update={"completes_with_open_children": True})
     officer = person(Role.OFFICER, "human_rights")
-    request = TransitionRequest("report_operational", officer, {"first_report_on": "2026-09-01"})
+    request = TransitionRequest("report_operational", officer, {"first_report_on": "2026-06-10"})
     done = rules.apply(relaxed, committee(), request, now=T0, open_children=["DHRC-PUNJAB-LAHORE"])
     assert done.state.status is Status.COMPLETED
 

@@ -85,7 +85,7 @@ def test_a_parent_with_an_open_child_offers_no_completion_and_says_why(site: Sit
             ("nominate_members", {"members": "9"}),
             (
                 "hold_first_meeting",
-                {"first_meeting_on": "2026-07-01", "minutes_reference": "MIN/2026/1"},
+                {"first_meeting_on": "2026-06-01", "minutes_reference": "MIN/2026/1"},
             ),
         ):
             workflow.advance(
@@ -101,7 +101,7 @@ def test_a_parent_with_an_open_child_offers_no_completion_and_says_why(site: Sit
     assert api.get("/api/v1/commitments/DHRC-PUNJAB").json()["actions"] == []
     refused = api.post(
         "/api/v1/commitments/DHRC-PUNJAB/advance",
-        json={"action": "report_operational", "fields": {"first_report_on": "2026-08-01"}},
+        json={"action": "report_operational", "fields": {"first_report_on": "2026-06-10"}},
     )
     assert refused.status_code == 422
     assert "still open (DHRC-PUNJAB-LAHORE)" in refused.json()["error"]["message"]
