@@ -9,7 +9,6 @@ the secretary); on Monday 6 July, 7 (level 3, the chief secretary); on Monday 27
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -492,7 +491,7 @@ def test_finding_the_overdue_uses_the_status_and_due_time_index(
 
 
 @pytest.mark.slow
-def test_ten_thousand_stalled_items_build_in_well_under_a_second(
+def test_ten_thousand_stalled_items_are_each_counted_once(
     catalogue: Catalogue, sessions: sessionmaker[Session]
 ) -> None:
     started = datetime(2025, 7, 1, 5, 0, tzinfo=UTC)
@@ -541,7 +540,13 @@ def test_ten_thousand_stalled_items_build_in_well_under_a_second(
                 }
             )
         session.execute(insert(Commitment), rows)
-        ids = list(session.scalars(select(Commitment.id).where(Commitment.key.like("LOAD-%"))))
+        ids = list(
+            session.scalars(
+                select(Commitment.id)
+                .where(Commitment.key.like("LOAD-%"))
+                .order_by(Commitment.key)  # LOAD-00000 first: every even one is escalated
+            )
+        )
         session.execute(
             insert(Escalation),
             [
@@ -562,14 +567,10 @@ def test_ten_thousand_stalled_items_build_in_well_under_a_second(
         )
     now = datetime(2026, 6, 15, 5, 0, tzinfo=UTC)
 
+    # How long this takes is measured by `make bench` (bench/digest.py), not here.
     with transaction(sessions) as session:
-        wall, cpu = time.perf_counter(), time.process_time()
         content = build_digest(session, catalogue, WorkingCalendar(), scope="federal", now=now)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
 
     assert content.stalled + len(content.exempt) == 10_000
     assert len(content.exempt) == 100
     assert sum(1 for i in content.items() if i.escalated_level == 1) == 4_900
-    # Measured at about 0.35 s on an idle two-core machine; the margin is for a busy one.
-    assert cpu < 1.0, f"building took {cpu:.2f} s of CPU ({wall:.2f} s)"
-    assert wall < 3.0, f"building took {wall:.2f} s"
