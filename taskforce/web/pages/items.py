@@ -11,11 +11,12 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from db import queries, waiting, workflow
+from db import attention, queries, waiting, workflow
 from db.attention import Answers
 from db.models import Commitment
 from states import rules
 from states.access import Access
+from states.calendar import local_day
 from states.escalation import may_answer_any
 from states.localtext import LocalText
 from states.paging import (
@@ -84,6 +85,8 @@ def items_of(
     page = queries.page_by_urgency(session, wanted, after=after, before=before, limit=limit)
     result = []
     people = waiting.holders(session)
+    # One read for the whole page, not one per card.
+    answers = attention.answers_of(session, page.rows, today=local_day(now))
     for commitment in page.rows:
         pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
         result.append(
@@ -99,7 +102,7 @@ def items_of(
                     )
                     if not pipeline.ends_otherwise(option.transition)
                 ],
-                answers=details.answered(session, commitment, now),
+                answers=answers.get(commitment.id),
                 waiting_on=waiting.waiting_on(installation.catalogue, commitment, people),
             )
         )

@@ -1,0 +1,41 @@
+"""My items reads the database a fixed number of times, however many cards the page has."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.web.conftest import Site
+
+CHAIR = "chair@example.org"
+
+
+@contextmanager
+def counted(site: Site) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = site.installation.engine
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_my_items_reads_the_same_number_of_times_for_a_few_cards_or_a_page_of_them(
+    site: Site,
+) -> None:
+    browser = site.browser(CHAIR)
+    browser.get("/items")  # the first visit warms what is read once per process
+    with counted(site) as few:
+        assert browser.get("/items?size=2").status_code == 200
+    with counted(site) as many:
+        assert browser.get("/items?size=20").status_code == 200
+
+    assert len(many) == len(few), "\n".join(many)
