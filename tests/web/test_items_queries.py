@@ -39,3 +39,16 @@ def test_my_items_reads_the_same_number_of_times_for_a_few_cards_or_a_page_of_th
         assert browser.get("/items?size=20").status_code == 200
 
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_the_board_reads_the_same_number_of_times_for_a_few_cards_or_a_page_of_them(
+    site: Site,
+) -> None:
+    browser = site.browser(CHAIR)
+    browser.get("/board")
+    with counted(site) as few:
+        assert browser.get("/board?size=2").status_code == 200
+    with counted(site) as many:
+        assert browser.get("/board?size=20").status_code == 200
+
+    assert len(many) == len(few), "\n".join(many)
