@@ -311,3 +311,12 @@ def test_every_input_of_the_forms_has_its_label(escalated: Site) -> None:
         assert expected in inputs
         for input_id in inputs:
             assert f'<label for="{input_id}">' in html, f"no label for {input_id}"
+
+
+def test_the_next_steps_come_before_the_stages_and_the_facts(site: Site) -> None:
+    # On a phone the person scrolls past whatever comes first to reach what they came for.
+    page = site.browser(OFFICER).get("/commitments/CMB-PUNJAB").text
+
+    steps = page.index('id="actions-heading"')
+    assert steps < page.index('id="stages-heading"')
+    assert steps < page.index('<dl class="facts">')
