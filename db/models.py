@@ -74,9 +74,6 @@ class Person(Base):
 
     __table_args__ = (
         CheckConstraint("language IN ('en', 'ur')", name="language"),
-        CheckConstraint(
-            "page_language IS NULL OR page_language IN ('en', 'ur')", name="page_language"
-        ),
         Index(None, "role", "jurisdiction"),
     )
 

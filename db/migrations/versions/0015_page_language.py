@@ -19,15 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # Empty: the pages follow the language of the person's mail, as before this revision.
+    # No CHECK here: adding one rebuilds the people table on SQLite, which every commitment
+    # refers to; the value is checked where it is written (db/people.py).
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("page_language", sa.String(length=8), nullable=True))
-        batch_op.create_check_constraint(
-            batch_op.f("ck_people_page_language"),
-            "page_language IS NULL OR page_language IN ('en', 'ur')",
-        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_people_page_language"), type_="check")
         batch_op.drop_column("page_language")
