@@ -198,7 +198,7 @@ class Pipeline(_Strict):
     key: Key
     version: PositiveInt
     title: PipelineTitle
-    description: str | None = None
+    description: HelpText | None = None
     initial: Key
     deadline: Deadline = Field(
         default=None, description="a date, or an ISO 8601 duration from the start date"

@@ -8,7 +8,7 @@ from states.actors import Role
 from states.definition import ANY_STAGE, Pipeline
 from states.departments import department_key
 from states.documents import Loc, Problem
-from states.text import DESCRIPTION, FIELD_VALUE, TextRule
+from states.text import FIELD_VALUE, TextRule
 
 
 def check_pipeline(pipeline: Pipeline) -> list[Problem]:
@@ -29,10 +29,8 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
 
 
 def _text_rules(pipeline: Pipeline) -> list[Problem]:
-    """No text holds a control character; titles and help are checked by their type."""
-    texts: list[tuple[Loc, str | None, TextRule]] = [
-        (("description",), pipeline.description, DESCRIPTION),
-    ]
+    """No text holds a control character; titles, help and the description by their type."""
+    texts: list[tuple[Loc, str | None, TextRule]] = []
     for name, spec in pipeline.fields.items():
         texts += [(("fields", name, "pattern"), spec.pattern, FIELD_VALUE)]
     problems: list[Problem] = []

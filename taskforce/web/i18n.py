@@ -23,6 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from states.localtext import LocalText
+
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 LANGUAGES = ("en", "ur")
@@ -71,6 +73,11 @@ def translator(language: str) -> Callable[..., str]:
         translated = catalog.gettext(text) if text else text
         if not values:
             return translated
+        # A title given in both languages goes into the sentence in the sentence's language.
+        values = {
+            name: value.in_(language).marked if isinstance(value, LocalText) else value
+            for name, value in values.items()
+        }
         if isolate:
             values = {name: isolated(value) for name, value in values.items()}
         return translated.format(**values)
