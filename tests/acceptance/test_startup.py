@@ -32,7 +32,8 @@ def a_pipeline_file(folder: Path, *, title: str = "An extra task") -> Path:
     folder.mkdir(exist_ok=True)
     text = (BUNDLED_PIPELINES / "action_task.yaml").read_text(encoding="utf-8")
     text = text.replace("key: action_task", "key: extra_task", 1)
-    text = text.replace("title: Action plan task", f"title: {title}", 1)
+    text = text.replace("  en: Action plan task", f"  en: {title}", 1)
+    assert f"en: {title}" in text
     path = folder / "extra_task.yaml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -213,7 +213,7 @@ def test_the_web_pages_serve_from_the_installed_wheel(sample_site: tuple[str, st
         page = browser.get(signed_in.headers["location"])
         assert page.status_code == 200
         assert "<title>CMB-PUNJAB" in page.text, page.text[:500]
-        assert 'class="item-key">CMB-PUNJAB' in page.text
+        assert 'class="item-key"><bdi>CMB-PUNJAB</bdi>' in page.text
         assert browser.get("/static/app.css").status_code == 200
 
 

@@ -249,10 +249,9 @@ def with_file_field(
     """action_task's copy `filed_task`, whose evidence of completion is a file; one started."""
     text = (BUNDLED_PIPELINES / "action_task.yaml").read_text(encoding="utf-8")
     edited = text.replace("key: action_task", "key: filed_task", 1).replace(
-        "title: Evidence of completion (document reference)",
-        "title: Evidence of completion\n    kind: file",
-        1,
+        "  evidence:\n    title:\n", "  evidence:\n    kind: file\n    title:\n", 1
     )
+    assert "kind: file" in edited
     (tmp_path / "filed_task.yaml").write_text(edited, encoding="utf-8")
     with transaction(sessions) as session:
         pipelines.register(

@@ -207,12 +207,6 @@ hostile_text = st.one_of(
 
 
 @pytest.mark.slow
-# Schemathesis draws some values with the `random` module inside its strategies, which
-# Hypothesis warns about (and, as an error, would make a replay look flaky): not our code.
-@pytest.mark.filterwarnings(
-    "ignore:Do not use the `random` module inside strategies"
-    ":hypothesis.errors.HypothesisDeprecationWarning"
-)
 def test_no_operation_answers_5xx_to_nul_or_oversized_values(site: Site) -> None:
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", site.app)
     # The chair sees and may answer every item: the requests reach the rules, not a 403.

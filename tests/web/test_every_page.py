@@ -1,4 +1,4 @@
-"""Every page, as the chair and as an officer, in English and Urdu, on a 375 px phone.
+"""Every page on a 375 px phone, in English and Urdu as the chair, and in Urdu as an officer.
 
 The demo's database (a simulated month after the bundled meeting: moves, sweeps,
 escalations, digests) is served by `taskforce web`; Chromium follows the links
@@ -128,8 +128,9 @@ def kind_of(path: str) -> str:
     return "/" + "/".join(parts[:1] + ["*"] * len(parts[1:]))
 
 
-@pytest.mark.parametrize("language", ["en", "ur"])
-@pytest.mark.parametrize("email", [CHAIR, OFFICER])
+# The chair reaches every kind of page; an officer's own (My items, forms) are checked in
+# Urdu, where more can go wrong.
+@pytest.mark.parametrize(("email", "language"), [(CHAIR, "en"), (CHAIR, "ur"), (OFFICER, "ur")])
 def test_no_page_scrolls_sideways_on_a_phone_or_breaks_an_accessibility_rule(
     demo_site: str, email: str, language: str, tmp_path: Path
 ) -> None:
