@@ -93,7 +93,8 @@ def test_rows_say_where_each_decision_stands_and_what_changed(site: Site) -> Non
         "moved Drafting → Law Department vetting; 1 remark"
     )
     # The Urdu paper names the decision and its stages by their Urdu titles.
-    assert "مسودہ سازی → محکمہ قانون کی جانچ" in working_paper.describe_changes(punjab.changes, "ur")
+    urdu_changes = working_paper.describe_changes(punjab.changes, "ur")
+    assert "مسودہ سازی → محکمہ قانون کی جانچ" in urdu_changes
     urdu_cells = working_paper.cells(punjab, "ur")
     assert "پنجاب میں شادی کی کم از کم عمر 18 سال" in str(urdu_cells)
     assert "محکمہ قانون کی جانچ" in urdu_cells and "Law Department vetting" not in urdu_cells
