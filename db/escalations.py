@@ -183,29 +183,40 @@ def _tell_answer(
         person = found.get(email)
         if person is None:
             continue
-        session.add(
-            OutboxMessage(
-                escalation_id=None,
-                kind=kind,
-                recipient_email=person.email,
-                recipient_name=person.name,
-                language=person.language,
-                subject=" ".join(subject.split())[:300],
-                payload={
-                    "commitment": commitment.key,
-                    "actor_email": actor.email,
-                    "actor_name": actor.name,
-                    "actor_role": str(actor.role),
-                    "at": now.isoformat(),
-                    **payload,
-                },
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
+        session.add(_answer_message(kind, person, commitment, actor, subject, payload, now))
     session.flush()
+
+
+def _answer_message(
+    kind: str,
+    person: Person,
+    commitment: Commitment,
+    actor: Actor,
+    subject: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> OutboxMessage:
+    """A message about what `actor` did to `commitment`, queued for `person`."""
+    return OutboxMessage(
+        escalation_id=None,
+        kind=kind,
+        recipient_email=person.email,
+        recipient_name=person.name,
+        language=person.language,
+        subject=" ".join(subject.split())[:300],
+        payload={
+            "commitment": commitment.key,
+            "actor_email": actor.email,
+            "actor_name": actor.name,
+            "actor_role": str(actor.role),
+            "at": now.isoformat(),
+            **payload,
+        },
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 def exempt(
@@ -280,27 +291,14 @@ def nudge(
         seq = queries.next_event_seq(session, commitment.id)
         workflow.append_event(session, commitment, event, seq=seq)
         session.add(
-            OutboxMessage(
-                escalation_id=None,
-                kind="nudged",
-                recipient_email=person.email,
-                recipient_name=person.name,
-                language=person.language,
-                subject=f"{commitment.key}: a reminder from {actor.name or actor.email}"[:300],
-                payload={
-                    "commitment": commitment.key,
-                    "actor_email": actor.email,
-                    "actor_name": actor.name,
-                    "actor_role": str(actor.role),
-                    "at": now.isoformat(),
-                    "reason": event.comment,
-                    "until": None,
-                    "seq": seq,
-                },
-                status="pending",
-                attempts=0,
-                created_at=now,
-                next_attempt_at=now,
+            _answer_message(
+                "nudged",
+                person,
+                commitment,
+                actor,
+                f"{commitment.key}: a reminder from {actor.name or actor.email}",
+                {"reason": event.comment, "until": None, "seq": seq},
+                now,
             )
         )
         session.flush()
