@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from db.models import Person
 from states.actors import Actor, Role
 from states.errors import NotFoundError
-from states.people import LANGUAGES, PersonValueError
+from states.people import checked_language
 
 
 def by_email(session: Session, email: str) -> Person:
@@ -41,17 +41,11 @@ def all_people(session: Session) -> list[Person]:
     )
 
 
-def _checked_language(email: str, language: str) -> str:
-    if language not in LANGUAGES:
-        raise PersonValueError(f"{email}: language: must be one of {', '.join(LANGUAGES)}")
-    return language
-
-
 def set_page_language(session: Session, email: str, language: str) -> None:
     """The language of `email`'s web pages; their mail keeps its own."""
-    by_email(session, email).page_language = _checked_language(email, language)
+    by_email(session, email).page_language = checked_language(email, language)
 
 
 def set_mail_language(session: Session, email: str, language: str) -> None:
     """The language `email`'s mail is written in; pages not chosen apart follow it too."""
-    by_email(session, email).language = _checked_language(email, language)
+    by_email(session, email).language = checked_language(email, language)

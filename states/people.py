@@ -93,6 +93,13 @@ def valid_person(values: Mapping[str, Any]) -> PersonSpec:
         raise PersonValueError(f"{email}: {where}: {message}") from None
 
 
+def checked_language(email: str, language: str) -> str:
+    """`language` if people may read in it; else a PersonValueError naming the person."""
+    if language not in LANGUAGES:
+        raise PersonValueError(f"{email}: language: must be one of {', '.join(LANGUAGES)}")
+    return language
+
+
 def changed_values(current: Mapping[str, Any], wanted: Mapping[str, Any | None]) -> dict[str, Any]:
     """The values of `wanted` (None: unchanged) that differ from `current`, validated together.
 

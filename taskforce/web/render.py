@@ -22,7 +22,7 @@ from states import localtext
 from taskforce.web import filters, i18n
 from taskforce.web.context import TEMPLATES, web_of
 from taskforce.web.security import CSRF_FIELD
-from taskforce.web.viewer import Viewer, csrf_token
+from taskforce.web.viewer import SESSION_LANGUAGE, Viewer, csrf_token
 
 
 def environment(directory: Path = TEMPLATES) -> Environment:
@@ -47,7 +47,7 @@ def language_of(request: Request) -> str:
     viewer: Viewer | None = getattr(request.state, "viewer", None)
     if viewer is not None:
         return viewer.language
-    chosen = request.session.get("language")
+    chosen = request.session.get(SESSION_LANGUAGE)
     return chosen if chosen in i18n.LANGUAGES else "en"
 
 

@@ -16,6 +16,8 @@ from states.actors import Actor, Role
 SESSION_PERSON = "person"
 SESSION_STAMP = "stamp"
 SESSION_CSRF = "csrf"
+# A visitor's choice of language before signing in (kept as their pages' language at sign-in).
+SESSION_LANGUAGE = "language"
 
 
 @dataclass(frozen=True)

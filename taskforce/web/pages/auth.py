@@ -63,7 +63,7 @@ def sign_in(
         attempt = accounts.sign_in(session, email, password, now=now)
         if attempt.person is not None:
             # A language chosen on the sign-in page is the one the person wants to read.
-            chosen = request.session.get("language")
+            chosen = request.session.get(viewers.SESSION_LANGUAGE)
             if chosen in LANGUAGES:
                 people.set_page_language(session, attempt.person.email, chosen)
             viewers.start_session(request, attempt.person)

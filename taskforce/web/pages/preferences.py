@@ -22,15 +22,13 @@ from taskforce.web.context import web_of
 from taskforce.web.guard import declared, page
 from taskforce.web.pages.auth import safe_next
 from taskforce.web.security import verify_csrf
-from taskforce.web.viewer import Viewer
+from taskforce.web.viewer import SESSION_LANGUAGE, Viewer
 
 router = APIRouter(include_in_schema=False)
 
 Language = Literal["en", "ur"]
 # Set by POST /preferences, shown once by GET /preferences.
 SAVED = "preferences_saved"
-# A visitor's choice on the sign-in page, kept in their session until they sign in.
-VISITOR_LANGUAGE = "language"
 
 
 @router.post(
@@ -92,5 +90,5 @@ def sign_in_language(
     next: Annotated[str, Form(max_length=2000)] = "/sign-in",
 ) -> Response:
     """A visitor's choice of language, before anyone knows who they are."""
-    request.session[VISITOR_LANGUAGE] = language
+    request.session[SESSION_LANGUAGE] = language
     return RedirectResponse(safe_next(next), status_code=303)
