@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -97,12 +98,82 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield from _fresh_postgres_database(server)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the latest schema, made once per run."""
+    path = tmp_path_factory.mktemp("migrated") / "taskforce.sqlite3"
+    template = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(template)
+    finally:
+        # Closed, so its write-ahead log is checkpointed into the file before any copy.
+        template.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: Engine) -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to the latest schema, made once per run."""
+    name = f"migrated_{uuid.uuid4().hex}"
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        template = make_engine(
+            postgres_server.url.set(database=name).render_as_string(hide_password=False)
+        )
+        try:
+            upgrade(template)
+        finally:
+            # A template database must have no connection when it is copied.
+            template.dispose()
+        yield name
+    finally:
+        with postgres_server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on a database migrated to the latest schema."""
+def database_template() -> tuple[str, str]:
+    """The fixtures naming the prepared databases a test's database is copied from.
+
+    Here the migrated ones; a conftest below may prepare more (tests/integration
+    has the bundled meeting loaded).
+    """
+    return ("migrated_sqlite", "migrated_postgres")
+
+
+def copy_prepared(
+    request: pytest.FixtureRequest, database_url: str, template: tuple[str, str]
+) -> None:
+    """Make the test's new, empty database a copy of a prepared one.
+
+    Migrating each test's database anew took most of the time of a short test;
+    the migrations themselves are tested from an empty database in test_migrations.
+    """
+    sqlite_template, postgres_template = template
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        target = Path(url.database)
+        if not target.exists():  # else the test made it: it is migrated as it is
+            shutil.copyfile(request.getfixturevalue(sqlite_template), target)
+        return
+    server: Engine = request.getfixturevalue("postgres_server")
+    source = request.getfixturevalue(postgres_template)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{url.database}"'))
+        connection.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{source}"'))
+
+
+@pytest.fixture
+def engine(
+    request: pytest.FixtureRequest, database_url: str, database_template: tuple[str, str]
+) -> Iterator[Engine]:
+    """An engine on the test's database, migrated to the latest schema."""
+    copy_prepared(request, database_url, database_template)
     engine = make_engine(database_url)
     try:
-        upgrade(engine)
+        upgrade(engine)  # only checks, unless the test made the file itself
         yield engine
     finally:
         engine.dispose()

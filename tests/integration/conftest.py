@@ -6,23 +6,26 @@ one runs on a new SQLite file and on a new PostgreSQL database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import people, pipelines, queries, workflow
-from db.engine import transaction
+from db.engine import make_engine, session_factory, transaction
 from db.loading import load_meeting
 from db.models import Commitment, Escalation, Event, OutboxMessage, Person
 from db.sweep import SweepReport, run_sweep
 from states.actors import SYSTEM_ACTOR
 from states.calendar import WorkingCalendar
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
-from states.meeting import load_meeting_file
+from states.meeting import MeetingFile, load_meeting_file
 from taskforce.data import BUNDLED_MEETING
 
 # The bundled meeting was held on 2026-06-12; everything here happens after it.
@@ -53,21 +56,87 @@ def clock() -> Callable[[], datetime]:
     return now
 
 
+@pytest.fixture(scope="session")
+def bundled_meeting() -> MeetingFile:
+    """The bundled meeting file, read once: it is immutable."""
+    return load_meeting_file(BUNDLED_MEETING)
+
+
+def _register_and_load(database_url: str, meeting: MeetingFile) -> None:
+    """What `catalogue` then `loaded` do, done once into a prepared database."""
+    engine = make_engine(database_url)
+    try:
+        sessions = session_factory(engine)
+        with transaction(sessions) as session:
+            pipelines.register(
+                session, Catalogue.from_directories([BUNDLED_PIPELINES]), now=LOADED_AT
+            )
+            load_meeting(session, pipelines.registered(session), meeting, now=LOADED_AT)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def loaded_sqlite(
+    migrated_sqlite: Path, bundled_meeting: MeetingFile, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A SQLite file with the bundled meeting loaded, made once per run."""
+    path = tmp_path_factory.mktemp("loaded") / "taskforce.sqlite3"
+    shutil.copyfile(migrated_sqlite, path)
+    _register_and_load(f"sqlite:///{path}", bundled_meeting)
+    return path
+
+
+@pytest.fixture(scope="session")
+def loaded_postgres(
+    postgres_server: Engine, migrated_postgres: str, bundled_meeting: MeetingFile
+) -> Iterator[str]:
+    """A PostgreSQL database with the bundled meeting loaded, made once per run."""
+    name = f"loaded_{uuid.uuid4().hex}"
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_postgres}"'))
+    try:
+        url = postgres_server.url.set(database=name).render_as_string(hide_password=False)
+        _register_and_load(url, bundled_meeting)
+        yield name
+    finally:
+        with postgres_server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_template(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """A test that asks for `loaded` starts from a copy with the meeting already loaded."""
+    if "loaded" in request.fixturenames:
+        return ("loaded_sqlite", "loaded_postgres")
+    return ("migrated_sqlite", "migrated_postgres")
+
+
 @pytest.fixture
 def catalogue(sessions: sessionmaker[Session]) -> Catalogue:
     """The bundled pipelines, registered in the database and read back as the rules see them."""
-    files = Catalogue.from_directories([BUNDLED_PIPELINES])
     with transaction(sessions) as session:
-        pipelines.register(session, files, now=LOADED_AT)
+        if not pipelines.registered(session).all():
+            files = Catalogue.from_directories([BUNDLED_PIPELINES])
+            pipelines.register(session, files, now=LOADED_AT)
         return pipelines.registered(session)
 
 
 @pytest.fixture
-def loaded(sessions: sessionmaker[Session], catalogue: Catalogue) -> Catalogue:
-    """The bundled 8th meeting loaded (42 people, 24 commitments); returns the catalogue."""
-    meeting = load_meeting_file(BUNDLED_MEETING)
-    with transaction(sessions) as session:
-        load_meeting(session, catalogue, meeting, now=LOADED_AT)
+def loaded(
+    sessions: sessionmaker[Session],
+    catalogue: Catalogue,
+    database_template: tuple[str, str],
+    bundled_meeting: MeetingFile,
+) -> Catalogue:
+    """The bundled 8th meeting loaded (42 people, 24 commitments); returns the catalogue.
+
+    A test naming `loaded` gets a copy of a database where it was loaded already
+    (loading takes longer than most tests); one asking for it on the way loads it now.
+    """
+    if database_template[0] != "loaded_sqlite":
+        with transaction(sessions) as session:
+            load_meeting(session, catalogue, bundled_meeting, now=LOADED_AT)
     return catalogue
 
 
