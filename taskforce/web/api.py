@@ -14,13 +14,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
-from db import escalations, evidence, queries, waiting, workflow
+from db import attention, escalations, evidence, queries, waiting, workflow
+from db.attention import Answers
 from db.digest import content_of, last_digest
 from db.listing import Page
 from db.models import Commitment, Escalation, Event
 from states import moments
 from states.access import Access
 from states.actors import FEDERAL, PROVINCES, jurisdiction_problem
+from states.attention import Handled, Handling
 from states.calendar import PAKISTAN_TIME, local_day
 from states.definition import Pipeline
 from states.errors import NotFoundError, TaskforceError
@@ -76,6 +78,7 @@ from taskforce.web.schemas import (
     EscalationOut,
     EventOut,
     FieldOut,
+    HandledOut,
     PersonOut,
     SnoozeIn,
     TimingOut,
@@ -186,32 +189,59 @@ def _position(after: str | None, order: Order) -> Position | None:
     return read_cursor(after, order, name="after") if after else None
 
 
-def timing_out(timing: Timing) -> TimingOut:
+def handled_out(handled: Handled | None) -> HandledOut | None:
+    if handled is None:
+        return None
+    return HandledOut(
+        kind=handled.how.value,
+        by=handled.by,
+        on=handled.on if handled.how is Handling.ACKNOWLEDGED else None,
+        until=handled.on if handled.how is Handling.SNOOZED else None,
+    )
+
+
+def timing_out(timing: Timing, answers: Answers | None) -> TimingOut:
+    """The clock, and what was actually escalated and answered (`answers`; None when closed)."""
     return TimingOut(
         due_at=timing.due_at,
         due_reason=timing.reason,
         working_days_left=timing.working_days_left,
         overdue_working_days=timing.overdue_days,
-        ladder_level=timing.level,
+        ladder_level=answers.level if answers is not None else None,
+        level_due=timing.level_due,
+        handled=handled_out(answers.handled if answers is not None else None),
         stalled=timing.stalled,
     )
 
 
 def commitment_out(
-    web: Web, commitment: Commitment, now: datetime, people: People
+    web: Web,
+    commitment: Commitment,
+    now: datetime,
+    people: People,
+    answers: Mapping[int, Answers],
 ) -> CommitmentOut:
-    return CommitmentOut(**_commitment_fields(web, commitment, now, people))
+    return CommitmentOut(**_commitment_fields(web, commitment, now, people, answers))
 
 
 def _commitment_fields(
-    web: Web, commitment: Commitment, now: datetime, people: People
+    web: Web,
+    commitment: Commitment,
+    now: datetime,
+    people: People,
+    answers: Mapping[int, Answers],
 ) -> dict[str, Any]:
-    """The same record the CLI prints as JSON, with the clock, who must act and the page."""
+    """The same record the CLI prints as JSON, with the clock, who must act and the page.
+
+    `answers` are those `db.attention.answers_of` read for the whole page at once.
+    """
     installation: App = web.installation
     pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     return {
         **views.commitment_record(commitment, pipeline),
-        "timing": timing_out(details.timing(installation, commitment, now)),
+        "timing": timing_out(
+            details.timing(installation, commitment, now), answers.get(commitment.id)
+        ),
         "waiting_on": waiting.records(
             waiting.waiting_on(installation.catalogue, commitment, people)
         ),
@@ -279,12 +309,14 @@ def detail_out(web: Web, key: str, viewer: Viewer) -> CommitmentDetailOut:
         found = details.detail(session, web.installation, key, viewer, now)
         files = evidence.of_events(session, [event.id for event in found.history])
         people = waiting.holders(session)
+        kids = [child for child, _ in found.children]
+        answers = attention.answers_of(session, [found.commitment, *kids], today=local_day(now))
         return CommitmentDetailOut(
-            **_commitment_fields(web, found.commitment, now, people),
+            **_commitment_fields(web, found.commitment, now, people, answers),
             history=[event_out(event, files) for event in found.history],
             actions=[action_out(option, found.pipeline) for option in found.options],
             open_escalations=[escalation_out(row) for row in found.open_escalations],
-            children=[commitment_out(web, child, now, people) for child, _ in found.children],
+            children=[commitment_out(web, child, now, people, answers) for child in kids],
             parent=found.parent_key,
         )
 
@@ -366,8 +398,10 @@ def _page_out(
     web: Web, session: Session, page: Page[Commitment], *, total: int, limit: int, now: datetime
 ) -> CommitmentPage:
     people = waiting.holders(session)
+    # One read of what was escalated and answered for the whole page, not one per item.
+    answers = attention.answers_of(session, page.rows, today=local_day(now))
     return CommitmentPage(
-        items=[commitment_out(web, item, now, people) for item in page.rows],
+        items=[commitment_out(web, item, now, people, answers) for item in page.rows],
         total=total,
         limit=limit,
         next=page.next.cursor() if page.next else None,

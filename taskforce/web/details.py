@@ -37,7 +37,9 @@ class Timing:
     reason: str | None
     working_days_left: int | None
     overdue_days: int | None
-    level: int | None
+    level_due: int | None
+    """The rung the days overdue call for: where the next sweep escalates to, not what was
+    escalated (that is `Answers.level`)."""
 
     @property
     def stalled(self) -> bool:
@@ -83,6 +85,7 @@ def visible(session: Session, key: str, viewer: Viewer, access: Access = Access.
 
 
 def timing(installation: App, commitment: Commitment, now: datetime) -> Timing:
+    """The commitment's clock at `now`: when it is due, the working days left or overdue."""
     pipeline = installation.catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     state = workflow.state_of(commitment)
     due = stalls.due(pipeline, state, deadline=commitment.deadline, calendar=installation.calendar)

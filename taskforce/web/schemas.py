@@ -37,12 +37,29 @@ class PersonOut(_Out):
     language: str
 
 
+class HandledOut(_Out):
+    kind: str = Field(description="acknowledged, snoozed or exempt")
+    by: str | None = Field(description="acknowledged: the e-mail of whoever acknowledged")
+    on: date | None = Field(description="acknowledged: the day (Pakistan time) it was")
+    until: date | None = Field(description="snoozed: the last day escalation is held")
+
+
 class TimingOut(_Out):
     due_at: datetime | None = Field(description="when it is (or was) due in its current stage")
     due_reason: str | None = Field(description="stage_limit or deadline")
     working_days_left: int | None = Field(description="before due; null once overdue")
     overdue_working_days: int | None = Field(description="past due; null while on time")
-    ladder_level: int | None = Field(description="the escalation rung reached; null if none")
+    ladder_level: int | None = Field(
+        description="the highest rung actually escalated in the current stall (mail sent to"
+        " the people above); null when nothing was escalated, however long overdue"
+    )
+    level_due: int | None = Field(
+        description="the rung the working days overdue call for, which the next sweep escalates"
+        " to unless the item is handled; null while on time"
+    )
+    handled: HandledOut | None = Field(
+        description="how someone above answered the current stall; null while unanswered"
+    )
     stalled: bool
 
 

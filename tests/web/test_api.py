@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db import tokens
 from db.digest import record_digests
 from db.engine import transaction
-from db.models import ApiToken, Commitment
+from db.models import ApiToken, Commitment, Escalation
 from db.sweep import run_sweep
 from tests.web.conftest import WEB_NOW, Site
 
@@ -260,3 +260,77 @@ def test_no_digest_yet_is_a_404_that_says_how_to_make_one(site: Site) -> None:
     response = site.api(CHAIR).get("/api/v1/digests/latest")
     assert response.status_code == 404
     assert "taskforce digest" in response.json()["error"]["message"]
+
+
+def _escalated_levels(site: Site) -> dict[str, int]:
+    """The highest rung the sweep escalated for each item's current stall, by key."""
+    with transaction(site.installation.sessions) as session:
+        rows = session.execute(
+            select(Commitment.key, func.max(Escalation.level))
+            .join(
+                Escalation,
+                (Escalation.commitment_id == Commitment.id)
+                & (Escalation.stage_seq == Commitment.stage_seq),
+            )
+            .where(Escalation.level > 0)
+            .group_by(Commitment.key)
+        ).all()
+    return {key: level for key, level in rows}
+
+
+def test_an_item_never_escalated_has_no_ladder_level_however_long_overdue(site: Site) -> None:
+    # No sweep has run: items are long overdue, yet nobody above has been told.
+    items = site.api(CHAIR).get("/api/v1/stalled", params={"limit": 500}).json()["items"]
+    assert items
+    assert all(item["timing"]["ladder_level"] is None for item in items)
+    assert all(item["timing"]["handled"] is None for item in items)
+    assert max(item["timing"]["level_due"] for item in items) >= 3
+    one = site.api(CHAIR).get(f"/api/v1/commitments/{items[0]['key']}").json()
+    assert one["timing"]["ladder_level"] is None
+    assert one["timing"]["level_due"] == items[0]["timing"]["level_due"]
+
+
+def test_after_a_sweep_the_ladder_level_is_the_rung_escalated(site: Site) -> None:
+    _sweep(site)
+    escalated = _escalated_levels(site)
+    assert escalated
+    items = site.api(CHAIR).get("/api/v1/stalled", params={"limit": 500}).json()["items"]
+    shown = {item["key"]: item["timing"]["ladder_level"] for item in items}
+    assert {key: level for key, level in shown.items() if level is not None} == escalated
+    listed = site.api(CHAIR).get("/api/v1/commitments", params={"limit": 500}).json()["items"]
+    assert {
+        item["key"]: item["timing"]["ladder_level"]
+        for item in listed
+        if item["timing"]["ladder_level"] is not None
+    } == escalated
+
+
+def test_an_acknowledged_or_snoozed_item_says_so_in_the_api(site: Site) -> None:
+    _sweep(site)
+    client = site.api(CS_PUNJAB)
+    punjab = [
+        key
+        for key, _ in sorted(_escalated_levels(site).items())
+        if client.get(f"/api/v1/commitments/{key}").status_code == 200
+    ]
+    assert len(punjab) >= 2
+    acknowledged, snoozed = punjab[:2]
+    assert client.post(
+        f"/api/v1/commitments/{acknowledged}/acknowledge", json={"reason": "cabinet meets Friday"}
+    ).is_success
+    assert client.post(
+        f"/api/v1/commitments/{snoozed}/snooze", json={"until": "2026-07-30", "reason": "session"}
+    ).is_success
+
+    items = client.get("/api/v1/stalled", params={"limit": 500}).json()["items"]
+    handled = {item["key"]: item["timing"]["handled"] for item in items}
+    assert handled[acknowledged] == {
+        "kind": "acknowledged",
+        "by": CS_PUNJAB,
+        "on": "2026-07-27",
+        "until": None,
+    }
+    assert handled[snoozed] == {"kind": "snoozed", "by": None, "on": None, "until": "2026-07-30"}
+    # Handled is not forgotten: the rung escalated still shows.
+    one = client.get(f"/api/v1/commitments/{acknowledged}").json()["timing"]
+    assert one["ladder_level"] is not None and one["handled"]["kind"] == "acknowledged"
