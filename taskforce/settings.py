@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         gt=0,
         description="trials only: serve runs the sweep and delivery at this interval",
     )
+    web_requests_at_once: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="requests each web worker process works on at once; more wait their"
+        " turn, so a busy server answers each in its own time instead of all slowly",
+    )
 
     def evidence_policy(self) -> EvidencePolicy:
         """What files are accepted as evidence."""

@@ -33,6 +33,7 @@ from taskforce.web.pages import (
     working_paper,
 )
 from taskforce.web.security import SecurityHeaders
+from taskforce.web.timing import TakenInTurn
 
 SESSION_COOKIE = "taskforce_session"
 SESSION_LIFETIME = timedelta(hours=12)
@@ -86,6 +87,8 @@ def create_app(
         https_only=https,
     )
     app.add_middleware(SecurityHeaders, https=https)
+    # Outermost: a request waits its turn before anything else is done for it.
+    app.add_middleware(TakenInTurn, at_once=settings.web_requests_at_once)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(auth.router)
