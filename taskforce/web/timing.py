@@ -1,8 +1,8 @@
 """Requests taken a few at a time, and the time each waited and took in `Server-Timing`.
 
-Pages are mostly Python work, which one process does on one core: twenty requests
-worked on at once each take twenty times as long, and all finish late. Taken a
-few at a time (`web_requests_at_once`), each is answered in its own time and the
+Pages are mostly Python work, which one process does on one core: twenty pages
+built at once each take twenty times as long, and all finish late. Taken a few
+at a time (`web_requests_at_once`), each is answered in its own time and the
 rest wait their turn in order. The header tells the two apart, `queue` (waiting
 for a turn) and `app` (from the turn to the response's start), so a browser's
 developer tools and the benchmarks can see whether a slow answer was slow work
@@ -20,7 +20,14 @@ HEADER = b"server-timing"
 
 
 class TakenInTurn:
-    """Lets at most `at_once` HTTP requests into the application at a time; times them."""
+    """Lets at most `at_once` reads (GET, HEAD) be worked on at a time; times every request.
+
+    A turn lasts from the read's arrival in the application to its response's start:
+    the page is built by then, and a slow reader of the body, or a file streamed
+    after the headers, does not hold it. Posts are not made to wait: their bodies
+    arrive at the sender's pace (a sheet or a scan from a slow district line), and
+    a turn held while reading one would stop the pages of everyone else.
+    """
 
     def __init__(self, app: ASGIApp, *, at_once: int) -> None:
         self.app = app
@@ -33,21 +40,35 @@ class TakenInTurn:
             return
         if self._turns is None:  # made on the server's event loop, at its first request
             self._turns = asyncio.Semaphore(self.at_once)
+        turns = self._turns
         arrived = perf_counter()
-        async with self._turns:
-            started = perf_counter()
+        waits = scope["method"] in ("GET", "HEAD")
+        if waits:
+            await turns.acquire()
+        started = perf_counter()
+        holding = waits
 
-            async def send_timed(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    metrics = (
-                        f"queue;dur={(started - arrived) * 1000:.1f}, "
-                        f"app;dur={(perf_counter() - started) * 1000:.1f}"
-                    )
-                    headers = [*message.get("headers", []), (HEADER, metrics.encode("ascii"))]
-                    message = {**message, "headers": headers}
-                await send(message)
+        def release() -> None:
+            nonlocal holding
+            if holding:
+                holding = False
+                turns.release()
 
+        async def send_timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics = (
+                    f"queue;dur={(started - arrived) * 1000:.1f}, "
+                    f"app;dur={(perf_counter() - started) * 1000:.1f}"
+                )
+                headers = [*message.get("headers", []), (HEADER, metrics.encode("ascii"))]
+                message = {**message, "headers": headers}
+                release()
+            await send(message)
+
+        try:
             await self.app(scope, receive, send_timed)
+        finally:
+            release()
 
 
 def server_milliseconds(header: str | None, metric: str = "app") -> float | None:

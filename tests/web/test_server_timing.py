@@ -63,6 +63,51 @@ def test_no_more_requests_than_allowed_are_worked_on_at_once() -> None:
     assert all(name == b"server-timing" for m in starts for name, _ in m["headers"])
 
 
+def _scope(method: str) -> Scope:
+    return {"type": "http", "method": method, "path": "/", "headers": []}
+
+
+async def _nothing() -> Message:
+    return {"type": "http.request", "body": b""}
+
+
+def test_a_turn_ends_when_the_page_is_built_and_posts_never_wait() -> None:
+    """With one turn: a page whose body is still being sent, and a post still being
+    read, do not keep the next page waiting."""
+    body_sent = asyncio.Event()
+    post_read = asyncio.Event()
+    answered: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] == "POST":
+            await post_read.wait()  # a slow upload
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        if scope["path"] == "/slow-reader":
+            await body_sent.wait()
+        await send({"type": "http.response.body", "body": b"ok"})
+        answered.append(f"{scope['method']} {scope['path']}")
+
+    taken = TakenInTurn(app, at_once=1)
+
+    async def send(message: Message) -> None:
+        return None
+
+    async def scenario() -> None:
+        slow_reader = asyncio.create_task(
+            taken({**_scope("GET"), "path": "/slow-reader"}, _nothing, send)
+        )
+        upload = asyncio.create_task(taken(_scope("POST"), _nothing, send))
+        await asyncio.wait_for(taken(_scope("GET"), _nothing, send), timeout=30)
+        assert answered == ["GET /"]
+        body_sent.set()
+        post_read.set()
+        await asyncio.wait_for(asyncio.gather(slow_reader, upload), timeout=30)
+
+    asyncio.run(scenario())
+
+    assert sorted(answered) == ["GET /", "GET /slow-reader", "POST /"]
+
+
 @pytest.mark.parametrize(
     ("header", "metric", "expected"),
     [
