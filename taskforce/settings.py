@@ -92,8 +92,8 @@ class Settings(BaseSettings):
         default=2,
         ge=1,
         le=64,
-        description="requests each web worker process works on at once; more wait their"
-        " turn, so a busy server answers each in its own time instead of all slowly",
+        description="pages (GET requests) each web worker process builds at once; more"
+        " wait their turn, so a busy server answers each in its own time, not all slowly",
     )
 
     def evidence_policy(self) -> EvidencePolicy:
