@@ -119,11 +119,11 @@ bench-quick: $(BENCH_STAMP) ## Run the benchmarks at smaller sizes (under a minu
 # clears the flag) and keeping the previous English for the translator to compare.
 LOCALES := taskforce/web/locales
 
-messages: $(STAMP) ## Extract the web's texts into messages.pot and merge them into each .po
+messages: $(STAMP) ## Extract the web's texts and the engine's messages into messages.pot and merge them into each .po
 	cd taskforce/web && ../../$(BIN)/pybabel extract -F ../../babel.cfg \
-		--keyword=t --keyword=N_ --no-default-keywords --add-comments=Translators: \
-		--add-location=file --project=taskforce --copyright-holder="" \
-		--output-file=locales/messages.pot .
+		--keyword=t --keyword=N_ --keyword=Message --no-default-keywords \
+		--add-comments=Translators: --add-location=file --project=taskforce \
+		--copyright-holder="" --output-file=locales/messages.pot . ../../states ../../db
 	$(BIN)/pybabel update --input-file=$(LOCALES)/messages.pot --output-dir=$(LOCALES) \
 		--domain=messages --previous
 

@@ -19,6 +19,7 @@ from states.actors import Actor
 from states.catalogue import Catalogue
 from states.effective import DEFAULT_MAX_DAYS_BACK, DatingLimits
 from states.errors import NotFoundError
+from states.message import Message
 
 
 def acknowledge(
@@ -55,8 +56,12 @@ def acknowledge(
     pending = session.scalars(select(Escalation.id).where(*current)).all()
     if not pending:
         raise NotFoundError(
-            f"nothing to acknowledge: {commitment.key} has no unacknowledged escalation"
-            f" in its current stage ({commitment.stage})"
+            Message(
+                "nothing to acknowledge: {key} has no unacknowledged escalation"
+                " in its current stage ({stage})",
+                key=commitment.key,
+                stage=commitment.stage,
+            )
         )
     with workflow.refusals(commitment.key):
         session.execute(

@@ -22,6 +22,7 @@ from db.models import ActingCharge, Commitment, Event, OutboxMessage, Person, Pe
 from states import people as rules
 from states.actors import Actor, Role
 from states.errors import ConflictError, NotFoundError
+from states.message import Message
 from states.rules import Status
 
 
@@ -251,8 +252,13 @@ def reassign(
     commitment = queries.get_commitment(session, key, lock=True)
     if expected_version is not None and commitment.version != expected_version:
         raise ConflictError(
-            f"{commitment.key} changed since you looked at it (version {expected_version},"
-            f" now {commitment.version}); review it and try again"
+            Message(
+                "{key} changed since you looked at it (version {expected}, now {version});"
+                " review it and try again",
+                key=commitment.key,
+                expected=expected_version,
+                version=commitment.version,
+            )
         )
     actor = people.actor_for(people.by_email(session, actor_email))
     new = people.by_email(session, to_email)

@@ -37,7 +37,15 @@ from states.errors import (
 from states.evidence import CheckedFile, EvidencePolicy, Upload
 from states.evidence import check as check_files
 from states.evidence import unattached as unattached_files
-from states.rules import CommitmentState, Status, TransitionRequest
+from states.message import Message
+from states.rules import (
+    CommitmentState,
+    Status,
+    TransitionRequest,
+    action_term,
+    described,
+    stage_term,
+)
 
 # Weekends and Pakistan's public holidays, without administrator-added closed days.
 PUBLIC_HOLIDAYS_ONLY = WorkingCalendar()
@@ -245,7 +253,7 @@ def advance(
     commitment = queries.get_commitment(session, key)
     known_key = commitment.key  # still readable after a failed flush expires the object
     if expected_version is not None and commitment.version != expected_version:
-        raise _conflict(commitment, expected_version)
+        raise _conflict(catalogue, commitment, expected_version)
     actor = _actor(session, actor_email)
     files = check_files(attachments, policy, key=known_key, stage=commitment.stage, action=action)
     _check_file_fields(session, catalogue, commitment, action, fields or {}, files)
@@ -257,9 +265,7 @@ def advance(
         effective_at=effective_at,
     )
     dating = (
-        DatingLimits(
-            previous=latest_effective(session, commitment.id), max_days_back=max_days_back
-        )
+        DatingLimits(previous=latest_effective(session, commitment.id), max_days_back=max_days_back)
         if effective_at is not None
         else None
     )
@@ -301,9 +307,13 @@ def _check_file_fields(
     kept = {file.sha256 for file in files} | evidence.kept_for(session, commitment.id, named)
     problems = unattached_files(pipeline.fields, fields, kept)
     if problems:
-        described = "; ".join(f"field {name} {problem}" for name, problem in problems.items())
         raise FieldError(
-            f"Can't {action} {commitment.key}: {described}",
+            Message(
+                "Can't {action} {key}: {problem}",
+                action=action_term(pipeline, action),
+                key=commitment.key,
+                problem=described(problems),
+            ),
             key=commitment.key,
             stage=commitment.stage,
             action=action,
@@ -350,8 +360,11 @@ def violated_constraint(error: IntegrityError) -> str:
 
 def _changed_meanwhile(key: str) -> ConflictError:
     return ConflictError(
-        f"{key} was changed by someone else while you were working;"
-        " look at it again and retry if still needed"
+        Message(
+            "{key} was changed by someone else while you were working;"
+            " look at it again and retry if still needed",
+            key=key,
+        )
     )
 
 
@@ -386,10 +399,17 @@ def _actor(session: Session, email: str) -> Actor:
     )
 
 
-def _conflict(commitment: Commitment, expected_version: int) -> ConflictError:
+def _conflict(catalogue: Catalogue, commitment: Commitment, expected_version: int) -> ConflictError:
+    pipeline = catalogue.get(commitment.pipeline_key, commitment.pipeline_version)
     return ConflictError(
-        f"{commitment.key} changed since you looked at it (version {expected_version},"
-        f" now {commitment.version}); it is now in {commitment.stage} — review it and try again"
+        Message(
+            "{key} changed since you looked at it (version {expected}, now {version});"
+            " it is now in {stage} — review it and try again",
+            key=commitment.key,
+            expected=expected_version,
+            version=commitment.version,
+            stage=stage_term(pipeline, commitment.stage),
+        )
     )
 
 

@@ -18,6 +18,7 @@ from states.actors import Actor
 from states.calendar import local_day
 from states.errors import RoleNotAllowedError, TransitionError
 from states.escalation import RANK, may_answer
+from states.message import Message, place
 from states.rules import CommitmentState, Event, EventKind, Status
 from states.urgency import most_urgent_first
 from states.waiting import Holder
@@ -118,23 +119,37 @@ def nudge(
     where = {"key": state.key, "stage": state.stage, "action": "nudge"}
     if state.status is not Status.OPEN:
         raise TransitionError(
-            f"Can't nudge {state.key}: it is closed ({state.status}); no step is waiting",
+            Message(
+                "Can't nudge {key}: it is closed ({status}); no step is waiting",
+                key=state.key,
+                status=state.status,
+            ),
             **where,
         )
     if not may_answer(actor, state.jurisdiction, state.department):
         above = RANK[actor.role] > 1
         raise RoleNotAllowedError(
-            f"Can't nudge {state.key}: "
-            + (
-                f"{actor.email} ({actor.role}, {actor.jurisdiction}) does not oversee it"
-                if above
-                else "a secretary, chief secretary, federal secretary or the chair must do it"
+            Message(
+                "Can't nudge {key}: {email} ({role}, {jurisdiction}) does not oversee it",
+                key=state.key,
+                email=actor.email,
+                role=actor.role,
+                jurisdiction=place(actor.jurisdiction),
+            )
+            if above
+            else Message(
+                "Can't nudge {key}: a secretary, chief secretary, federal secretary or the chair"
+                " must do it",
+                key=state.key,
             ),
             **where,
         )
     if recipient is None:
         raise TransitionError(
-            f"Can't nudge {state.key}: nobody active may take its next step; reassign it first",
+            Message(
+                "Can't nudge {key}: nobody active may take its next step; reassign it first",
+                key=state.key,
+            ),
             **where,
         )
     return Event(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from states.actors import Actor, Role
+from states.message import Kind, Message, Named
 
 # The roles whose reach ends at their own department.
 DEPARTMENT_BOUND = frozenset({Role.OFFICER, Role.SECRETARY})
@@ -47,9 +48,16 @@ def reaches(actor: Actor, department: str, taking_part: Iterable[str] = ()) -> b
 
 def refusal(actor: Actor, department: str) -> str:
     """Why `actor` may not act on an item of `department`, for the end of a message."""
-    theirs = (
-        f"is in {department_name(actor.department)}"
-        if actor.department.strip()
-        else "has no department"
-    )
-    return f"it belongs to {department_name(department)}, and {actor.email} ({actor.role}) {theirs}"
+    values = {"department": named(department), "email": actor.email, "role": actor.role}
+    if actor.department.strip():
+        return Message(
+            "it belongs to {department}, and {email} ({role}) is in {own}",
+            own=named(actor.department),
+            **values,
+        )
+    return Message("it belongs to {department}, and {email} ({role}) has no department", **values)
+
+
+def named(department: str) -> Named:
+    """A department as a sentence names it, keeping its key for a page in another language."""
+    return Named(department_name(department), key=department_key(department), kind=Kind.DEPARTMENT)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from states.actors import Role
 from states.calendar import PAKISTAN_TIME, local_day
+from states.message import Message
 from states.moments import is_future
 
 # How far back a person below the secretary's rank may date a move, in Pakistan days.
@@ -20,6 +21,12 @@ DEFAULT_MAX_DAYS_BACK = 14
 WORKDAY_START = time(9, 0)
 # Roles that may date a move further back than the limit: the secretary and those above.
 MAY_DATE_FAR_BACK = frozenset(Role) - {Role.OFFICER}
+# What is being dated, as a message names it (a page says it in its language).
+_WHAT = {
+    "move": Message("move"),
+    "acknowledgement": Message("acknowledgement"),
+    "snooze": Message("snooze"),
+}
 
 
 @dataclass(frozen=True)
@@ -54,19 +61,32 @@ def dating_problem(
     in order), and not more than `max_days_back` days back unless a secretary or
     someone above dates it.
     """
+    thing = _WHAT.get(what, what)
     if moment.tzinfo is None:
-        return f"the {what}'s date {moment.isoformat()} has no time zone"
+        return Message(
+            "the {what}'s date {moment} has no time zone", what=thing, moment=moment.isoformat()
+        )
     if is_future(moment, present=now):
-        return f"the {what} can't be dated in the future ({shown(moment)}; now is {shown(now)})"
+        return Message(
+            "the {what} can't be dated in the future ({moment}; now is {now})",
+            what=thing,
+            moment=shown(moment),
+            now=shown(now),
+        )
     if moment < limits.previous:
-        return (
-            f"the {what} can't be dated before the previous event on {shown(limits.previous)}"
+        return Message(
+            "the {what} can't be dated before the previous event on {previous}",
+            what=thing,
+            previous=shown(limits.previous),
         )
     earliest = local_day(now) - timedelta(days=limits.max_days_back)
     if local_day(moment) < earliest and role not in MAY_DATE_FAR_BACK:
-        return (
-            f"the {what} can't be dated more than {limits.max_days_back} days back"
-            f" ({shown(moment)}); a secretary or someone above may record it"
+        return Message(
+            "the {what} can't be dated more than {days} days back ({moment});"
+            " a secretary or someone above may record it",
+            what=thing,
+            days=limits.max_days_back,
+            moment=shown(moment),
         )
     return None
 

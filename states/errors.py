@@ -1,8 +1,10 @@
 """The error hierarchy every layer raises from.
 
 Each message is written for the person who will read it: what they tried, why it
-cannot be, and what to do instead. `exit_code` lets the CLI map kinds of failure
-to distinct process exit codes.
+cannot be, and what to do instead. Messages a person can meet on a page are
+`states.message.Message` values (English text that keeps its template), so the web
+can say them in the page's language; `str(error)` is always the English.
+`exit_code` lets the CLI map kinds of failure to distinct process exit codes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ class TaskforceError(Exception):
 
     @property
     def message(self) -> str:
+        """The message in English, as the CLI, the API and the logs show it."""
         return str(self.args[0])
+
+    @property
+    def text(self) -> str:
+        """The message as raised: a `states.message.Message` a page can translate, or plain."""
+        first = self.args[0]
+        return first if isinstance(first, str) else str(first)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from states.definition import LadderLevel, Pipeline
 from states.departments import department_key, reaches, refusal
 from states.effective import DatingLimits, dating_problem
 from states.errors import CommentRequiredError, FieldError, RoleNotAllowedError, TransitionError
+from states.message import Message, place
 from states.rules import CommitmentState, Event, EventKind, Status
 from states.text import COMMENT
 
@@ -142,42 +143,74 @@ def may_answer(actor: Actor, jurisdiction: str, department: str = "") -> bool:
     )
 
 
+# The answers, as a message names them (a page says them in its language).
+_ANSWERS = {
+    "acknowledge": Message("acknowledge"),
+    "snooze": Message("snooze"),
+    "exempt": Message("exempt"),
+}
+
+
 def _above_the_item(state: CommitmentState, actor: Actor, action: str) -> None:
     where = {"key": state.key, "stage": state.stage, "action": action}
+    said = {"action": _ANSWERS.get(action, action), "key": state.key}
     if RANK[actor.role] <= RANK[Role.OFFICER]:
         raise RoleNotAllowedError(
-            f"Can't {action} {state.key}: {actor.email} is {actor.role}; a secretary, chief"
-            " secretary, federal secretary or the chair must do it",
+            Message(
+                "Can't {action} {key}: {email} is {role}; a secretary, chief"
+                " secretary, federal secretary or the chair must do it",
+                email=actor.email,
+                role=actor.role,
+                **said,
+            ),
             **where,
         )
     if not covers(actor.jurisdiction, state.jurisdiction):
         raise RoleNotAllowedError(
-            f"Can't {action} {state.key}: it belongs to {state.jurisdiction}, and"
-            f" {actor.email} acts for {actor.jurisdiction}",
+            Message(
+                "Can't {action} {key}: it belongs to {jurisdiction}, and {email} acts for {own}",
+                jurisdiction=place(state.jurisdiction),
+                email=actor.email,
+                own=place(actor.jurisdiction),
+                **said,
+            ),
             **where,
         )
     if not reaches(actor, state.department):
         raise RoleNotAllowedError(
-            f"Can't {action} {state.key}: {refusal(actor, state.department)}", **where
+            Message(
+                "Can't {action} {key}: {problem}",
+                problem=refusal(actor, state.department),
+                **said,
+            ),
+            **where,
         )
 
 
 def _open_with_reason(state: CommitmentState, action: str, reason: str) -> str:
     where = {"key": state.key, "stage": state.stage, "action": action}
+    said = {"action": _ANSWERS.get(action, action), "key": state.key}
     if state.status is not Status.OPEN:
         raise TransitionError(
-            f"Can't {action} {state.key}: it is closed ({state.status}); nothing is escalated",
+            Message(
+                "Can't {action} {key}: it is closed ({status}); nothing is escalated",
+                status=state.status,
+                **said,
+            ),
             **where,
         )
     cleaned = reason.strip()
     if not cleaned:
-        raise CommentRequiredError(f"Can't {action} {state.key}: it needs a reason", **where)
+        raise CommentRequiredError(
+            Message("Can't {action} {key}: it needs a reason", **said), **where
+        )
     problem = COMMENT.problem(cleaned)
     if problem:
+        problem = Message("the reason {problem}", problem=problem)
         raise FieldError(
-            f"Can't {action} {state.key}: the reason {problem}",
+            Message("Can't {action} {key}: {problem}", problem=problem, **said),
             fields=["reason"],
-            problems={"reason": f"the reason {problem}"},
+            problems={"reason": problem},
             **where,
         )
     return cleaned
@@ -241,9 +274,15 @@ def snooze(
     latest = today + timedelta(days=pipeline.snooze_max_days)
     if not today < until <= latest:
         raise TransitionError(
-            f"Can't snooze {state.key} until {until:%-d %B %Y}: choose a day after today and"
-            f" no later than {latest:%-d %B %Y} ({pipeline.snooze_max_days} days, the most"
-            f" {pipeline.key} allows)",
+            Message(
+                "Can't snooze {key} until {until:%-d %B %Y}: choose a day after today and"
+                " no later than {latest:%-d %B %Y} ({days} days, the most {pipeline} allows)",
+                key=state.key,
+                until=until,
+                latest=latest,
+                days=pipeline.snooze_max_days,
+                pipeline=pipeline.key,
+            ),
             key=state.key,
             stage=state.stage,
             action="snooze",
@@ -269,7 +308,12 @@ def _dated(
     )
     if problem:
         raise FieldError(
-            f"Can't {event.action} {state.key}: {problem}",
+            Message(
+                "Can't {action} {key}: {problem}",
+                action=_ANSWERS.get(event.action or "", event.action or ""),
+                key=state.key,
+                problem=problem,
+            ),
             key=state.key,
             stage=state.stage,
             action=event.action or "",
@@ -288,8 +332,12 @@ def exempt(state: CommitmentState, actor: Actor, *, reason: str, now: datetime) 
     cleaned = _open_with_reason(state, "exempt", reason)
     if actor.role is not Role.CHAIR:
         raise RoleNotAllowedError(
-            f"Can't exempt {state.key}: only the chair may exempt an item, and"
-            f" {actor.email} is {actor.role}",
+            Message(
+                "Can't exempt {key}: only the chair may exempt an item, and {email} is {role}",
+                key=state.key,
+                email=actor.email,
+                role=actor.role,
+            ),
             key=state.key,
             stage=state.stage,
             action="exempt",

@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from states.definition import FieldKind, FieldSpec
 from states.errors import FieldError
+from states.message import Message
 
 
 class FileKind(StrEnum):
@@ -152,7 +153,7 @@ def unattached(
         spec = specs.get(name)
         wanted = value.strip().lower()
         if spec is not None and spec.kind is FieldKind.FILE and wanted and wanted not in kept:
-            problems[name] = "must be a file attached with this action"
+            problems[name] = Message("must be a file attached with this action")
     return problems
 
 
@@ -167,17 +168,23 @@ def check(
         problem: str | None = None
         kind = sniff(upload.content)
         if not upload.content:
-            problem = f"the file {name} is empty"
+            problem = Message("the file {name} is empty", name=name)
         elif upload.size > policy.max_bytes:
-            problem = (
-                f"the file {name} is {size_text(upload.size)};"
-                f" the limit is {size_text(policy.max_bytes)}"
+            problem = Message(
+                "the file {name} is {size}; the limit is {limit}",
+                name=name,
+                size=size_text(upload.size),
+                limit=size_text(policy.max_bytes),
             )
         elif kind is None or kind not in policy.kinds:
-            problem = f"the file {name} is not an accepted kind of file; accepted: {allowed}"
+            problem = Message(
+                "the file {name} is not an accepted kind of file; accepted: {allowed}",
+                name=name,
+                allowed=allowed,
+            )
         if problem is not None or kind is None:
             raise FieldError(
-                f"Can't attach to {key}: {problem}",
+                Message("Can't attach to {key}: {problem}", key=key, problem=problem),
                 key=key,
                 stage=stage,
                 action=action,

@@ -14,6 +14,7 @@ from datetime import datetime
 from states.access import Access, allows
 from states.actors import Actor
 from states.errors import CommentRequiredError, FieldError, RoleNotAllowedError
+from states.message import Message, place
 from states.rules import CommitmentState, Event, EventKind
 from states.text import COMMENT
 
@@ -30,21 +31,29 @@ def note(
     where = {"key": state.key, "stage": state.stage, "action": ACTION}
     if not allows(Access.ITEM, actor, jurisdiction=state.jurisdiction):
         raise RoleNotAllowedError(
-            f"Can't add a remark to {state.key}: it belongs to {state.jurisdiction} and"
-            f" {actor.email} acts for {actor.jurisdiction}",
+            Message(
+                "Can't add a remark to {key}: it belongs to {jurisdiction} and {email} acts for"
+                " {own}",
+                key=state.key,
+                jurisdiction=place(state.jurisdiction),
+                email=actor.email,
+                own=place(actor.jurisdiction),
+            ),
             **where,
         )
     cleaned = text.strip()
     if not cleaned and not with_files:
         raise CommentRequiredError(
-            f"Can't add a remark to {state.key}: the remark has no text", **where
+            Message("Can't add a remark to {key}: the remark has no text", key=state.key),
+            **where,
         )
     problem = COMMENT.problem(cleaned)
     if problem:
+        problem = Message("the text {problem}", problem=problem)
         raise FieldError(
-            f"Can't add a remark to {state.key}: the text {problem}",
+            Message("Can't add a remark to {key}: {problem}", key=state.key, problem=problem),
             fields=["text"],
-            problems={"text": f"the text {problem}"},
+            problems={"text": problem},
             **where,
         )
     return Event(

@@ -27,6 +27,7 @@ from states.errors import (
     RoleNotAllowedError,
     TaskforceError,
 )
+from states.message import Listing, Message, Term, place
 from states.text import COMMENT, FIELD_VALUE
 
 
@@ -203,8 +204,14 @@ def apply(
         )
     if state.status is not Status.OPEN:
         raise CommitmentClosedError(
-            f"Can't {action} {state.key}: it is closed ({state.status}) in stage"
-            f" {state.stage}; a closed commitment does not move",
+            Message(
+                "Can't {action} {key}: it is closed ({status}) in stage {stage};"
+                " a closed commitment does not move",
+                action=action_term(pipeline, action),
+                key=state.key,
+                status=state.status,
+                stage=stage_term(pipeline, state.stage),
+            ),
             **where,
         )
     transition = _find(pipeline, state, action)
@@ -214,18 +221,28 @@ def apply(
     comment = (request.comment or "").strip() or None
     problem = COMMENT.problem(comment or "")
     if problem:
+        said = Message("the comment {problem}", problem=problem)
         raise FieldError(
-            f"Can't {action} {state.key}: the comment {problem}",
+            Message(
+                "Can't {action} {key}: {problem}",
+                action=action_term(pipeline, action),
+                key=state.key,
+                problem=said,
+            ),
             fields=["comment"],
-            problems={"comment": f"the comment {problem}"},
+            problems={"comment": said},
             **where,
         )
     if transition.comment == "required" and comment is None:
         raise CommentRequiredError(
-            f"Can't {action} {state.key}: this action needs a comment saying why",
+            Message(
+                "Can't {action} {key}: this action needs a comment saying why",
+                action=action_term(pipeline, action),
+                key=state.key,
+            ),
             **where,
         )
-    effective = _effective(state, request, now=now, dating=dating)
+    effective = _effective(pipeline, state, request, now=now, dating=dating)
     target = pipeline.stage(transition.to)
     new_state = replace(
         state,
@@ -250,6 +267,7 @@ def apply(
 
 
 def _effective(
+    pipeline: Pipeline,
     state: CommitmentState,
     request: TransitionRequest,
     *,
@@ -263,7 +281,12 @@ def _effective(
     problem = dating_problem(moment, role=request.actor.role, now=now, limits=limits)
     if problem:
         raise FieldError(
-            f"Can't {request.action} {state.key}: {problem}",
+            Message(
+                "Can't {action} {key}: {problem}",
+                action=action_term(pipeline, request.action),
+                key=state.key,
+                problem=problem,
+            ),
             key=state.key,
             stage=state.stage,
             action=request.action,
@@ -429,9 +452,22 @@ def _find(pipeline: Pipeline, state: CommitmentState, action: str) -> Transition
     allowed = [
         t.action for t in pipeline.transitions_from(state.stage) if Role.SYSTEM not in t.roles
     ]
-    hint = f"allowed here: {', '.join(allowed)}" if allowed else "no action is open here"
+    values = {
+        "action": action_term(pipeline, action),
+        "key": state.key,
+        "stage": stage_term(pipeline, state.stage),
+    }
+    message = (
+        Message(
+            "Can't {action} {key}: it is in {stage}; allowed here: {allowed}",
+            allowed=Listing(action_term(pipeline, a) for a in allowed),
+            **values,
+        )
+        if allowed
+        else Message("Can't {action} {key}: it is in {stage}; no action is open here", **values)
+    )
     raise IllegalTransitionError(
-        f"Can't {action} {state.key}: it is in {state.stage}; {hint}",
+        message,
         key=state.key,
         stage=state.stage,
         action=action,
@@ -451,22 +487,36 @@ def _authorize(
     pipeline: Pipeline, transition: Transition, state: CommitmentState, actor: Actor
 ) -> None:
     where = {"key": state.key, "stage": state.stage, "action": transition.action}
+    said = {"action": Term(transition.action, transition.title), "key": state.key}
     if actor.role not in transition.roles:
-        roles = ", ".join(transition.roles)
         raise RoleNotAllowedError(
-            f"Can't {transition.action} {state.key}: {actor.email} is {actor.role};"
-            f" this action is for {roles}",
+            Message(
+                "Can't {action} {key}: {email} is {role}; this action is for {roles}",
+                email=actor.email,
+                role=actor.role,
+                roles=Listing(transition.roles),
+                **said,
+            ),
             **where,
         )
     if not covers(actor.jurisdiction, state.jurisdiction):
         raise RoleNotAllowedError(
-            f"Can't {transition.action} {state.key}: it belongs to {state.jurisdiction},"
-            f" and {actor.email} acts for {actor.jurisdiction}",
+            Message(
+                "Can't {action} {key}: it belongs to {jurisdiction}, and {email} acts for {own}",
+                jurisdiction=place(state.jurisdiction),
+                email=actor.email,
+                own=place(actor.jurisdiction),
+                **said,
+            ),
             **where,
         )
     if not reaches(actor, state.department, pipeline.taking_part(state.stage, transition)):
         raise RoleNotAllowedError(
-            f"Can't {transition.action} {state.key}: {refusal(actor, state.department)}",
+            Message(
+                "Can't {action} {key}: {problem}",
+                problem=refusal(actor, state.department),
+                **said,
+            ),
             **where,
         )
 
@@ -486,10 +536,27 @@ def _children_first(
     if not _held_back(pipeline, transition, open_children):
         return
     keys = sorted(open_children)
-    listed = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+    listed: str = Listing(keys[:10])
+    if len(keys) > 10:
+        listed = Message("{listed} and {count} more", listed=listed, count=len(keys) - 10)
+    values = {
+        "action": Term(transition.action, transition.title),
+        "key": state.key,
+        "count": len(keys),
+        "listed": listed,
+    }
     raise OpenChildrenError(
-        f"Can't {transition.action} {state.key}: {len(keys)} of its children"
-        f" {'is' if len(keys) == 1 else 'are'} still open ({listed}); it completes once they end",
+        Message(
+            "Can't {action} {key}: {count} of its children is still open ({listed});"
+            " it completes once they end",
+            **values,
+        )
+        if len(keys) == 1
+        else Message(
+            "Can't {action} {key}: {count} of its children are still open ({listed});"
+            " it completes once they end",
+            **values,
+        ),
         key=state.key,
         stage=state.stage,
         action=transition.action,
@@ -514,14 +581,23 @@ def _check_fields(
     today: date,
 ) -> dict[str, str]:
     where = {"key": state.key, "stage": state.stage, "action": transition.action}
+    said = {"action": Term(transition.action, transition.title), "key": state.key}
     unknown = sorted(name for name in given if name not in pipeline.fields)
     if unknown:
-        declared = ", ".join(pipeline.fields) or "none"
+        declared = Listing(pipeline.fields) if pipeline.fields else Message("none")
         raise FieldError(
-            f"Can't {transition.action} {state.key}: unknown field {', '.join(unknown)};"
-            f" this pipeline's fields are {declared}",
+            Message(
+                "Can't {action} {key}: unknown field {unknown}; this pipeline's fields are"
+                " {declared}",
+                unknown=Listing(unknown),
+                declared=declared,
+                **said,
+            ),
             fields=unknown,
-            problems={name: f"is not a field of {pipeline.key}" for name in unknown},
+            problems={
+                name: Message("is not a field of {pipeline}", pipeline=pipeline.key)
+                for name in unknown
+            },
             **where,
         )
     missing = [
@@ -530,11 +606,16 @@ def _check_fields(
         if not str(given.get(name, "")).strip()
     ]
     if missing:
-        described = ", ".join(f"{n} ({pipeline.fields[n].title})" for n in missing)
+        needed = Listing(
+            Message("{name} ({title})", name=n, title=pipeline.fields[n].title) for n in missing
+        )
         raise FieldError(
-            f"Can't {transition.action} {state.key}: missing {described}",
+            Message("Can't {action} {key}: missing {described}", described=needed, **said),
             fields=missing,
-            problems={n: f"{pipeline.fields[n].title} is needed for this action" for n in missing},
+            problems={
+                n: Message("{title} is needed for this action", title=pipeline.fields[n].title)
+                for n in missing
+            },
             **where,
         )
     cleaned: dict[str, str] = {}
@@ -549,14 +630,35 @@ def _check_fields(
             problems[name] = problem
         cleaned[name] = value
     if problems:
-        described = "; ".join(f"field {name} {problem}" for name, problem in problems.items())
         raise FieldError(
-            f"Can't {transition.action} {state.key}: {described}",
+            Message("Can't {action} {key}: {problem}", problem=described(problems), **said),
             fields=list(problems),
             problems=problems,
             **where,
         )
     return cleaned
+
+
+def described(problems: Mapping[str, str]) -> str:
+    """Each field's problem, one after another: 'field x is ...; field y must be ...'."""
+    return Listing(
+        (
+            Message("field {name} {problem}", name=name, problem=problem)
+            for name, problem in problems.items()
+        ),
+        separator="; ",
+    )
+
+
+def action_term(pipeline: Pipeline, action: str) -> str:
+    """An action's key, said by its title where a page translates the message."""
+    title = next((t.title for t in pipeline.transitions if t.action == action), None)
+    return Term(action, title) if title is not None else action
+
+
+def stage_term(pipeline: Pipeline, stage: str) -> str:
+    """A stage's key, said by its title where a page translates the message."""
+    return Term(stage, pipeline.stage(stage).title) if pipeline.has_stage(stage) else stage
 
 
 def normalize_field(
@@ -575,27 +677,45 @@ def normalize_field(
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            return f"must be a date written YYYY-MM-DD, not {raw!r}", value
+            return Message("must be a date written YYYY-MM-DD, not {raw!r}", raw=raw), value
         value = day.isoformat()
         if spec.past and today is not None and day > today:
             return (
-                f"can't be in the future: {day:%-d %B %Y} is after today ({today:%-d %B %Y});"
-                " it records something already done",
+                Message(
+                    "can't be in the future: {day:%-d %B %Y} is after today ({today:%-d %B %Y});"
+                    " it records something already done",
+                    day=day,
+                    today=today,
+                ),
                 value,
             )
     elif spec.kind is FieldKind.NUMBER:
         if not re.fullmatch(r"[0-9]+", value):
-            return f"must be a whole number written with digits 0-9, not {raw!r}", value
+            return Message(
+                "must be a whole number written with digits 0-9, not {raw!r}", raw=raw
+            ), value
         value = str(int(value))
     elif spec.kind is FieldKind.FILE:
         if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
-            return "must be a file attached with this action", value
+            return Message("must be a file attached with this action"), value
         value = value.lower()
     elif spec.kind is FieldKind.URL:
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            return f"must be a web address starting http:// or https://, not {raw!r}", value
+            return (
+                Message("must be a web address starting http:// or https://, not {raw!r}", raw=raw),
+                value,
+            )
     if spec.pattern and not re.fullmatch(spec.pattern, value):
-        hint = f" ({spec.help})" if spec.help else ""
-        return f"{value!r} does not match the expected form {spec.pattern}{hint}", value
+        values = {"value": value, "pattern": spec.pattern}
+        if spec.help:
+            return (
+                Message(
+                    "{value!r} does not match the expected form {pattern} ({help})",
+                    help=spec.help,
+                    **values,
+                ),
+                value,
+            )
+        return Message("{value!r} does not match the expected form {pattern}", **values), value
     return None, value

@@ -21,6 +21,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from states.message import Message
+
 KEY_MAX = 64
 EMAIL_MAX = 254
 NAME_MAX = 200
@@ -53,9 +55,11 @@ SINGLE_LINE_PATTERN = f"^[^{_CONTROLS}]*$"
 def _describe_character(character: str) -> str:
     code = f"U+{ord(character):04X}"
     if "\ud800" <= character <= "\udfff":
-        return f"a lone surrogate ({code})"
+        return Message("a lone surrogate ({code})", code=code)
     name = unicodedata.name(character, "")
-    return f"a control character ({code}{', ' + name.lower() if name else ''})"
+    return Message(
+        "a control character ({code}{name})", code=code, name=f", {name.lower()}" if name else ""
+    )
 
 
 @dataclass(frozen=True)
@@ -68,14 +72,22 @@ class TextRule:
     def problem(self, value: str) -> str | None:
         """Why `value` cannot be stored, or None; never repeats the value itself."""
         if len(value) > self.limit:
-            return f"is {len(value)} characters; the limit is {self.limit}"
+            return Message(
+                "is {length} characters; the limit is {limit}", length=len(value), limit=self.limit
+            )
         found = (_NOT_MULTI_LINE if self.multiline else _NOT_SINGLE_LINE).search(value)
         if found:
-            where = found.start() + 1
-            kind = "" if self.multiline else " on one line"
-            return (
-                f"contains {_describe_character(found.group())} at character {where};"
-                f" write it as plain text{kind}"
+            character, where = _describe_character(found.group()), found.start() + 1
+            if self.multiline:
+                return Message(
+                    "contains {character} at character {where}; write it as plain text",
+                    character=character,
+                    where=where,
+                )
+            return Message(
+                "contains {character} at character {where}; write it as plain text on one line",
+                character=character,
+                where=where,
             )
         return None
 

@@ -29,7 +29,7 @@ from states.errors import (
     TaskforceError,
     TransitionError,
 )
-from taskforce.web import render
+from taskforce.web import i18n, render
 from taskforce.web.guard import SignInRequired
 
 log = logging.getLogger("taskforce.web")
@@ -136,6 +136,9 @@ def install(app: FastAPI) -> None:
             return JSONResponse(
                 error_body(code, message, **extra), status_code=status, headers=headers
             )
+        if not isinstance(error, DatabaseUnavailableError):
+            # A page says the engine's message in its own language; the API keeps the English.
+            message = i18n.say(error.text, render.language_of(request))
         response = _page(request, status, message)
         if headers:
             response.headers.update(headers)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
+from enum import Enum
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -23,7 +25,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from notifications import formatting
+from states.actors import Role
 from states.localtext import LocalText
+from states.message import Kind, Listing, Message, Named, Said, Term
 
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "messages"
@@ -83,6 +88,86 @@ def translator(language: str) -> Callable[..., str]:
         return translated.format(**values)
 
     return translate
+
+
+def say(text: str, language: str) -> str:
+    """An engine message in `language`: a `Message`'s template translated, then filled.
+
+    The values are said in the same language: a title (LocalText, or a `Term`'s title) in
+    the language, marked where untranslated; a nested message translated in turn; a role,
+    a place, a department and a day in the language's words. Text that is not a Message
+    (nobody marked it) is returned as it is.
+    """
+    if language not in LANGUAGES or language == "en" or not isinstance(text, Said):
+        return str(text)
+    said = _value(text, language, isolate=False)
+    return str(said)
+
+
+def _value(value: object, language: str, *, isolate: bool) -> object:
+    """One value of a message, ready to be put into the translated sentence."""
+    if isinstance(value, Message):
+        translated = translations(language).gettext(value.template)
+        values = {
+            name: _value(part, language, isolate=language in RIGHT_TO_LEFT)
+            for name, part in value.params.items()
+        }
+        try:
+            return translated.format(**values)
+        except (KeyError, IndexError, ValueError):
+            # A translation naming a placeholder the English lacks must not hide the error.
+            return str(value)
+    if isinstance(value, Listing):
+        separator = _SEPARATORS.get(language, {}).get(value.separator, value.separator)
+        return separator.join(str(_value(item, language, isolate=isolate)) for item in value.items)
+    if isinstance(value, Named):
+        if value.kind is Kind.PLACE:
+            value = formatting.jurisdiction(value.key, language)
+        else:
+            value = formatting.department(value.key, language)
+    elif isinstance(value, Term):
+        value = value.local.in_(language).marked
+    elif isinstance(value, LocalText):
+        value = value.in_(language).marked
+    elif isinstance(value, Role):
+        return formatting.role(value.value, language)
+    elif isinstance(value, Enum):
+        return translations(language).gettext(str(value.value))
+    elif isinstance(value, date):
+        return _Day(value, language)
+    if isolate and _LATIN_RUN.search(str(value)):
+        return _Isolated(value)
+    return value
+
+
+# How a list is punctuated in the language.
+_SEPARATORS = {"ur": {", ": "، ", "; ": "؛ "}}
+
+
+class _Day:
+    """A day put into a translated sentence: in the language's words, whatever the format."""
+
+    def __init__(self, value: date, language: str) -> None:
+        self.value, self.language = value, language
+
+    def __format__(self, spec: str) -> str:
+        return formatting.day(self.value, self.language)
+
+
+class _Isolated:
+    """A value kept in its own order inside right-to-left text, however it is formatted."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return f"{_ISOLATE}{self.value}{_END_ISOLATE}"
+
+    def __repr__(self) -> str:
+        return f"{_ISOLATE}{self.value!r}{_END_ISOLATE}"
+
+    def __format__(self, spec: str) -> str:
+        return f"{_ISOLATE}{format(self.value, spec)}{_END_ISOLATE}"
 
 
 def isolated(value: object) -> object:

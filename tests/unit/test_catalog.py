@@ -1,8 +1,9 @@
 """Every text the web shows has its Urdu in the gettext catalog, with the same placeholders.
 
 The texts are extracted the way `make messages` extracts them (Babel, with the mapping in
-babel.cfg and the keywords `t` and `N_`), so a new `t("...")` in a template
-or page module fails here, by name, until ur.po has its Urdu. Fuzzy entries count as
+babel.cfg and the keywords `t`, `N_` and `Message`), so a new `t("...")` in a template
+or page module, or a new engine `Message("...")` in states/ or db/, fails here, by name,
+until ur.po has its Urdu. Fuzzy entries count as
 missing: the server shows them in English until a translator has checked them.
 """
 
@@ -22,20 +23,24 @@ from states.definition import Ending, FieldKind
 from taskforce.web import i18n, texts
 
 WEB = i18n.LOCALES.parent
-MAPPING = Path(__file__).resolve().parents[2] / "babel.cfg"
-KEYWORDS = {"t": None, "N_": None}  # the same keywords as `make messages`
+ROOT = Path(__file__).resolve().parents[2]
+MAPPING = ROOT / "babel.cfg"
+# The same keywords and folders as `make messages`: the pages, and the engine's messages.
+KEYWORDS = {"t": None, "N_": None, "Message": None}
+FOLDERS = (WEB, ROOT / "states", ROOT / "db")
 
 
 def extracted() -> dict[str, list[str]]:
-    """Every msgid in the web's templates and modules, with where it is used."""
+    """Every msgid in the web's templates and modules and the engine's messages, with where."""
     with MAPPING.open() as mapping:
         method_map, options_map = parse_mapping_cfg(mapping)  # type: ignore[no-untyped-call]
     found: dict[str, list[str]] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(
-        WEB, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
-    ):
-        if isinstance(message, str) and message:
-            found.setdefault(message, []).append(f"{filename}:{line}")
+    for folder in FOLDERS:
+        for filename, line, message, _comments, _context in extract_from_dir(
+            folder, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
+        ):
+            if isinstance(message, str) and message:
+                found.setdefault(message, []).append(f"{folder.name}/{filename}:{line}")
     return found
 
 

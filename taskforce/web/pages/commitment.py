@@ -39,7 +39,7 @@ from taskforce.web.context import web_of
 from taskforce.web.details import Detail, Timing
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
-from taskforce.web.i18n import N_
+from taskforce.web.i18n import N_, say
 from taskforce.web.pages.attention import back_to
 from taskforce.web.pages.board import names
 from taskforce.web.security import verify_csrf
@@ -240,9 +240,9 @@ def advance(
             done = {
                 "text": N_("Done: {action}. {key} is now in the stage {stage}."),
                 "values": {
-                    "action": next(
-                        t.title for t in pipeline.transitions if t.action == action
-                    ).in_(language).marked,
+                    "action": next(t.title for t in pipeline.transitions if t.action == action)
+                    .in_(language)
+                    .marked,
                     "key": moved.commitment.key,
                     "stage": pipeline.stage(moved.commitment.stage).title.in_(language).marked,
                 },
@@ -252,10 +252,13 @@ def advance(
         # Nothing was kept: the move is shown for checking, and taken only when confirmed.
         return _check_page(request, viewer, key, check, kept, form, uploads)
     except FieldError as error:
-        problems = error.problems or {name: error.message for name in error.fields}
         # Cut short: an unknown field's name is the sender's, and may be 100 KB long.
         return _show(
-            request, viewer, key, status=422, attempt=_with(kept, clipped_problems(problems))
+            request,
+            viewer,
+            key,
+            status=422,
+            attempt=_with(kept, clipped_problems(problems_of(error, language))),
         )
     except CommentRequiredError:
         return _show(
@@ -307,7 +310,7 @@ def _check_page(
     form: FormData,
     uploads: list[Upload],
 ) -> Response:
-    """"Check your answers": what the move will do and what was typed; Change or Confirm."""
+    """ "Check your answers": what the move will do and what was typed; Change or Confirm."""
     if _text(form, "step") == "change":
         return _show(request, viewer, key, attempt=kept)
     web = web_of(request)
@@ -342,6 +345,13 @@ def _effective(day: str, *, now: datetime) -> datetime | None:
     return None if when == local_day(now) else effective.start_of_day(when, now=now)
 
 
+def problems_of(error: FieldError, language: str) -> dict[str, str]:
+    """Each field's problem in the page's language, or the whole message beside each field."""
+    if error.problems:
+        return {name: say(problem, language) for name, problem in error.problems.items()}
+    return {name: say(error.text, language) for name in error.fields}
+
+
 def _with(attempt: Attempt, problems: Mapping[str, str]) -> Attempt:
     return Attempt(attempt.action, attempt.values, dict(problems))
 
@@ -374,9 +384,8 @@ def acknowledge(
         )
     except NotFoundError as error:
         # Nothing left to acknowledge (someone else did it first): say so beside the form.
-        return _show(
-            request, viewer, key, status=409, attempt=_with(kept, {"reason": error.message})
-        )
+        said = say(error.text, render.language_of(request))
+        return _show(request, viewer, key, status=409, attempt=_with(kept, {"reason": said}))
     request.session[FLASH] = {
         "text": N_("Acknowledged: {count} open escalation(s) of {key}."),
         "values": {"count": count, "key": target.rsplit("/", 1)[-1]},
@@ -437,9 +446,8 @@ def snooze(
     except RoleNotAllowedError:
         raise
     except TransitionError as error:
-        return _show(
-            request, viewer, key, status=422, attempt=_with(kept, {"until": error.message})
-        )
+        said = say(error.text, render.language_of(request))
+        return _show(request, viewer, key, status=422, attempt=_with(kept, {"until": said}))
     request.session[FLASH] = {
         "text": N_("Escalations of {key} are held through {until}."),
         "values": {"key": target.rsplit("/", 1)[-1], "until": day.isoformat()},

@@ -19,12 +19,12 @@ from starlette.responses import Response
 from db import evidence, workflow
 from states.access import Access, allows
 from states.errors import CommentRequiredError, ConflictError, FieldError, NotFoundError
-from taskforce.web import details
+from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
 from taskforce.web.i18n import N_
-from taskforce.web.pages.commitment import FLASH, Attempt, _show, form_of
+from taskforce.web.pages.commitment import FLASH, Attempt, _show, form_of, problems_of
 from taskforce.web.security import verify_csrf
 from taskforce.web.uploads import uploads_of
 from taskforce.web.viewer import Viewer
@@ -32,9 +32,7 @@ from taskforce.web.viewer import Viewer
 router = APIRouter(include_in_schema=False)
 
 REMARK_NEEDED = N_("Write the remark, or attach a file.")
-REMARK_RACED = N_(
-    "Someone else changed this item at the same moment; send the remark again."
-)
+REMARK_RACED = N_("Someone else changed this item at the same moment; send the remark again.")
 ACTION = "note"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -71,7 +69,7 @@ def add_note(
             )
             target = f"/commitments/{noted.commitment.key}"
     except FieldError as error:
-        problems = error.problems or {name: error.message for name in error.fields}
+        problems = problems_of(error, render.language_of(request))
         return _show(
             request,
             viewer,
