@@ -86,9 +86,13 @@ class Catalogue:
             return self.latest(key)
         source = self._versions.get((key, version))
         if source is None:
-            raise NotFoundError(
-                f"pipeline {key!r} version {version} is not known; known pipelines: {self._known()}"
-            )
+            versions = sorted(v for (k, v) in self._versions if k == key)
+            if versions:
+                raise NotFoundError(
+                    f"pipeline {key!r} has no version {version}; its versions are"
+                    f" {', '.join(map(str, versions))}"
+                )
+            raise NotFoundError(f"no pipeline {key!r}; known pipelines: {self._known()}")
         return source.pipeline
 
     def latest(self, key: str) -> Pipeline:

@@ -28,6 +28,7 @@ from taskforce.cli_decisions import decisions_template, import_decisions
 from taskforce.cli_export import register as register_export_commands
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
 from taskforce.cli_people import register as register_people_commands
+from taskforce.cli_pipelines import register as register_pipelines_commands
 from taskforce.cli_refs import refs_report
 from taskforce.cli_refs import register as register_refs_commands
 from taskforce.cli_reports import report_app
@@ -429,24 +430,6 @@ def check(
         )
     if failed:
         raise typer.Exit(65)
-
-
-@app.command("pipelines")
-def pipelines_(as_json: JsonOption = False) -> None:
-    """List the registered pipelines (every version) with their stages."""
-    with opened() as application:
-        catalogue = application.catalogue
-        if as_json:
-            emit_json([views.pipeline_record(p) for p in catalogue.all()])
-            return
-        table = Table("Pipeline", "Version", "Title", "Stages", "Deadline")
-        for p in catalogue.all():
-            stages = " → ".join(s.key for s in p.stages if not s.terminal)
-            ends = ", ".join(s.key for s in p.terminal_stages())
-            table.add_row(
-                p.key, str(p.version), p.title.en, f"{stages}\nends: {ends}", str(p.deadline or "")
-            )
-        out.print(table)
 
 
 @app.command()
@@ -995,6 +978,7 @@ import_app.command("decisions")(import_decisions)
 register_people_commands(app)
 register_refs_commands(app)
 register_export_commands(app)
+register_pipelines_commands(app)
 
 mail = typer.Typer(
     help="Mail: see what a message says before anyone receives it.",

@@ -352,6 +352,19 @@ def test_a_new_pipeline_version_leaves_started_commitments_on_theirs(
     )
     assert [p["version"] for p in registered if p["key"] == "action_task"] == [1, 2]
 
+    # What version 2 changed, read before moving anything to it.
+    changes = json.loads(
+        ok(taskforce("pipelines", "diff", "action_task", "1", "2", "--json")).stdout
+    )
+    assert {(c["part"], c["key"], c["change"]) for c in changes} == {
+        ("action", "start_work", "added"),
+        ("action", "take_up", "removed"),
+    }
+    table = ok(taskforce("pipelines", "diff", "action_task", "1", "2")).stdout
+    assert "action_task: from version 1 to version 2, 2 changes" in table
+    unknown = taskforce("pipelines", "diff", "action_task", "1", "9")
+    assert "pipeline 'action_task' has no version 9; its versions are 1, 2" in refused(unknown, 4)
+
     # NAP-HR-07 started on version 1 and is still moved by it, even without the folder.
     shown = json.loads(ok(taskforce("show", "NAP-HR-07", "--json")).stdout)
     assert shown["pipeline_version"] == 1
