@@ -191,7 +191,13 @@ def _meeting(session: Session, file: MeetingFile) -> Meeting:
     spec = file.meeting
     meeting = session.scalar(select(Meeting).where(Meeting.key == spec.key))
     if meeting is None:
-        meeting = Meeting(key=spec.key, title=spec.title, held_on=spec.held_on, chair=spec.chair)
+        meeting = Meeting(
+            key=spec.key,
+            title=spec.title.en,
+            title_ur=spec.title.ur,
+            held_on=spec.held_on,
+            chair=spec.chair,
+        )
         session.add(meeting)
     return meeting
 

@@ -45,6 +45,12 @@ class MeetingRef:
     key: str
     title: str
     held_on: date
+    title_ur: str | None = None
+
+    @property
+    def local_title(self) -> LocalText:
+        """The title in English and, when the meeting file gave one, in Urdu."""
+        return LocalText(en=self.title, ur=self.title_ur or None)
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,9 @@ def _meeting(session: Session, key: str) -> MeetingRef:
     if found is None:
         known = ", ".join(session.scalars(select(Meeting.key).order_by(Meeting.held_on))) or "none"
         raise NotFoundError(f"no meeting {key!r}; known meetings: {known}")
-    return MeetingRef(key=found.key, title=found.title, held_on=found.held_on)
+    return MeetingRef(
+        key=found.key, title=found.title, held_on=found.held_on, title_ur=found.title_ur
+    )
 
 
 def _row(
@@ -261,15 +269,23 @@ def _restatements(
     session: Session, where: ColumnElement[bool]
 ) -> dict[int, tuple[MeetingRef, ...]]:
     rows = session.execute(
-        select(CommitmentMeeting.commitment_id, Meeting.key, Meeting.title, Meeting.held_on)
+        select(
+            CommitmentMeeting.commitment_id,
+            Meeting.key,
+            Meeting.title,
+            Meeting.held_on,
+            Meeting.title_ur,
+        )
         .join(Meeting, Meeting.id == CommitmentMeeting.meeting_id)
         .join(Commitment, Commitment.id == CommitmentMeeting.commitment_id)
         .where(where)
         .order_by(Meeting.held_on, Meeting.key)
     )
     found: dict[int, list[MeetingRef]] = defaultdict(list)
-    for commitment_id, key, title, held_on in rows:
-        found[commitment_id].append(MeetingRef(key=key, title=title, held_on=held_on))
+    for commitment_id, key, title, held_on, title_ur in rows:
+        found[commitment_id].append(
+            MeetingRef(key=key, title=title, held_on=held_on, title_ur=title_ur)
+        )
     return {commitment_id: tuple(refs) for commitment_id, refs in found.items()}
 
 

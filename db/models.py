@@ -119,8 +119,14 @@ class Meeting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(text.KEY_MAX), unique=True)
     title: Mapped[str] = mapped_column(String(text.TITLE_MAX))
+    title_ur: Mapped[str | None] = mapped_column(String(text.TITLE_MAX))
     held_on: Mapped[date] = mapped_column(Date)
     chair: Mapped[str] = mapped_column(String(text.NAME_MAX), default="")
+
+    @property
+    def local_title(self) -> LocalText:
+        """The title in English and, when the meeting file gave one, in Urdu."""
+        return LocalText(en=self.title, ur=self.title_ur or None)
 
 
 class Commitment(Base):

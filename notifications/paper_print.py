@@ -84,7 +84,8 @@ def to_html(matrix: Matrix, language: str = ENGLISH, *, style_nonce: str | None 
         _with_values("made", language, moment=formatting.moment(matrix.made_at, language)),
     ]
     if matrix.meeting:
-        about.append(_with_values("meeting", language, meeting=matrix.meeting.title))
+        title = matrix.meeting.local_title.in_(language).marked
+        about.append(_with_values("meeting", language, meeting=title))
     return (
         environment()
         .get_template(TEMPLATE)
@@ -133,7 +134,7 @@ def _row(row: MatrixRow, language: str, default: str) -> Row:
     several: dict[str, list[str]] = {
         "officer": [part for part in (row.officer_name, row.officer_email) if part],
         "changes": change_parts(row.changes, language),
-        "reiterated": [meeting.title for meeting in row.reiterated_at],
+        "reiterated": [meeting.local_title.in_(language).marked for meeting in row.reiterated_at],
     }
     written = []
     for column, value in zip(COLUMNS, cells(row, language), strict=True):

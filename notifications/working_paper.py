@@ -142,7 +142,7 @@ def cells(row: MatrixRow, language: str = ENGLISH) -> list[str | int]:
         row.latest_remark or "",
         row.evidence_count,
         describe_changes(row.changes, language),
-        ", ".join(meeting.title for meeting in row.reiterated_at),
+        ", ".join(meeting.local_title.in_(language).marked for meeting in row.reiterated_at),
     ]
 
 
@@ -259,7 +259,8 @@ def to_docx(matrix: Matrix, language: str = ENGLISH) -> bytes:
         word("made", language, moment=formatting.moment(matrix.made_at, language)),
     ]
     if matrix.meeting:
-        lines.append(word("meeting", language, meeting=matrix.meeting.title))
+        title = matrix.meeting.local_title.in_(language).marked
+        lines.append(word("meeting", language, meeting=title))
     for line in lines:
         bidi(document.add_paragraph(line))
 

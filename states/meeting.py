@@ -37,7 +37,6 @@ from states.text import (
     Description,
     FieldValue,
     Name,
-    Title,
 )
 
 CommitmentKey = Annotated[
@@ -76,7 +75,7 @@ class MeetingSpec(_Strict):
     """Which meeting the commitments were made at."""
 
     key: Key
-    title: Title
+    title: CommitmentTitle
     held_on: date
     chair: Annotated[str, AfterValidator(NAME.validate)] = ""
     note: Description | None = None

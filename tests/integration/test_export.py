@@ -240,6 +240,9 @@ def test_the_file_names_rows_by_their_keys_and_keeps_no_secrets(
     assert child["title_ur"] and all(
         line["row"]["title_ur"] for line in lines if line["type"] == "commitments"
     )
+    # So does the meeting's.
+    meetings = {line["row"]["key"]: line["row"] for line in lines if line["type"] == "meetings"}
+    assert meetings["ntf_hr_08"]["title_ur"] == "انسانی حقوق کی قومی ٹاسک فورس کا آٹھواں اجلاس"
     attached = next(line["row"] for line in lines if line["type"] == "event_evidence")
     assert attached["event"] == ["CSW-PUNJAB", attached["event"][1]]
     assert lines[0]["migration"] and lines[0]["format"] == export.FORMAT

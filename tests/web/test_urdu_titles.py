@@ -37,10 +37,14 @@ def test_a_reader_of_urdu_sees_urdu_titles_on_every_page(site: Site) -> None:
         assert title in pipeline
     for title in ("Passed by the assembly", "Send to the Law Department", "Bill number"):
         assert title not in pipeline
+    # The meeting that made the decision, by its Urdu title.
+    assert "انسانی حقوق کی قومی ٹاسک فورس کا آٹھواں اجلاس" in item
+    assert "National Task Force on Human Rights" not in text_of(item)
     # Nothing bundled is untranslated, so nothing is marked as English.
     assert 'class="untranslated"' not in item + pipeline
     # English pages keep the English titles.
     assert "Provincial bill" in english["/board"]
     assert "Enact a child marriage restraint law in Punjab" in english["/commitments/CMB-PUNJAB"]
+    assert "8th meeting of the National Task Force" in english["/commitments/CMB-PUNJAB"]
     assert "Jurisdiction Punjab Department Law" in english["/commitments/CMB-PUNJAB"]
     assert "Governor" in english["/pipelines/provincial_bill"]

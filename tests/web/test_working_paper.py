@@ -122,6 +122,15 @@ def test_rows_say_where_each_decision_stands_and_what_changed(site: Site) -> Non
     assert len(paper(site, meeting="ntf_hr_08").rows) == len(data.rows)
 
 
+def test_the_paper_of_a_meeting_names_it_in_the_papers_language(site: Site) -> None:
+    data = paper(site, meeting="ntf_hr_08")
+    urdu = paper_print.to_html(data, "ur")
+    assert "انسانی حقوق کی قومی ٹاسک فورس کا آٹھواں اجلاس" in urdu
+    assert "National Task Force" not in urdu
+    english = paper_print.to_html(data)
+    assert "8th meeting of the National Task Force on Human Rights" in english
+
+
 def test_the_xlsx_in_english_and_urdu(site: Site) -> None:
     data = paper(site)
     book = openpyxl.load_workbook(io.BytesIO(working_paper.to_xlsx(data)))
