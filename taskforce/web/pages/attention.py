@@ -21,7 +21,7 @@ from states.errors import CommentRequiredError, FieldError
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.guard import declared, page
-from taskforce.web.i18n import N_
+from taskforce.web.i18n import N_, say
 from taskforce.web.security import verify_csrf
 from taskforce.web.viewer import Viewer
 
@@ -135,7 +135,7 @@ def exempt(
     except (CommentRequiredError, FieldError) as error:
         request.session[FLASH] = {
             "text": N_("Nothing was changed: {problem}"),
-            "values": {"problem": error.message},
+            "values": {"problem": say(error.text, render.language_of(request))},
             "error": True,
         }
         return RedirectResponse(back_to(back, key), status_code=303)
