@@ -13,8 +13,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, String, and_, cast, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
 
 from db import waiting
 from db.digest import in_scope
@@ -26,7 +40,8 @@ from states.attention import Handled, Rung
 from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.definition import Pipeline
-from states.departments import reaches
+from states.departments import DEPARTMENT_BOUND, department_key, reaches
+from states.paging import DUE, PAGE_SIZE, Position, needs_position
 from states.waiting import Holder, stages_for
 
 
@@ -160,6 +175,18 @@ class Need:
         return self.answers.handled
 
 
+@dataclass(frozen=True)
+class Needs:
+    """One page of "Needs you", where the next begins, and how many there are in all."""
+
+    needs: list[Need]
+    next: Position | None
+    waiting: int = 0
+    """How many in all still wait for an answer (on every page, not only this one)."""
+    handled: int = 0
+    """How many in all someone has already handled."""
+
+
 def needs(
     session: Session,
     catalogue: Catalogue,
@@ -169,15 +196,59 @@ def needs(
     now: datetime,
     today: date,
     since: datetime | None,
-) -> list[Need]:
-    """The open items waiting on `actor` or escalated to them, the most urgent first and
-    handled ones after the rest; with what others changed since `since`."""
-    query = select(Commitment).where(Commitment.status == "open", _maybe_mine(catalogue, actor))
-    if actor.jurisdiction != FEDERAL:
-        query = query.where(in_scope(actor.jurisdiction))
-    listed = [
-        c for c in session.scalars(query.order_by(Commitment.key)) if reaches(actor, c.department)
-    ]
+    after: Position | None = None,
+    limit: int = PAGE_SIZE,
+) -> Needs:
+    """A page of the open items waiting on `actor` or escalated to them, after `after`:
+    those still unanswered first, then the highest rung escalated, then the longest overdue
+    (the earliest due), then the key; with what others changed since `since`.
+
+    The order, the cursor and the limit are SQL, so a page is one bounded query however
+    many items are in scope. The rule of who is waited on is applied to the page's rows
+    afterwards; the SQL cut keeps only rows it may accept, so a page is short only in the
+    rare case it refuses one (the next page still starts after every row read).
+    """
+    rungs = _rungs_in_stall()
+    in_stall = and_(
+        rungs.c.commitment_id == Commitment.id, rungs.c.stage_seq == Commitment.stage_seq
+    )
+    handled = _handled_rank(rungs, today)
+    level = func.coalesce(rungs.c.level, 0)
+    wanted = _candidates(catalogue, actor)
+    query = (
+        select(
+            Commitment.id,
+            Commitment.key,
+            Commitment.due_at,
+            handled.label("handled_rank"),
+            level.label("level_rank"),
+        )
+        .outerjoin(rungs, in_stall)
+        .where(*wanted)
+    )
+    if after is not None:
+        query = query.where(_after(after, handled, level))
+    # The order is decided on narrow rows; only the page's own are read whole.
+    page = query.order_by(*_order(handled, level, Commitment.due_at, Commitment.key))
+    ranked = page.limit(limit + 1).subquery("ranked")
+    rows = session.execute(
+        select(Commitment, ranked.c.handled_rank, ranked.c.level_rank)
+        .join(ranked, ranked.c.id == Commitment.id)
+        .order_by(
+            *_order(ranked.c.handled_rank, ranked.c.level_rank, ranked.c.due_at, ranked.c.key)
+        )
+    ).all()
+    following = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        following = needs_position(
+            key=last[0].key,
+            handled=bool(last.handled_rank),
+            level=last.level_rank,
+            due_at=last[0].due_at,
+        )
+    listed = [row[0] for row in rows if reaches(actor, row[0].department)]
     answers = answers_of(session, listed, today=today)
     people = waiting.holders(session)
     email = actor.email.lower()
@@ -206,39 +277,130 @@ def needs(
             )
         )
     changes = _changes(session, [need.commitment.id for need in found], since, email)
-    ordered = sorted(
-        found,
-        key=lambda n: (
-            n.handled is not None,
-            attention.urgency(n.level, n.overdue_days, n.commitment.key),
-        ),
+    counted = dict(
+        session.execute(
+            select(handled, func.count())
+            .select_from(Commitment)
+            .outerjoin(rungs, in_stall)
+            .where(*wanted)
+            .group_by(handled)
+        ).all()
     )
-    return [
-        replace(
-            need,
-            changes=tuple(changes.get(need.commitment.id, ())),
-            escalated_since=since is not None
-            and any(
-                r.level > 0 and r.created_at and r.created_at > since for r in need.answers.rungs
-            ),
+    return Needs(
+        needs=[
+            replace(
+                need,
+                changes=tuple(changes.get(need.commitment.id, ())),
+                escalated_since=since is not None
+                and any(
+                    r.level > 0 and r.created_at and r.created_at > since
+                    for r in need.answers.rungs
+                ),
+            )
+            for need in found
+        ],
+        next=following,
+        waiting=int(counted.get(0, 0)),
+        handled=int(counted.get(1, 0)),
+    )
+
+
+def _candidates(catalogue: Catalogue, actor: Actor) -> list[ColumnElement[bool]]:
+    """The SQL cut of "Needs you": open, in the actor's reach, perhaps theirs."""
+    wanted = [Commitment.status == "open", _maybe_mine(catalogue, actor)]
+    if actor.jurisdiction != FEDERAL:
+        wanted.append(in_scope(actor.jurisdiction))
+    if actor.role in DEPARTMENT_BOUND:
+        wanted.append(_maybe_department(actor.department))
+    return wanted
+
+
+def _maybe_department(department: str) -> ColumnElement[bool]:
+    """Items `reaches` may accept for someone of `department`: those of no department, and
+    those whose name holds the words of it in order (a superset: 'Women-Development' and
+    'women development' alike; the rule decides each row after)."""
+    parts = [_escaped(part) for part in department_key(department).split("_") if part]
+    pattern = "%" + "%".join(parts) + "%"
+    return or_(
+        func.trim(Commitment.department) == "",
+        func.lower(Commitment.department).like(pattern, escape="\\"),
+    )
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _rungs_in_stall() -> Subquery:
+    """Per stall episode (commitment, stage_seq): the highest rung escalated, how many rungs
+    and how many of them acknowledged; read in one pass, joined to a page's candidates."""
+    return (
+        select(
+            Escalation.commitment_id,
+            Escalation.stage_seq,
+            func.max(Escalation.level).label("level"),
+            func.count().label("rungs"),
+            func.count(Escalation.acknowledged_at).label("acknowledged"),
         )
-        for need in ordered
-    ]
+        .where(Escalation.level > 0)
+        .group_by(Escalation.commitment_id, Escalation.stage_seq)
+        .subquery("rungs_in_stall")
+    )
+
+
+def _handled_rank(rungs: Subquery, today: date) -> ColumnElement[int]:
+    """1 for an item whose stall is answered (`states.attention.handled` in SQL), else 0:
+    exempt, snoozed through today or later, or every rung escalated acknowledged."""
+    return case(
+        (
+            or_(
+                Commitment.exempt == true(),
+                Commitment.snoozed_until >= today,
+                and_(rungs.c.rungs > 0, rungs.c.acknowledged == rungs.c.rungs),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+
+
+def _order(
+    handled: ColumnElement[Any], level: ColumnElement[Any], due_at: Any, key: Any
+) -> tuple[ColumnElement[Any], ...]:
+    """The order of "Needs you" in SQL: unhandled first, the highest rung, then those with
+    a due time by it (the longest overdue first), then the key."""
+    return (handled, level.desc(), case((due_at.is_(None), 1), else_=0), due_at, key)
+
+
+def _after(
+    after: Position, handled: ColumnElement[int], level: ColumnElement[Any]
+) -> ColumnElement[bool]:
+    """Rows strictly after `after` in the order of "Needs you" (see `needs`)."""
+    if after.band == DUE and after.due_at is not None:
+        later = or_(
+            Commitment.due_at.is_(None),
+            Commitment.due_at > after.due_at,
+            and_(Commitment.due_at == after.due_at, Commitment.key > after.key),
+        )
+    else:
+        later = and_(Commitment.due_at.is_(None), Commitment.key > after.key)
+    rank = int(after.handled)
+    return or_(
+        handled > rank,
+        and_(handled == rank, or_(level < after.level, and_(level == after.level, later))),
+    )
 
 
 def _maybe_mine(catalogue: Catalogue, actor: Actor) -> ColumnElement[bool]:
     """A first cut in SQL, so a national list is not read whole: items whose current stall
     was escalated to `actor`, or that stand where their role takes the next step."""
     email = f'"{actor.email.lower()}"'
-    escalated = (
-        select(Escalation.commitment_id)
-        .where(
-            Escalation.commitment_id == Commitment.id,
-            Escalation.stage_seq == Commitment.stage_seq,
+    # Read once (not once per open commitment): the stall episodes mailed to `actor`.
+    escalated = tuple_(Commitment.id, Commitment.stage_seq).in_(
+        select(Escalation.commitment_id, Escalation.stage_seq).where(
             Escalation.level > 0,
             func.lower(cast(Escalation.recipients, String)).contains(email, autoescape=True),
         )
-        .exists()
     )
     places = [
         and_(

@@ -17,7 +17,7 @@ time is ordering by working days overdue or left.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -33,7 +33,10 @@ _MICROSECONDS_MAX = 16  # digits: microseconds since 1970 up to the year 2286
 # so a cursor is either refused for its shape or read; it is never half understood.
 KEY_CURSOR_PATTERN = f"^k\\.{_KEY}$"
 URGENCY_CURSOR_PATTERN = f"^(r|d\\.[0-9]{{1,{_MICROSECONDS_MAX}}})\\.{_KEY}$"
-CURSOR_MAX = len("d.") + _MICROSECONDS_MAX + len(".") + KEY_MAX
+NEEDS_CURSOR_PATTERN = (
+    f"^n\\.[01]\\.[0-9]{{1,2}}\\.(r|d\\.[0-9]{{1,{_MICROSECONDS_MAX}}})\\.{_KEY}$"
+)
+CURSOR_MAX = len("n.1.99.") + len("d.") + _MICROSECONDS_MAX + len(".") + KEY_MAX
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -46,6 +49,7 @@ class Order(StrEnum):
 
     URGENCY = "u"  # most urgent first (see the module's docstring)
     KEY = "k"  # by key
+    NEEDS = "n"  # "Needs you": unhandled first, the rung escalated, then as URGENCY
 
 
 # Where an item falls in the urgency order: DUE (open, with a due time) before REST.
@@ -66,11 +70,18 @@ class Position:
     key: str
     band: int = REST
     due_at: datetime | None = None
+    handled: bool = False
+    """NEEDS only: whether the item was handled (handled items come after the rest)."""
+    level: int = 0
+    """NEEDS only: the rung escalated (0: none); the highest first."""
 
     def cursor(self) -> str:
         """The position as a short, URL-safe text (readable, but clients need not read it)."""
         if self.order is Order.KEY:
             return f"k.{self.key}"
+        if self.order is Order.NEEDS:
+            urgency = replace(self, order=Order.URGENCY).cursor()
+            return f"n.{int(self.handled)}.{self.level}.{urgency}"
         if self.band == REST or self.due_at is None:
             return f"r.{self.key}"
         micros = (self.due_at - _EPOCH) // timedelta(microseconds=1)
@@ -87,9 +98,21 @@ def position_after(
     return Position(order, key, band, due_at if band == DUE else None)
 
 
+def needs_position(
+    *, key: str, handled: bool, level: int | None, due_at: datetime | None
+) -> Position:
+    """The position just after an item of "Needs you" (an open item: due_at decides the band)."""
+    band = DUE if due_at is not None else REST
+    return Position(Order.NEEDS, key, band, due_at, handled=handled, level=level or 0)
+
+
 def read_cursor(text: str, order: Order, *, name: str = "after") -> Position:
     """The position `text` encodes, or CursorError naming the parameter `name`."""
-    pattern = KEY_CURSOR_PATTERN if order is Order.KEY else URGENCY_CURSOR_PATTERN
+    pattern = {
+        Order.KEY: KEY_CURSOR_PATTERN,
+        Order.URGENCY: URGENCY_CURSOR_PATTERN,
+        Order.NEEDS: NEEDS_CURSOR_PATTERN,
+    }[order]
     if len(text) > CURSOR_MAX or not re.fullmatch(pattern, text):
         raise CursorError(
             f"{name}: this page link is damaged or belongs to another list; start again"
@@ -97,6 +120,10 @@ def read_cursor(text: str, order: Order, *, name: str = "after") -> Position:
         )
     if order is Order.KEY:
         return Position(order, text.removeprefix("k."))
+    if order is Order.NEEDS:
+        _, handled, level, urgency = text.split(".", 3)
+        found = read_cursor(urgency, Order.URGENCY, name=name)
+        return replace(found, order=order, handled=handled == "1", level=int(level))
     band, _, rest = text.partition(".")
     if band == "r":
         return Position(order, rest, REST, None)

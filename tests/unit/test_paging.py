@@ -14,6 +14,7 @@ from states.paging import (
     CursorError,
     Order,
     Position,
+    needs_position,
     page_size,
     position_after,
     read_cursor,
@@ -51,6 +52,9 @@ def test_only_open_items_with_a_due_time_come_first() -> None:
         ("d.12345678901234567.CMB", Order.URGENCY),  # past the year 2286
         ("d.1.CMB\x00", Order.URGENCY),
         ("r." + "A" * 100, Order.URGENCY),
+        ("r.CMB-PUNJAB", Order.NEEDS),
+        ("n.2.0.r.CMB-PUNJAB", Order.NEEDS),
+        ("n.0.100.r.CMB-PUNJAB", Order.NEEDS),
     ],
 )
 def test_a_damaged_cursor_is_refused_naming_the_parameter(text: str, order: Order) -> None:
@@ -68,3 +72,18 @@ def test_the_page_size_is_bounded() -> None:
     assert page_size(None) == 50
     assert page_size(0) == 1
     assert page_size(10_000) == 500
+
+
+@given(
+    key=KEYS,
+    due_at=st.none() | MOMENTS,
+    handled=st.booleans(),
+    level=st.none() | st.integers(min_value=0, max_value=99),
+)
+def test_a_needs_you_position_reads_back_as_itself(
+    key: str, due_at: datetime | None, handled: bool, level: int | None
+) -> None:
+    position = needs_position(key=key, handled=handled, level=level, due_at=due_at)
+    assert read_cursor(position.cursor(), Order.NEEDS) == position
+    with pytest.raises(CursorError):
+        read_cursor(position.cursor(), Order.URGENCY)

@@ -1,4 +1,5 @@
-"""My items reads the database a fixed number of times, however many cards the page has."""
+"""My items, the board and Needs you read the database a fixed number of times, however many
+cards the page has."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from tests.web.conftest import Site
+from db.sweep import run_sweep
+from tests.web.conftest import WEB_NOW, Site
 
 CHAIR = "chair@example.org"
 
@@ -52,3 +54,22 @@ def test_the_board_reads_the_same_number_of_times_for_a_few_cards_or_a_page_of_t
         assert browser.get("/board?size=20").status_code == 200
 
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_needs_you_reads_the_same_number_of_times_for_a_few_items_or_a_page_of_them(
+    site: Site,
+) -> None:
+    app = site.installation
+    run_sweep(app.sessions, app.catalogue, app.calendar, now=WEB_NOW)
+    browser = site.browser(CHAIR)
+    browser.get("/needs-you")  # the first visit records one, so the next ones show changes
+    with counted(site) as few:
+        assert browser.get("/needs-you?size=2").status_code == 200
+    with counted(site) as many:
+        page = browser.get("/needs-you?size=20")
+        assert page.status_code == 200
+    assert page.text.count('class="item-card') > 2
+
+    assert len(many) == len(few), "\n".join(many)
+    # Only the page is read: one query for its items, however many are in scope.
+    assert sum("LIMIT" in statement for statement in many) == 1, "\n".join(many)

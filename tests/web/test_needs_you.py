@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from db.attention import answers_by_key
 from db.engine import transaction
 from db.models import Commitment, Event, OutboxMessage, Person
 from db.sweep import run_sweep
@@ -220,3 +222,82 @@ def test_needs_you_and_the_check_page_read_in_urdu(swept: Site) -> None:
     check = browser.post("/commitments/CMB-PUNJAB/advance", data=sent)
     assert check.status_code == 200
     assert "اپنے جوابات جانچ لیں" in check.text
+
+
+NEXT = re.compile(r'<a href="(/needs-you\?[^"]+)" rel="next">')
+
+
+def _walk(browser: TestClient, size: int) -> list[list[str]]:
+    """Every page of Needs you, following the "Next page" links from the first."""
+    pages: list[list[str]] = []
+    address: str | None = f"/needs-you?size={size}"
+    while address is not None:
+        page = browser.get(address.replace("&amp;", "&"))
+        assert page.status_code == 200
+        pages.append(KEYS.findall(page.text))
+        found = NEXT.search(page.text)
+        address = found.group(1) if found else None
+        assert len(pages) < 100, "the pages never end"
+    return pages
+
+
+def test_needs_you_pages_hold_every_item_once_in_order(swept: Site) -> None:
+    browser = swept.browser(CHAIR)
+    key = KEYS.findall(browser.get("/needs-you").text)[0]
+    acknowledged = browser.post(
+        f"/commitments/{key}/acknowledge",
+        data={
+            "reason": "Followed up.",
+            "back": "/needs-you",
+            "csrf_token": csrf_of(browser, "/needs-you"),
+        },
+    )
+    assert acknowledged.status_code == 303
+    whole = KEYS.findall(browser.get("/needs-you?size=500").text)
+    assert len(whole) > 6
+
+    pages = _walk(browser, 3)
+    walked = [key for page in pages for key in page]
+    assert all(len(page) == 3 for page in pages[:-1])
+    assert walked == whole and len(set(walked)) == len(walked)
+    assert "First page" in browser.get("/needs-you?size=3&after=" + _cursor(browser)).text
+
+    # The order: unanswered first, then the rung escalated (highest first), then the
+    # earliest due, then the key.
+    with transaction(swept.installation.sessions) as session:
+        answers = answers_by_key(session, walked, today=WEB_NOW.date())
+        due = dict(
+            session.execute(
+                select(Commitment.key, Commitment.due_at).where(Commitment.key.in_(walked))
+            ).all()
+        )
+    ranked = [
+        (
+            answers[key].handled is not None,
+            -(answers[key].level or 0),
+            due[key] is None,
+            due[key].replace(tzinfo=None) if due[key] is not None else None,
+            key,
+        )
+        for key in walked
+    ]
+    assert ranked[-1][0] and ranked[-1][-1] == key
+    assert [r[:3] for r in ranked] == sorted(r[:3] for r in ranked)
+    assert ranked == sorted(
+        ranked, key=lambda r: (r[:3], r[3] or WEB_NOW.replace(tzinfo=None), r[4])
+    )
+
+    counts = text_of(browser.get("/needs-you?size=3").text)
+    assert f"Waiting for an answer: {len(walked) - 1}. Already handled: 1." in counts
+
+
+def _cursor(browser: TestClient) -> str:
+    found = NEXT.search(browser.get("/needs-you?size=3").text)
+    assert found is not None
+    return found.group(1).replace("&amp;", "&").partition("after=")[2]
+
+
+def test_a_damaged_needs_you_cursor_is_refused_naming_it(swept: Site) -> None:
+    page = swept.browser(CHAIR).get("/needs-you?after=d.12.CMB-PUNJAB")
+    assert page.status_code == 400
+    assert "after" in text_of(page.text)

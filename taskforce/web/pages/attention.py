@@ -8,26 +8,31 @@ answered with a redirect (303) when it is done.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from db import attention, escalations
 from states.access import Access
 from states.calendar import local_day
 from states.errors import CommentRequiredError, FieldError
+from states.paging import CURSOR_MAX, PAGE_SIZE_MAX, Order, page_size, read_cursor
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.guard import declared, page
 from taskforce.web.i18n import N_, say
+from taskforce.web.paging import paging_links
 from taskforce.web.security import verify_csrf
 from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 
 FLASH = "flash"
+SINCE = "needs_you_since"  # the session key: the last visit the first page found
 PATH = "/needs-you"
 REASON_LIMIT = 2000
 
@@ -39,13 +44,17 @@ def back_to(target: str, key: str) -> str:
 
 @router.get(PATH, name="needs_you", **declared(Access.BOARD))
 def needs_you(
-    request: Request, viewer: Annotated[Viewer, Depends(page(Access.BOARD))]
+    request: Request,
+    viewer: Annotated[Viewer, Depends(page(Access.BOARD))],
+    after: Annotated[str | None, Query(max_length=CURSOR_MAX)] = None,
+    size: Annotated[int | None, Query(ge=1, le=PAGE_SIZE_MAX)] = None,
 ) -> Response:
+    position = read_cursor(after, Order.NEEDS, name="after") if after else None
     web = web_of(request)
     now = web.now()
     flash = request.session.pop(FLASH, None)
     with web.transaction() as session:
-        since = attention.visit(session, viewer.person_id, now=now)
+        since = _since(request, session, viewer, now, first=position is None)
         found = attention.needs(
             session,
             web.installation.catalogue,
@@ -54,18 +63,35 @@ def needs_you(
             now=now,
             today=local_day(now),
             since=since,
+            after=position,
+            limit=page_size(size),
         )
         return render.page(
             request,
             "needs_you.html.j2",
             {
-                "needs": found,
+                "needs": found.needs,
+                "counts": found,
+                "pages": paging_links(PATH, {}, size, after, found.next),
                 "since": since,
                 "flash": flash if isinstance(flash, dict) else None,
                 "today": local_day(now),
                 "back": PATH,
             },
         )
+
+
+def _since(
+    request: Request, session: Session, viewer: Viewer, now: datetime, *, first: bool
+) -> datetime | None:
+    """When the viewer last looked before this visit. The first page records the visit;
+    the pages after it keep the time the first page found, so their changes still show."""
+    if first:
+        since = attention.visit(session, viewer.person_id, now=now)
+        request.session[SINCE] = since.isoformat() if since is not None else ""
+        return since
+    kept = request.session.get(SINCE)
+    return datetime.fromisoformat(kept) if isinstance(kept, str) and kept else None
 
 
 @router.post(
