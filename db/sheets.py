@@ -27,6 +27,7 @@ from states.catalogue import Catalogue
 from states.definition import FieldKind, Pipeline, Transition
 from states.effective import DEFAULT_MAX_DAYS_BACK, start_of_day
 from states.errors import TaskforceError
+from states.message import Listing, Message, Term
 from states.sheets import ParsedSheet, RowRequest, comment, needs_text
 
 
@@ -170,7 +171,7 @@ def apply(
         except TaskforceError as error:
             results.append(
                 RowResult(
-                    row=request.row, key=request.key, outcome=Outcome.ERROR, detail=error.message
+                    row=request.row, key=request.key, outcome=Outcome.ERROR, detail=error.text
                 )
             )
     results.sort(key=lambda r: r.row)
@@ -208,13 +209,18 @@ def _apply_row(
             told,
             outcome=Outcome.CONFLICT,
             action=request.action,
-            detail=f"changed since the sheet was made (version {request.version}, now"
-            f" {commitment.version}); it is now in {stage}",
+            detail=Message(
+                "changed since the sheet was made (version {then}, now {version});"
+                " it is now in {stage}",
+                then=request.version,
+                version=commitment.version,
+                stage=pipeline.stage(commitment.stage).title,
+            ),
         )
     text = comment(request, sheet)
     if request.action is None:
         workflow.note(session, key=commitment.key, actor_email=actor_email, text=text, now=now)
-        return replace(told, detail="remark added")
+        return replace(told, detail=Message("remark added"))
     transition = _action_named(pipeline, commitment, request.action)
     done = workflow.advance(
         session,
@@ -231,10 +237,15 @@ def _apply_row(
         max_days_back=max_days_back,
     )
     moved_to = str(pipeline.stage(done.commitment.stage).title)
+    said = {
+        "action": Term(transition.action, transition.title),
+        "stage": pipeline.stage(done.commitment.stage).title,
+    }
     return replace(
         told,
-        detail=f"{transition.action} → {moved_to}"
-        + (" with its remark" if request.remark else ""),
+        detail=Message("{action} → {stage} with its remark", **said)
+        if request.remark
+        else Message("{action} → {stage}", **said),
         action=str(transition.title),
         stage=moved_to,
     )
@@ -249,10 +260,18 @@ def _action_named(pipeline: Pipeline, commitment: Commitment, given: str) -> Tra
     for transition in possible:
         if wanted in (transition.action, str(transition.title).lower()):
             return transition
-    listed = ", ".join(t.action for t in possible) or "nothing (it has ended)"
+    listed = (
+        Listing(Term(t.action, t.title) for t in possible)
+        if possible
+        else Message("nothing (it has ended)")
+    )
     raise TaskforceError(
-        f"{given!r} is not an action from {pipeline.stage(commitment.stage).title};"
-        f" possible: {listed}"
+        Message(
+            "{given!r} is not an action from {stage}; possible: {listed}",
+            given=given,
+            stage=pipeline.stage(commitment.stage).title,
+            listed=listed,
+        )
     )
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 from states.errors import TaskforceError
 from states.evidence import FileKind, Upload, clean_name, size_text, sniff
+from states.message import Message
 
 KEY = "key"
 TITLE = "title"
@@ -138,29 +139,38 @@ def parse(rows: Sequence[tuple[int, Mapping[str, object]]]) -> ParsedSheet:
             problems.append(RowProblem(row=number, key=key, reason=reason))
 
         if key is None:
-            problem("the key is empty")
+            problem(Message("the key is empty"))
             continue
         if key in seen:
-            problem(f"{key} is already on row {seen[key]}")
+            problem(Message("{key} is already on row {row}", key=key, row=seen[key]))
             continue
         seen[key] = number
         version = _version(cells.get(VERSION))
         if version is None:
-            problem(f"the version {_text(cells.get(VERSION))!r} is not a whole number")
+            problem(
+                Message(
+                    "the version {version!r} is not a whole number",
+                    version=_text(cells.get(VERSION)),
+                )
+            )
             continue
         happened_on = _day(raw_date)
         if happened_on is None and not _blank(raw_date):
-            problem(f"the date {_text(raw_date)!r} is not a date (write it as 2026-11-20)")
+            problem(
+                Message(
+                    "the date {day!r} is not a date (write it as 2026-11-20)", day=_text(raw_date)
+                )
+            )
             continue
         if action is None and remark is None:
-            problem("a date alone says nothing: choose a new stage or write a remark")
+            problem(Message("a date alone says nothing: choose a new stage or write a remark"))
             continue
         values, bad = _values(cells.get(VALUES))
         if bad is not None:
-            problem(f"the values: {bad!r} is not name=value (e.g. members=7)")
+            problem(Message("the values: {bad!r} is not name=value (e.g. members=7)", bad=bad))
             continue
         if values and action is None:
-            problem("values go with a new stage: choose one, or leave the values blank")
+            problem(Message("values go with a new stage: choose one, or leave the values blank"))
             continue
         requests.append(
             RowRequest(

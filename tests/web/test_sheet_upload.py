@@ -217,6 +217,20 @@ def test_what_cannot_be_applied_is_said_on_the_page_and_changes_nothing(site: Si
     assert not kept.exists() or not any(kept.rglob("*.xlsx"))
 
 
+def test_a_row_that_cannot_be_applied_is_said_in_urdu_on_an_urdu_page(site: Site) -> None:
+    client = site.browser(SECRETARY)
+    client.post(
+        "/preferences/language",
+        data={"language": "ur", "next": "/board", "csrf_token": csrf_of(client, "/board")},
+    )
+    downloaded = client.get("/board/sheet.xlsx").content
+    garbage = _upload(client, _fill(downloaded, {"CSW-PUNJAB": {sheets.HAPPENED_ON: "1st July"}}))
+    assert garbage.status_code == 422
+    # "the date '1st July' is not a date (write it as 2026-11-20)", in Urdu.
+    assert "درست تاریخ نہیں" in garbage.text and "is not a date" not in garbage.text
+    assert "1st July" in garbage.text
+
+
 def test_a_waiting_sheet_is_taken_once_only_by_its_uploader_and_only_unchanged(
     tmp_path: Path,
 ) -> None:

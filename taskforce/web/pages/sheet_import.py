@@ -25,7 +25,7 @@ from states.sheets import SheetFileError, SheetTooLargeError, check_file
 from taskforce.web import render
 from taskforce.web.context import web_of
 from taskforce.web.guard import declared, page
-from taskforce.web.i18n import N_
+from taskforce.web.i18n import N_, say
 from taskforce.web.security import verify_csrf
 from taskforce.web.sheet_uploads import PendingSheets
 from taskforce.web.uploads import closing_form, uploads_of
@@ -46,11 +46,11 @@ def _store(request: Request) -> PendingSheets:
     return PendingSheets.under(web_of(request).installation.settings.data_dir)
 
 
-def _rows(report: SheetReport, outcome: Outcome) -> list[dict[str, Any]]:
-    return [_row(result) for result in report.results if result.outcome is outcome]
+def _rows(report: SheetReport, outcome: Outcome, language: str) -> list[dict[str, Any]]:
+    return [_row(result, language) for result in report.results if result.outcome is outcome]
 
 
-def _row(result: RowResult) -> dict[str, Any]:
+def _row(result: RowResult, language: str) -> dict[str, Any]:
     """A row as the page shows it (and as the result is kept, in JSON)."""
     return {
         "row": result.row,
@@ -62,16 +62,17 @@ def _row(result: RowResult) -> dict[str, Any]:
         "happened_on": result.happened_on.isoformat() if result.happened_on else None,
         "version_then": result.version_then,
         "version_now": result.version_now,
-        "detail": result.detail,
+        # An engine's refusal of the row, in the page's language.
+        "detail": say(result.detail, language),
     }
 
 
-def _summary(name: str, report: SheetReport) -> dict[str, Any]:
+def _summary(name: str, report: SheetReport, language: str) -> dict[str, Any]:
     return {
         "sheet": name,
-        "changes": _rows(report, Outcome.APPLIED),
-        "conflicts": _rows(report, Outcome.CONFLICT),
-        "problems": _rows(report, Outcome.ERROR),
+        "changes": _rows(report, Outcome.APPLIED, language),
+        "conflicts": _rows(report, Outcome.CONFLICT, language),
+        "problems": _rows(report, Outcome.ERROR, language),
         "unchanged": report.unchanged,
     }
 
@@ -113,7 +114,7 @@ def preview(
             session, web.installation, rows, name=name, actor_email=viewer.email, now=web.now()
         )
         session.rollback()  # a preview: nothing is kept
-    shown = _summary(name, report)
+    shown = _summary(name, report, render.language_of(request))
     sha256 = None
     if shown["changes"] and not shown["problems"]:
         sha256 = _store(request).keep(viewer.person_id, name=name, content=uploads[0].content)
@@ -157,7 +158,10 @@ def apply(
         kept = not report.errors
         if kept:
             session.commit()
-    store.record_result(viewer.person_id, {"kept": kept, **_summary(pending.name, report)})
+    store.record_result(
+        viewer.person_id,
+        {"kept": kept, **_summary(pending.name, report, render.language_of(request))},
+    )
     return RedirectResponse("/board/sheet/result", status_code=303)
 
 
