@@ -4,6 +4,7 @@ once a day, and a level badge that shows the rung actually escalated."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -301,3 +302,29 @@ def test_a_damaged_needs_you_cursor_is_refused_naming_it(swept: Site) -> None:
     page = swept.browser(CHAIR).get("/needs-you?after=d.12.CMB-PUNJAB")
     assert page.status_code == 400
     assert "after" in text_of(page.text)
+
+
+def test_every_page_marks_what_changed_since_the_last_visit(site: Site) -> None:
+    app = site.installation
+    with transaction(app.sessions) as session:
+        chair = session.scalars(select(Person).where(Person.email == CHAIR)).one()
+        chair.attention_seen_at = WEB_NOW - timedelta(hours=1)
+    run_sweep(app.sessions, app.catalogue, app.calendar, now=WEB_NOW)
+    browser = site.browser(CHAIR)
+
+    marked: set[str] = set()
+    address: str | None = "/needs-you?size=3"
+    walked: list[str] = []
+    while address is not None:
+        page = browser.get(address.replace("&amp;", "&"))
+        keys = KEYS.findall(page.text)
+        walked += keys
+        marked |= {key for key in keys if "Since your last visit:" in card_of(page.text, key)}
+        found = NEXT.search(page.text)
+        address = found.group(1) if found else None
+    with transaction(app.sessions) as session:
+        answers = answers_by_key(session, walked, today=WEB_NOW.date())
+    escalated = {key for key in walked if answers[key].level is not None}
+    assert len(walked) > 3 and escalated
+    # The first page records the visit; the later pages still compare with the one before.
+    assert marked == escalated
