@@ -18,6 +18,7 @@ from db import tokens
 from states.access import Access, allows
 from states.departments import refusal
 from states.errors import AccessDeniedError
+from states.message import Message, place
 from taskforce.web import viewer as viewers
 from taskforce.web.context import web_of
 from taskforce.web.viewer import Viewer
@@ -46,28 +47,51 @@ def check(
         return
     if access is Access.ANSWER and allows(Access.ANSWER, viewer.actor, jurisdiction=jurisdiction):
         raise AccessDeniedError(
-            f"can't answer the escalations of {what}: {refusal(viewer.actor, department)}"
+            Message(
+                "can't answer the escalations of {what}: {problem}",
+                what=what,
+                problem=refusal(viewer.actor, department),
+            )
         )
     if access is Access.ANSWER and allows(Access.ITEM, viewer.actor, jurisdiction=jurisdiction):
         raise AccessDeniedError(
-            f"only a secretary, chief secretary, the federal secretary or the chair may answer"
-            f" the escalations of {what}; {viewer.email} is {viewer.role}"
+            Message(
+                "only a secretary, chief secretary, the federal secretary or the chair may answer"
+                " the escalations of {what}; {email} is {role}",
+                what=what,
+                email=viewer.email,
+                role=viewer.role,
+            )
         )
     raise AccessDeniedError(
-        f"{viewer.email} ({viewer.role}, {viewer.jurisdiction}) may not see {what},"
-        f" which belongs to {jurisdiction}"
+        Message(
+            "{email} ({role}, {own}) may not see {what}, which belongs to {jurisdiction}",
+            email=viewer.email,
+            role=viewer.role,
+            own=place(viewer.jurisdiction),
+            what=what,
+            jurisdiction=place(jurisdiction),
+        )
     )
 
 
 def _require(access: Access, viewer: Viewer) -> Viewer:
     if access is Access.PEOPLE and not allows(access, viewer.actor):
         raise AccessDeniedError(
-            f"this page is for the administrator and the chair; {viewer.email} is {viewer.role}"
+            Message(
+                "this page is for the administrator and the chair; {email} is {role}",
+                email=viewer.email,
+                role=viewer.role,
+            )
         )
     if access in (Access.SIGNED_IN, Access.BOARD) and not allows(access, viewer.actor):
         raise AccessDeniedError(
-            f"this page is for secretaries, chief secretaries, the federal secretary and the"
-            f" chair; {viewer.email} is {viewer.role}"
+            Message(
+                "this page is for secretaries, chief secretaries, the federal secretary and the"
+                " chair; {email} is {role}",
+                email=viewer.email,
+                role=viewer.role,
+            )
         )
     return viewer
 

@@ -135,3 +135,11 @@ def test_the_api_answers_in_english_whatever_the_page_language(site: Site) -> No
     message = answer.json()["error"]["message"]
     assert message.startswith("Can't approve_in_cabinet CMB-PUNJAB: ")
     assert "this action is for" in message
+
+
+def test_a_page_refused_to_a_reader_of_urdu_says_why_in_urdu(site: Site) -> None:
+    refused = in_urdu(site, OFFICER).get("/board")
+    assert refused.status_code == 403
+    text = text_of(refused.text)
+    assert "یہ صفحہ سیکرٹریوں" in text and "افسر" in text  # "... for secretaries ...; officer"
+    assert "this page is for" not in text

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from db import evidence, workflow
 from states.access import Access, allows
 from states.errors import CommentRequiredError, ConflictError, FieldError, NotFoundError
+from states.message import Message
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.errors import clipped_problems
@@ -115,7 +116,7 @@ def download(
     viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
 ) -> Response:
     """A file kept as evidence, if the viewer may see an item it is attached to; else 404."""
-    missing = NotFoundError("no such file, or none that you may see")
+    missing = NotFoundError(Message("no such file, or none that you may see"))
     if not _SHA256.match(sha256):
         raise missing
     web = web_of(request)
