@@ -30,6 +30,7 @@ from states.errors import (
 )
 from states.escalation import may_answer
 from states.meeting import PersonSpec
+from states.message import Listing, Message
 from states.rules import CommitmentState, Event, EventKind, Status
 from states.text import COMMENT
 
@@ -96,7 +97,13 @@ def valid_person(values: Mapping[str, Any]) -> PersonSpec:
 def checked_language(email: str, language: str) -> str:
     """`language` if people may read in it; else a PersonValueError naming the person."""
     if language not in LANGUAGES:
-        raise PersonValueError(f"{email}: language: must be one of {', '.join(LANGUAGES)}")
+        raise PersonValueError(
+            Message(
+                "{email}: language: must be one of {languages}",
+                email=email,
+                languages=Listing(LANGUAGES),
+            )
+        )
     return language
 
 
