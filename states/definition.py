@@ -192,6 +192,17 @@ class LadderLevel(_Strict):
     notify: Role
 
 
+class StageMapping(_Strict):
+    """How commitments running on an earlier version of a pipeline move to this one."""
+
+    version: PositiveInt = Field(description="the earlier version its commitments come from")
+    stages: dict[Key, Key] = Field(
+        default_factory=dict,
+        description="a stage of the earlier version, and the stage of this one it becomes;"
+        " a stage not listed becomes the stage of the same key",
+    )
+
+
 class Pipeline(_Strict):
     """A versioned process a commitment follows, from its initial stage to a terminal one."""
 
@@ -219,6 +230,10 @@ class Pipeline(_Strict):
     stages: tuple[Stage, ...] = Field(min_length=1)
     transitions: tuple[Transition, ...] = ()
     ladder: tuple[LadderLevel, ...] = ()
+    migrates_from: StageMapping | None = Field(
+        default=None,
+        description="the earlier version whose running commitments may move to this one",
+    )
 
     def stage(self, key: str) -> Stage:
         """The stage called `key` (which validation guarantees exists)."""
@@ -280,6 +295,8 @@ class Pipeline(_Strict):
         for spec in data["fields"].values():
             if not spec["past"]:
                 del spec["past"]
+        if data["migrates_from"] is None:
+            del data["migrates_from"]
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def checksum(self) -> str:

@@ -72,6 +72,8 @@ class EventKind(StrEnum):
     """A later meeting replaced the decision with another: it ends, withdrawn."""
     NUDGED = "nudged"
     """Someone above the item reminded whoever must take its next step; it moves nothing."""
+    MIGRATED = "migrated"
+    """Moved to another version of its pipeline (or back), at the stage that version maps to."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
     problems += _ladder_rules(pipeline)
     problems += _text_rules(pipeline)
     problems += _department_lists(pipeline)
+    problems += _migration_rules(pipeline)
     if not problems:
         problems += _reachability(pipeline)
         problems += _system_action(pipeline, "on_children_done", pipeline.on_children_done)
@@ -38,6 +39,30 @@ def _text_rules(pipeline: Pipeline) -> list[Problem]:
         problem = rule.problem(value) if value is not None else None
         if problem:
             problems.append((loc, problem))
+    return problems
+
+
+def _migration_rules(pipeline: Pipeline) -> list[Problem]:
+    """Commitments come from an earlier version, and each lands on a stage still running."""
+    mapping = pipeline.migrates_from
+    if mapping is None:
+        return []
+    problems: list[Problem] = []
+    if mapping.version >= pipeline.version:
+        problems.append(
+            (
+                ("migrates_from", "version"),
+                f"version {mapping.version} is not earlier than this one ({pipeline.version})",
+            )
+        )
+    for old, new in mapping.stages.items():
+        loc: Loc = ("migrates_from", "stages", old)
+        if not pipeline.has_stage(new):
+            problems.append((loc, f"{new!r} is not a stage of this version"))
+        elif pipeline.stage(new).terminal:
+            problems.append(
+                (loc, f"{new!r} is an end: a running commitment moves to a stage still running")
+            )
     return problems
 
 

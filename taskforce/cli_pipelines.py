@@ -9,9 +9,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from db import people, pipeline_migration
+from db.engine import transaction
 from states.pipeline_diff import Change, Kind, diff
 from taskforce import views
-from taskforce.console import JsonOption, emit_json, opened, out
+from taskforce.console import JsonOption, emit_json, now, opened, out
 
 pipelines_app = typer.Typer(
     help="The registered pipelines (every version), and what changed between two versions.",
@@ -66,6 +68,90 @@ def diff_(
             table.add_row(*(escape(cell) for cell in row))
     out.print(f"{key}: from version {before} to version {after}, {len(changes)} changes")
     out.print(table)
+
+
+@pipelines_app.command("migrate")
+def migrate_(
+    key: Annotated[str, typer.Argument(help="The pipeline, e.g. provincial_bill.")],
+    to: Annotated[
+        int, typer.Option("--to", min=1, help="The version to move its running commitments to.")
+    ],
+    as_: Annotated[str, typer.Option("--as", help="Your email: a federal secretary or the chair.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show what would move; change nothing.")
+    ] = False,
+    rollback: Annotated[
+        bool,
+        typer.Option(
+            "--rollback",
+            help="Undo: return the commitments moved to this version to where they came from.",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Move every running commitment of a pipeline to a newer version of it, or back.
+
+    The new version's file says where each stage goes (`migrates_from`); if any running
+    commitment would land on no running stage, nothing moves. Every move is an event in
+    the commitment's history, and all of them are one transaction. With --rollback, those
+    whose latest move was the move to this version go back; those moved on since stay.
+    """
+    with opened() as application, transaction(application.sessions) as session:
+        actor = people.actor_for(people.by_email(session, as_))
+        if rollback:
+            plan = pipeline_migration.roll_back(
+                session,
+                application.catalogue,
+                key,
+                from_version=to,
+                actor=actor,
+                now=now(),
+                calendar=application.calendar,
+                dry_run=dry_run,
+            )
+        else:
+            plan = pipeline_migration.migrate(
+                session,
+                application.catalogue,
+                key,
+                to_version=to,
+                actor=actor,
+                now=now(),
+                calendar=application.calendar,
+                dry_run=dry_run,
+            )
+        if dry_run:
+            session.rollback()
+    if as_json:
+        emit_json(
+            {
+                "pipeline": plan.pipeline,
+                "from_version": plan.from_version,
+                "to_version": plan.to_version,
+                "dry_run": dry_run,
+                "moves": [
+                    {"key": m.key, "from_stage": m.from_stage, "to_stage": m.to_stage}
+                    for m in plan.moves
+                ],
+                "staying": [{"key": s.key, "stage": s.stage} for s in plan.staying],
+            }
+        )
+        return
+    verb = "would move" if dry_run else "moved"
+    out.print(
+        f"{plan.pipeline}: {verb} {len(plan.moves)} running commitments from version"
+        f" {plan.from_version} to version {plan.to_version}"
+    )
+    if plan.moves:
+        table = Table("Commitment", "From stage", "To stage")
+        for m in plan.moves:
+            table.add_row(escape(m.key), escape(m.from_stage), escape(m.to_stage))
+        out.print(table)
+    for s in plan.staying:
+        out.print(
+            f"{escape(s.key)} stays at {escape(s.stage)}: it moved on after coming to"
+            f" version {plan.from_version}, or started on it"
+        )
 
 
 def _rows(change: Change) -> list[tuple[str, str, str, str, str]]:

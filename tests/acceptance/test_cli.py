@@ -373,6 +373,39 @@ def test_a_new_pipeline_version_leaves_started_commitments_on_theirs(
     assert json.loads(ok(taskforce("show", "NAP-HR-07", "--json")).stdout)["stage"] == "in_progress"
 
 
+def test_the_running_bills_move_to_a_new_version_and_back(
+    taskforce: Taskforce, tmp_path: Path
+) -> None:
+    ok(taskforce("init"))
+    ok(taskforce("load"))
+    extra = tmp_path / "pipelines"
+    extra.mkdir()
+    text = (BUNDLED_PIPELINES / "provincial_bill.yaml").read_text(encoding="utf-8")
+    newer = text.replace("\nversion: 3\n", "\nversion: 4\nmigrates_from: {version: 3}\n", 1)
+    (extra / "provincial_bill.yaml").write_text(newer, encoding="utf-8")
+    chair = ("--as", "chair@example.org")
+    on = {"TASKFORCE_PIPELINES_DIR": str(extra)}
+
+    officer = taskforce(
+        "pipelines", "migrate", "provincial_bill", "--to", "4",
+        "--as", "law.officer.punjab@example.org", **on,
+    )  # fmt: skip
+    assert "only a federal secretary or the chair" in refused(officer, 3)
+    args = ("pipelines", "migrate", "provincial_bill", "--to", "4", *chair, "--json")
+    shown = json.loads(ok(taskforce(*args, "--dry-run", **on)).stdout)
+    assert [m["key"] for m in shown["moves"]] == ["CMB-BALOCHISTAN", "CMB-KP", "CMB-PUNJAB"]
+    assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 3
+
+    moved = ok(taskforce(*args[:-1], **on)).stdout
+    assert "provincial_bill: moved 3 running commitments from version 3 to version 4" in moved
+    history = json.loads(ok(taskforce("history", "CMB-KP", "--json")).stdout)
+    assert (history[-1]["kind"], history[-1]["actor"]) == ("migrated", "chair@example.org")
+
+    back = json.loads(ok(taskforce(*args, "--rollback", **on)).stdout)
+    assert (back["from_version"], back["to_version"], len(back["moves"])) == (4, 3, 3)
+    assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 3
+
+
 def test_another_departments_officer_is_refused_and_show_names_who_must_act(
     loaded_taskforce: Taskforce,
 ) -> None:
