@@ -121,6 +121,7 @@ def test_a_stale_form_on_an_urdu_page_says_so_in_urdu(site: Site) -> None:
     response = mine.post(ADVANCE, data={**stale.inputs, "comment": "mine"})
     assert response.status_code == 409
     text = text_of(response.text)
+    assert "کسی اور نے اس معاملے کو تبدیل کر دیا" in text  # someone else changed this item
     assert "Someone else changed this item" not in text
     assert "review it and try again" not in text
 
