@@ -50,7 +50,7 @@ def any_by_email(session: Session, email: str) -> Person:
     """The person with `email` (any case), active or not, or a NotFoundError."""
     person = session.scalar(select(Person).where(func.lower(Person.email) == email.lower()))
     if person is None:
-        raise NotFoundError(f"no person with email {email}")
+        raise NotFoundError(Message("no person with email {email}", email=email))
     return person
 
 
@@ -98,8 +98,13 @@ def add_person(
     cleaned = rules.clean_reason(reason, subject=spec.email)
     existing = session.scalar(select(Person).where(func.lower(Person.email) == spec.email.lower()))
     if existing is not None:
-        state = "already listed" if existing.active else "listed, and inactive"
-        raise rules.PersonValueError(f"{spec.email} is {state}; change their details instead")
+        raise rules.PersonValueError(
+            Message("{email} is already listed; change their details instead", email=spec.email)
+            if existing.active
+            else Message(
+                "{email} is listed, and inactive; change their details instead", email=spec.email
+            )
+        )
     person = Person(
         email=spec.email,
         name=spec.name,
@@ -160,9 +165,11 @@ def deactivate_person(
     person = any_by_email(session, email)
     cleaned = rules.clean_reason(reason, subject=person.email)
     if not person.active:
-        raise rules.PersonValueError(f"{person.email} is already inactive")
+        raise rules.PersonValueError(Message("{email} is already inactive", email=person.email))
     if person.email.lower() == actor.email.lower():
-        raise rules.PersonValueError(f"{person.email} cannot deactivate themselves")
+        raise rules.PersonValueError(
+            Message("{email} cannot deactivate themselves", email=person.email)
+        )
     person.active = False  # the model's hook ends every browser session
     withdrawn = session.execute(
         update(OutboxMessage)
@@ -283,7 +290,9 @@ def handover(
     old = any_by_email(session, from_email)
     new = people.by_email(session, to_email)
     if old.id == new.id:
-        raise rules.PersonValueError(f"{old.email} cannot hand over to themselves")
+        raise rules.PersonValueError(
+            Message("{email} cannot hand over to themselves", email=old.email)
+        )
     items = session.scalars(
         select(Commitment)
         .where(Commitment.officer_id == old.id, Commitment.status == Status.OPEN.value)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from db.models import Person
 from states.actors import Actor, Role
 from states.errors import NotFoundError
+from states.message import Message
 from states.people import checked_language
 
 
@@ -21,7 +22,9 @@ def by_email(session: Session, email: str) -> Person:
             " — check the spelling with: taskforce people"
         )
     if not person.active:
-        raise NotFoundError(f"{email} is no longer active and cannot act on commitments")
+        raise NotFoundError(
+            Message("{email} is no longer active and cannot act on commitments", email=email)
+        )
     return person
 
 
