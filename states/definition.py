@@ -134,6 +134,19 @@ class Ending(StrEnum):
     LAPSED = "lapsed"
 
 
+class Clock(StrEnum):
+    """How a stage's time limit counts.
+
+    Most limits in the task force's decisions are working days of the item's
+    jurisdiction; a law's own limits often are not: a governor has ten days to
+    assent (Article 116), a commission is appointed "within one month".
+    """
+
+    WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
+    MONTHS = "months"
+
+
 class Stage(_Strict):
     """A place a commitment can be in, owned by one role."""
 
@@ -141,7 +154,11 @@ class Stage(_Strict):
     title: PipelineTitle
     owner: Role
     time_limit: PositiveInt | None = Field(
-        default=None, description="working days a commitment may stay here"
+        default=None, description="how long a commitment may stay here, counted by `clock`"
+    )
+    clock: Clock = Field(
+        default=Clock.WORKING_DAYS,
+        description="how the time limit counts: working days, calendar days or calendar months",
     )
     requires: tuple[Key, ...] = ()
     terminal: bool = False
@@ -289,6 +306,9 @@ class Pipeline(_Strict):
         for part in (*data["stages"], *data["transitions"]):
             if not part["departments"]:
                 del part["departments"]
+        for stage in data["stages"]:
+            if stage["clock"] == Clock.WORKING_DAYS:
+                del stage["clock"]
         for transition in data["transitions"]:
             if not transition["confirm"]:
                 del transition["confirm"]

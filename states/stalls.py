@@ -1,18 +1,21 @@
 """Stall detection: when a commitment is due, how overdue it is, which ladder rung it reached.
 
 Pure: the caller passes the calendar and `now`. A commitment is due at the earlier
-of the end of its stage's time limit and the end of its overall deadline day;
+of the end of its stage's time limit (counted by the stage's clock) and the end of
+its overall deadline day;
 past that it is stalled, and the working days since decide the ladder level.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from states.calendar import WorkingCalendar, end_of_day
-from states.definition import LadderLevel, Pipeline
+import isodate
+
+from states.calendar import WorkingCalendar, end_of_day, local_day
+from states.definition import Clock, LadderLevel, Pipeline, Stage
 from states.rules import CommitmentState, Status
 
 
@@ -51,13 +54,29 @@ def due(
     if state.status is not Status.OPEN:
         return None
     candidates: list[Due] = []
-    limit = pipeline.stage(state.stage).time_limit
-    if limit is not None:
-        at = calendar.due_at(state.stage_entered_at, limit, state.jurisdiction)
+    stage = pipeline.stage(state.stage)
+    if stage.time_limit is not None:
+        at = stage_due(stage, state.stage_entered_at, state.jurisdiction, calendar)
         candidates.append(Due(at=at, reason=StallReason.STAGE_LIMIT))
     if deadline is not None:
         candidates.append(Due(at=end_of_day(deadline), reason=StallReason.DEADLINE))
     return min(candidates, key=lambda d: d.at) if candidates else None
+
+
+def stage_due(
+    stage: Stage, entered_at: datetime, jurisdiction: str, calendar: WorkingCalendar
+) -> datetime:
+    """The end (midnight, Pakistan time) of the last day of `stage`'s time limit, counted by
+    its clock from the day it was entered: working days of `jurisdiction`, calendar days,
+    or calendar months (entered on 31 January, one month ends on the last of February)."""
+    assert stage.time_limit is not None
+    if stage.clock is Clock.WORKING_DAYS:
+        return calendar.due_at(entered_at, stage.time_limit, jurisdiction)
+    entered = local_day(entered_at)
+    if stage.clock is Clock.CALENDAR_DAYS:
+        return end_of_day(entered + timedelta(days=stage.time_limit))
+    last_day: date = entered + isodate.Duration(months=stage.time_limit)
+    return end_of_day(last_day)
 
 
 def ladder_level(pipeline: Pipeline, overdue_days: int) -> LadderLevel | None:

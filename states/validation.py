@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, deque
 
 from states.actors import Role
-from states.definition import ANY_STAGE, Pipeline
+from states.definition import ANY_STAGE, Clock, Pipeline
 from states.departments import department_key
 from states.documents import Loc, Problem
 from states.text import FIELD_VALUE, TextRule
@@ -211,6 +211,13 @@ def _terminal_rules(pipeline: Pipeline) -> list[Problem]:
                 (
                     ("stages", index, "outcome"),
                     f"stage {stage.key!r} has an outcome but is not terminal; add terminal: true",
+                )
+            )
+        if stage.time_limit is None and stage.clock is not Clock.WORKING_DAYS:
+            problems.append(
+                (
+                    ("stages", index, "clock"),
+                    f"stage {stage.key!r} has a clock but no time_limit for it to count",
                 )
             )
         if stage.terminal and stage.time_limit is not None:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from html import escape
 from typing import Literal
 
-from states.definition import ANY_STAGE, Ending, Pipeline, Stage
+from notifications import formatting
+from states.definition import ANY_STAGE, Clock, Ending, Pipeline, Stage
 from states.localtext import LocalText
 
 BOX_WIDTH = 150
@@ -462,12 +463,20 @@ def _lines(x: float, y: float, lines: Iterable[str], *, step: int, **attributes:
     return f'<text text-anchor="middle"{extra}>{spans}</text>'
 
 
-def _stage_note(stage: Stage, t: Translate) -> str:
+def _stage_note(stage: Stage, t: Translate, language: str) -> str:
     if stage.terminal:
         return t("ends: {outcome}", outcome=t(str(stage.outcome or "")))
-    if stage.time_limit is not None:
+    return time_limit_text(stage, t, language)
+
+
+def time_limit_text(stage: Stage, t: Translate, language: str) -> str:
+    """'10 working days', '10 days', '1 month' or 'no time limit', in `language`."""
+    if stage.time_limit is None:
+        return t("no time limit")
+    if stage.clock is Clock.WORKING_DAYS:
         return t("{n} working days", n=stage.time_limit)
-    return t("no time limit")
+    unit = "M" if stage.clock is Clock.MONTHS else "D"
+    return formatting.duration(f"P{stage.time_limit}{unit}", language)
 
 
 def description(pipeline: Pipeline, t: Translate = _same, language: str = "en") -> str:
@@ -559,7 +568,7 @@ def svg(pipeline: Pipeline, t: Translate = _same, language: str = "en") -> str:
             + _lines(
                 box.centre_x,
                 first + len(title) * LINE + 1,
-                [_stage_note(stage, t)],
+                [_stage_note(stage, t, language)],
                 step=LINE,
                 font_size="11",
                 fill=INK,

@@ -111,3 +111,24 @@ def test_long_titles_wrap_and_are_cut_with_an_ellipsis() -> None:
     cut = diagram.wrap("one two three four five six seven eight nine ten", 9, lines=2)
     assert len(cut) == 2 and cut[-1].endswith("…")
     assert diagram.wrap("Supercalifragilistic", 8, lines=3) == ("Supercal", "ifragili", "stic")
+
+
+def test_a_time_limit_is_said_by_its_clock_in_english_and_urdu() -> None:
+    from states.definition import Clock, Stage
+    from taskforce.web.diagram import time_limit_text
+    from taskforce.web.i18n import translator
+
+    def stage(limit: int | None, clock: Clock = Clock.WORKING_DAYS) -> Stage:
+        return Stage.model_validate(
+            {"key": "assent", "title": {"en": "Assent"}, "owner": "secretary",
+             "time_limit": limit, "clock": clock}
+        )  # fmt: skip
+
+    english = translator("en")
+    assert time_limit_text(stage(7), english, "en") == "7 working days"
+    assert time_limit_text(stage(10, Clock.CALENDAR_DAYS), english, "en") == "10 days"
+    assert time_limit_text(stage(1, Clock.MONTHS), english, "en") == "1 month"
+    assert time_limit_text(stage(None), english, "en") == "no time limit"
+    urdu = translator("ur")
+    assert time_limit_text(stage(10, Clock.CALENDAR_DAYS), urdu, "ur") == "10 دن"
+    assert "دن" in time_limit_text(stage(7), urdu, "ur")

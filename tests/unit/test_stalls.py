@@ -6,9 +6,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import yaml
 
-from states.calendar import WorkingCalendar
-from states.catalogue import BUNDLED_PIPELINES, Catalogue
+from states.calendar import WorkingCalendar, end_of_day
+from states.catalogue import BUNDLED_PIPELINES, Catalogue, parse_pipeline
+from states.definition import Pipeline
+from states.documents import parse_yaml
+from states.errors import DefinitionError
 from states.rules import CommitmentState, Status
 from states.stalls import StallReason, assess, due, ladder_level
 
@@ -97,3 +101,57 @@ def test_a_closed_commitment_and_a_clockless_one_never_stall() -> None:
 def test_the_ladder_level_is_the_highest_rung_reached() -> None:
     assert [ladder_level(COMMISSION, days) for days in (0, 1)] == [COMMISSION.ladder[0]] * 2
     assert ladder_level(COMMISSION, 100) == COMMISSION.ladder[-1]
+
+
+def _commission_counting(clock: str, limit: int) -> Pipeline:
+    """The commission pipeline with its first stage's limit counted by `clock`."""
+    written = COMMISSION.model_dump(mode="json", by_alias=True, exclude_none=True)
+    first = {**written["stages"][0], "time_limit": limit, "clock": clock}
+    return Pipeline.model_validate({**written, "stages": [first, *written["stages"][1:]]})
+
+
+@pytest.mark.parametrize(
+    ("clock", "limit", "entered", "last_day"),
+    [
+        # Ten calendar days from Friday 12 June, weekends and all: due as 22 June ends.
+        pytest.param("calendar_days", 10, STARTED, date(2026, 6, 22), id="calendar-days"),
+        # Eid al-Adha (about 27 May) is no pause for a calendar clock either.
+        pytest.param(
+            "calendar_days",
+            10,
+            datetime(2026, 5, 24, 19, 0, tzinfo=UTC),
+            date(2026, 6, 4),
+            id="calendar-days-over-a-holiday",
+        ),
+        pytest.param("months", 1, STARTED, date(2026, 7, 12), id="within-one-month"),
+        # From the last day of January, one month ends on the last day of February.
+        pytest.param(
+            "months", 1, datetime(2027, 1, 30, 19, 0, tzinfo=UTC), date(2027, 2, 28), id="month-end"
+        ),
+        # Seven working days from the same Friday, as the bundled stage counts them.
+        pytest.param("working_days", 7, STARTED, date(2026, 6, 23), id="working-days"),
+    ],
+)
+def test_a_stage_limit_counts_by_its_clock(
+    clock: str, limit: int, entered: datetime, last_day: date
+) -> None:
+    pipeline = _commission_counting(clock, limit)
+    when = due(pipeline, commission(stage_entered_at=entered), deadline=None, calendar=CALENDAR)
+
+    assert when is not None
+    assert when.at == end_of_day(last_day)
+
+
+def test_a_clock_needs_a_limit_and_the_default_clock_leaves_the_checksum_as_it_was() -> None:
+    written = COMMISSION.model_dump(mode="json", by_alias=True, exclude_none=True)
+    first = {**written["stages"][0], "clock": "calendar_days"}
+    del first["time_limit"]
+    with pytest.raises(DefinitionError, match="has a clock but no time_limit"):
+        parse_pipeline(
+            parse_yaml(
+                yaml.safe_dump({**written, "stages": [first, *written["stages"][1:]]}),
+                "commission.yaml",
+            )
+        )
+    assert '"clock"' not in COMMISSION.canonical_json()
+    assert '"clock":"months"' in _commission_counting("months", 1).canonical_json()

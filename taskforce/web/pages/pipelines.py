@@ -55,6 +55,9 @@ def pipeline_page(
             "latest": versions[-1],
             # The diagram escapes every text itself.
             "diagram_svg": Markup(diagram.svg(pipeline, t, language)),  # nosec B704
+            "time_limits": {
+                stage.key: diagram.time_limit_text(stage, t, language) for stage in pipeline.stages
+            },
             **names(language),
         },
     )
