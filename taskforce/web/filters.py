@@ -17,6 +17,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from notifications import formatting
+from taskforce.web import i18n
 
 _PAGE_LANGUAGE: ContextVar[str] = ContextVar("page_language", default=formatting.ENGLISH)
 
@@ -30,6 +31,8 @@ def install(env: Environment) -> None:
     env.filters["role"] = _role
     env.filters["jurisdiction"] = _jurisdiction
     env.filters["department"] = _department
+    # A global, so macros imported without context count in the page's language too.
+    env.globals["tn"] = _plural
 
 
 @contextmanager
@@ -40,6 +43,12 @@ def page_language(language: str) -> Iterator[None]:
         yield
     finally:
         _PAGE_LANGUAGE.reset(token)
+
+
+@pass_context
+def _plural(context: Context, singular: str, plural: str, n: int, **values: object) -> str:
+    """`tn("{n} day", "{n} days", n)`: the form the page's language gives the count `n`."""
+    return i18n.plural_translator(_language(context))(singular, plural, n, **values)
 
 
 def _language(context: Context) -> str:

@@ -71,23 +71,40 @@ def translations(language: str) -> NullTranslations:
 def translator(language: str) -> Callable[..., str]:
     """`t("Sign in")`, or `t("{n} overdue", n=3)`: falls back to English where not translated."""
     catalog = translations(language)
-    isolate = language in RIGHT_TO_LEFT
 
     def translate(text: str, **values: object) -> str:
         # gettext("") is the catalog's header, never a translation.
         translated = catalog.gettext(text) if text else text
-        if not values:
-            return translated
-        # A title given in both languages goes into the sentence in the sentence's language.
-        values = {
-            name: value.in_(language).marked if isinstance(value, LocalText) else value
-            for name, value in values.items()
-        }
-        if isolate:
-            values = {name: isolated(value) for name, value in values.items()}
-        return translated.format(**values)
+        return _filled(translated, language, values)
 
     return translate
+
+
+def plural_translator(language: str) -> Callable[..., str]:
+    """`tn("{n} day", "{n} days", n)`: the language's form for the count `n`, filled like `t`.
+
+    English says the singular for 1 and the plural otherwise; the catalog holds each
+    language's own forms (its Plural-Forms header says which form a count takes).
+    """
+    catalog = translations(language)
+
+    def translate(singular: str, plural: str, n: int, **values: object) -> str:
+        return _filled(catalog.ngettext(singular, plural, n), language, {"n": n, **values})
+
+    return translate
+
+
+def _filled(translated: str, language: str, values: dict[str, object]) -> str:
+    if not values:
+        return translated
+    # A title given in both languages goes into the sentence in the sentence's language.
+    values = {
+        name: value.in_(language).marked if isinstance(value, LocalText) else value
+        for name, value in values.items()
+    }
+    if language in RIGHT_TO_LEFT:
+        values = {name: isolated(value) for name, value in values.items()}
+    return translated.format(**values)
 
 
 def say(text: str, language: str) -> str:

@@ -26,7 +26,7 @@ WEB = i18n.LOCALES.parent
 ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "babel.cfg"
 # The same keywords and folders as `make messages`: the pages, and the engine's messages.
-KEYWORDS = {"t": None, "N_": None, "Message": None}
+KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "Message": None}
 FOLDERS = (WEB, ROOT / "states", ROOT / "db")
 
 
@@ -39,8 +39,10 @@ def extracted() -> dict[str, list[str]]:
         for filename, line, message, _comments, _context in extract_from_dir(
             folder, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
         ):
-            if isinstance(message, str) and message:
-                found.setdefault(message, []).append(f"{folder.name}/{filename}:{line}")
+            # A plural text (tn) is found by its singular, as the catalog keys it.
+            msgid = message[0] if isinstance(message, tuple) else message
+            if isinstance(msgid, str) and msgid:
+                found.setdefault(msgid, []).append(f"{folder.name}/{filename}:{line}")
     return found
 
 
@@ -59,12 +61,19 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
 
 
+def forms(text: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Every form of a translation or msgid: one, or a plural text's several."""
+    if isinstance(text, tuple | list):
+        return tuple(str(form or "") for form in text)
+    return (str(text or ""),)
+
+
 def test_every_text_shown_on_a_page_has_its_urdu() -> None:
     catalog = urdu()
     missing = []
     for msgid, places in extracted().items():
         entry = catalog.get(msgid)
-        if entry is None or not entry.string or entry.fuzzy:
+        if entry is None or not all(forms(entry.string)) or entry.fuzzy:
             why = "fuzzy" if entry is not None and entry.fuzzy else "no Urdu"
             missing.append(f"  {msgid!r} ({why}; used in {', '.join(places)})")
     assert not missing, (
@@ -75,13 +84,14 @@ def test_every_text_shown_on_a_page_has_its_urdu() -> None:
 
 
 def test_every_translation_keeps_the_placeholders_of_its_english() -> None:
+    # A plural text's every form keeps the placeholders of the English plural.
     wrong = [
-        f"  {entry.id!r}: {sorted(placeholders(str(entry.string)))}"
-        f" instead of {sorted(placeholders(str(entry.id)))}"
+        f"  {entry.id!r}: {sorted(placeholders(form))}"
+        f" instead of {sorted(placeholders(forms(entry.id)[-1]))}"
         for entry in urdu()
         if entry.id
-        and entry.string
-        and placeholders(str(entry.id)) != placeholders(str(entry.string))
+        for form in forms(entry.string)
+        if form and placeholders(forms(entry.id)[-1]) != placeholders(form)
     ]
     assert not wrong, "Urdu that would lose or invent a value when shown:\n" + "\n".join(wrong)
 
@@ -118,3 +128,20 @@ def test_latin_values_inside_urdu_keep_their_order_and_counts_stay_plain() -> No
     ).format(key="CSW-SINDH")
     assert "\u2068" not in urdu_text("Error {status}", status=404)
     assert i18n.translator("en")("Part of {key}", key="CSW-SINDH") == "Part of CSW-SINDH"
+
+
+def test_a_count_takes_the_form_its_language_gives_it() -> None:
+    english = i18n.plural_translator("en")
+    assert english("{n} working day left", "{n} working days left", 1) == "1 working day left"
+    assert english("{n} working day left", "{n} working days left", 4) == "4 working days left"
+    in_urdu = i18n.plural_translator("ur")
+    one, other = urdu_forms("Apply {n} change")
+    assert in_urdu("Apply {n} change", "Apply {n} changes", 1) == one.format(n=1)
+    assert in_urdu("Apply {n} change", "Apply {n} changes", 3) == other.format(n=3)
+    assert one != other
+
+
+def urdu_forms(msgid: str) -> tuple[str, str]:
+    entry = urdu().get(msgid)
+    assert entry is not None and isinstance(entry.string, tuple), f"{msgid!r} has no plural"
+    return str(entry.string[0]), str(entry.string[1])

@@ -132,7 +132,7 @@ def test_a_filled_sheet_is_previewed_then_applied_once_as_the_viewer(site: Site)
     result = client.get("/board/sheet/result")
     assert result.status_code == 200
     assert "2 changes applied from punjab-filled.xlsx." in result.text
-    assert "1 rows were not applied" in result.text
+    assert "1 row was not applied: its item changed" in result.text
     with transaction(site.installation.sessions) as session:
         added = session.execute(
             select(Commitment.key, Event.kind, Event.to_stage, Event.actor_email)
