@@ -164,6 +164,13 @@ class Commitment(Base):
     # The seq of the event that brought it into its stage: a stall episode's identity.
     stage_seq: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     snoozed_until: Mapped[date | None] = mapped_column(Date)
+    # Its clocks stand still from `paused_at` (a court's stay, a prorogued assembly) until
+    # resumed, by hand or at the end of `paused_until`; the time they stood still is
+    # credited to the current stage's clock and to the deadline's (states/pausing.py).
+    paused_at: Mapped[datetime | None]
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    stage_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deadline_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 

@@ -214,6 +214,7 @@ def open_past_deadline(session: Session, pipelines: Sequence[str], *, today: dat
                 Commitment.status == "open",
                 Commitment.pipeline_key.in_(pipelines),
                 Commitment.deadline < today,
+                Commitment.paused_at.is_(None),  # a paused item's deadline stands still
             )
         )
     )

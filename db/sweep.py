@@ -21,7 +21,7 @@ from sqlalchemy import Table, and_, false, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import acting, queries, workflow
+from db import acting, pausing, queries, workflow
 from db.engine import transaction
 from db.models import Commitment, Escalation, OutboxMessage, Person
 from states.actors import FEDERAL, Role, province_of
@@ -69,6 +69,8 @@ class SweepReport:
     completed_parents: list[str] = field(default_factory=list)
     lapsed: list[str] = field(default_factory=list)
     skipped_conflicts: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+    """Paused items whose pause reached the day it was given: their clocks run again."""
 
     @property
     def missing_recipients(self) -> list[Notice]:
@@ -99,6 +101,7 @@ class SweepReport:
             "completed_parents": self.completed_parents,
             "lapsed": self.lapsed,
             "skipped_conflicts": self.skipped_conflicts,
+            "resumed": self.resumed,
         }
 
 
@@ -127,6 +130,7 @@ def run_sweep(
     def unit() -> AbstractContextManager[Session]:
         return transaction(sessions) if record else _rolled_back(sessions)
 
+    _resume_ended_pauses(unit, catalogue, calendar, report, now=now, today=today)
     _automatic_transitions(unit, catalogue, calendar, report, now=now, today=today)
     with unit() as session:
         people = _candidates(session)
@@ -181,6 +185,27 @@ def stalled_ids_query(now: datetime, today: date) -> Any:
 
 def _stalled_ids(session: Session, *, now: datetime, today: date) -> list[int]:
     return list(session.scalars(stalled_ids_query(now, today)))
+
+
+def _resume_ended_pauses(
+    unit: Unit,
+    catalogue: Catalogue,
+    calendar: WorkingCalendar,
+    report: SweepReport,
+    *,
+    now: datetime,
+    today: date,
+) -> None:
+    """First, so an item whose pause has ended is judged on its moved clocks at once."""
+    with unit() as session:
+        keys = pausing.ended(session, today=today)
+
+    def resume(session: Session, key: str) -> list[str]:
+        pausing.resume(session, catalogue, calendar, key=key, actor_email=None, now=now)
+        return [key]
+
+    for key in keys:
+        report.resumed += _system(unit, report, lambda s, k=key: resume(s, k))
 
 
 def _automatic_transitions(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, inspect, select, true, update
@@ -38,6 +38,7 @@ from states.evidence import CheckedFile, EvidencePolicy, Upload
 from states.evidence import check as check_files
 from states.evidence import unattached as unattached_files
 from states.message import Message
+from states.pausing import deadline_after_pauses
 from states.rules import (
     CommitmentState,
     Status,
@@ -91,6 +92,9 @@ def state_of(commitment: Commitment) -> CommitmentState:
         stage_entered_at=commitment.stage_entered_at,
         fields=dict(commitment.fields),
         department=commitment.department,
+        paused_at=commitment.paused_at,
+        stage_paused=timedelta(seconds=commitment.stage_paused_seconds or 0),
+        deadline_paused=timedelta(seconds=commitment.deadline_paused_seconds or 0),
     )
 
 
@@ -469,6 +473,7 @@ def _store_outcome(
         # starts it, is set by the UPDATE): its own clock, its own escalations, no snooze.
         "snoozed_until": None,
         "due_at": due_at,
+        "stage_paused_seconds": int(state.stage_paused.total_seconds()),
     }
     if closed_at is not None:
         moved["closed_at"] = closed_at
@@ -478,7 +483,15 @@ def _store_outcome(
 
 _COMMITMENTS: Table = Commitment.__table__  # type: ignore[assignment]
 _EVENTS: Table = Event.__table__  # type: ignore[assignment]
-_MOVED = ("stage", "status", "stage_entered_at", "fields", "snoozed_until", "due_at")
+_MOVED = (
+    "stage",
+    "status",
+    "stage_entered_at",
+    "fields",
+    "snoozed_until",
+    "due_at",
+    "stage_paused_seconds",
+)
 
 
 def _move_statement(columns: tuple[str, ...]) -> Any:
@@ -601,7 +614,11 @@ def lapse_at_deadline(
         commitment.status != Status.OPEN
         or pipeline.on_deadline is None
         or commitment.deadline is None
-        or commitment.deadline >= today
+        or commitment.paused_at is not None
+        or deadline_after_pauses(
+            commitment.deadline, timedelta(seconds=commitment.deadline_paused_seconds or 0)
+        )
+        >= today
     ):
         return ()
     with refusals(commitment.key):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlparse
 
@@ -74,6 +74,10 @@ class EventKind(StrEnum):
     """Someone above the item reminded whoever must take its next step; it moves nothing."""
     MIGRATED = "migrated"
     """Moved to another version of its pipeline (or back), at the stage that version maps to."""
+    PAUSED = "paused"
+    """Its clocks stopped (a court's stay, a prorogued assembly): it is not escalated."""
+    RESUMED = "resumed"
+    """Its clocks run again; the time they stood still moved its due time on."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,12 @@ class CommitmentState:
     stage_entered_at: datetime
     fields: Mapping[str, str] = field(default_factory=dict)
     department: str = ""
+    paused_at: datetime | None = None
+    """When its clocks stopped; None while they run."""
+    stage_paused: timedelta = timedelta(0)
+    """Time its clocks stood still since it entered its stage: the stage's due time moves by it."""
+    deadline_paused: timedelta = timedelta(0)
+    """Time its clocks stood still since it started: the deadline's due time moves by it."""
 
 
 @dataclass(frozen=True)
@@ -252,6 +262,7 @@ def apply(
         status=Status.for_stage(target),
         stage_entered_at=effective or now,
         fields={**state.fields, **supplied},
+        stage_paused=timedelta(0),  # a new stage, a new clock
     )
     event = Event(
         kind=EventKind.TRANSITION,
@@ -322,7 +333,11 @@ def resume(
     }
     target = pipeline.stage(stage)
     new_state = replace(
-        state, stage=target.key, stage_entered_at=entered_at, fields={**state.fields, **cleaned}
+        state,
+        stage=target.key,
+        stage_entered_at=entered_at,
+        fields={**state.fields, **cleaned},
+        stage_paused=timedelta(0),
     )
     event = Event(
         kind=EventKind.LOADED,

@@ -49,17 +49,19 @@ def due(
     """The moment the commitment becomes overdue where it stands, or None if it never does.
 
     The stage clock restarts whenever the commitment enters a stage; the deadline
-    clock runs from the start. The earlier one wins.
+    clock runs from the start. The earlier one wins. Time the item stood paused moves
+    each clock on by as much; while paused it is not due at all.
     """
-    if state.status is not Status.OPEN:
-        return None
+    if state.status is not Status.OPEN or state.paused_at is not None:
+        return None  # a paused item's clocks stand still: it is never due while paused
     candidates: list[Due] = []
     stage = pipeline.stage(state.stage)
     if stage.time_limit is not None:
         at = stage_due(stage, state.stage_entered_at, state.jurisdiction, calendar)
-        candidates.append(Due(at=at, reason=StallReason.STAGE_LIMIT))
+        candidates.append(Due(at=at + state.stage_paused, reason=StallReason.STAGE_LIMIT))
     if deadline is not None:
-        candidates.append(Due(at=end_of_day(deadline), reason=StallReason.DEADLINE))
+        at = end_of_day(deadline) + state.deadline_paused
+        candidates.append(Due(at=at, reason=StallReason.DEADLINE))
     return min(candidates, key=lambda d: d.at) if candidates else None
 
 

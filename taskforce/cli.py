@@ -27,6 +27,7 @@ from taskforce.cli_accounts import tokens_app, users
 from taskforce.cli_decisions import decisions_template, import_decisions
 from taskforce.cli_export import register as register_export_commands
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
+from taskforce.cli_pausing import register as register_pausing_commands
 from taskforce.cli_people import register as register_people_commands
 from taskforce.cli_pipelines import register as register_pipelines_commands
 from taskforce.cli_refs import refs_report
@@ -979,6 +980,7 @@ register_people_commands(app)
 register_refs_commands(app)
 register_export_commands(app)
 register_pipelines_commands(app)
+register_pausing_commands(app)
 
 mail = typer.Typer(
     help="Mail: see what a message says before anyone receives it.",

@@ -65,6 +65,8 @@ def commitment_record(commitment: Commitment, pipeline: Pipeline) -> dict[str, A
         "refs": [ref.text for ref in commitment.refs],
         "tags": [tag.tag for tag in commitment.tags],
         "version": commitment.version,
+        "paused_at": iso(commitment.paused_at),
+        "paused_until": iso(commitment.paused_until),
     }
 
 

@@ -93,6 +93,14 @@ class CommitmentOut(_Out):
     )
     tags: list[str] = Field(default_factory=list, description="free lower-case tags")
     version: int = Field(description="send it back as expected_version when advancing")
+    paused_at: datetime | None = Field(
+        default=None,
+        description="when its clocks stopped (a court's stay, a prorogued assembly);"
+        " null while they run: a paused item is never due or escalated",
+    )
+    paused_until: date | None = Field(
+        default=None, description="the last day of the pause, if one was given"
+    )
     timing: TimingOut
     waiting_on: list[WaitingOut] = Field(
         description="who may take the next step now, most expected first (empty once closed)"

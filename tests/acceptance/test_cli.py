@@ -406,6 +406,32 @@ def test_the_running_bills_move_to_a_new_version_and_back(
     assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 3
 
 
+def test_a_stay_order_pauses_an_item_from_the_command_line_and_it_resumes(
+    taskforce: Taskforce,
+) -> None:
+    ok(taskforce("init"))
+    ok(taskforce("load"))
+    secretary = ("--as", "women.secretary.sindh@example.org")
+
+    officer = taskforce(
+        "pause", "CSW-SINDH", "--reason", "stay order", "--as", "women.officer.sindh@example.org"
+    )
+    assert "is not a secretary or above over it" in refused(officer, 3)
+    paused = ok(taskforce("pause", "CSW-SINDH", "--reason", "SHC stay order", *secretary))
+    assert paused.stdout.strip() == "CSW-SINDH: paused until resumed"
+    shown = json.loads(ok(taskforce("show", "CSW-SINDH", "--json")).stdout)
+    assert shown["paused_at"] is not None and shown["paused_until"] is None
+    again = taskforce(
+        "pause", "CSW-SINDH", "--reason", "again", "--until", "2099-01-31", *secretary
+    )
+    assert "it is paused already" in refused(again, 2)
+
+    resumed = ok(taskforce("resume", "CSW-SINDH", *secretary)).stdout
+    assert resumed.startswith("CSW-SINDH: its clocks run again; now due ")
+    history = json.loads(ok(taskforce("history", "CSW-SINDH", "--json")).stdout)
+    assert [e["kind"] for e in history[-2:]] == ["paused", "resumed"]
+
+
 def test_another_departments_officer_is_refused_and_show_names_who_must_act(
     loaded_taskforce: Taskforce,
 ) -> None:
