@@ -109,6 +109,8 @@ class CalendarFile(BaseModel):
 
     closed_days: tuple[ClosedDay, ...] = ()
     open_days: tuple[OpenDay, ...] = ()
+    reviewed_through: dt.date | None = None
+    """The last day through which the gazetted closed days were looked up and listed."""
 
     @field_validator("closed_days", "open_days", mode="before")
     @classmethod
@@ -197,6 +199,8 @@ class WorkingCalendar:
 
     closed_days: tuple[ClosedDay, ...] = ()
     open_days: tuple[OpenDay, ...] = ()
+    # The last day through which the gazetted closed days were looked up (governance checks).
+    reviewed_through: dt.date | None = field(default=None, compare=False)
     _closed_by_day: Mapping[dt.date, tuple[ClosedDay, ...]] = field(
         init=False, repr=False, compare=False
     )
@@ -403,7 +407,11 @@ def parse_calendar(document: Document) -> WorkingCalendar:
     if document.data is None:  # an empty file: no extra closed days
         return WorkingCalendar()
     file = validate_and_check(CalendarFile, document, check_calendar)
-    return WorkingCalendar(closed_days=file.closed_days, open_days=file.open_days)
+    return WorkingCalendar(
+        closed_days=file.closed_days,
+        open_days=file.open_days,
+        reviewed_through=file.reviewed_through,
+    )
 
 
 def load_calendar(path: Path | None) -> WorkingCalendar:

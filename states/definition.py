@@ -251,6 +251,11 @@ class Pipeline(_Strict):
         default=None,
         description="the earlier version whose running commitments may move to this one",
     )
+    cites: tuple[str, ...] = Field(
+        default=(),
+        description="what the procedure follows: an Article, an Act, rules of procedure, the"
+        " meeting's decision; a citation changes no rule, so it needs no new version",
+    )
 
     def stage(self, key: str) -> Stage:
         """The stage called `key` (which validation guarantees exists)."""
@@ -317,6 +322,8 @@ class Pipeline(_Strict):
                 del spec["past"]
         if data["migrates_from"] is None:
             del data["migrates_from"]
+        if not data["cites"] or not translations:
+            del data["cites"]  # like a translation: stored in place, outside the checksum
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def checksum(self) -> str:

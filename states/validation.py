@@ -8,7 +8,7 @@ from states.actors import Role
 from states.definition import ANY_STAGE, Clock, Pipeline
 from states.departments import department_key
 from states.documents import Loc, Problem
-from states.text import FIELD_VALUE, TextRule
+from states.text import FIELD_VALUE, TITLE, TextRule
 
 
 def check_pipeline(pipeline: Pipeline) -> list[Problem]:
@@ -34,6 +34,7 @@ def _text_rules(pipeline: Pipeline) -> list[Problem]:
     texts: list[tuple[Loc, str | None, TextRule]] = []
     for name, spec in pipeline.fields.items():
         texts += [(("fields", name, "pattern"), spec.pattern, FIELD_VALUE)]
+    texts += [(("cites", index), cite, TITLE) for index, cite in enumerate(pipeline.cites)]
     problems: list[Problem] = []
     for loc, value, rule in texts:
         problem = rule.problem(value) if value is not None else None

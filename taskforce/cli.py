@@ -414,23 +414,53 @@ def history(
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Pipeline files to check.")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Pipeline files to check; none: this installation's files and calendar."
+        ),
+    ] = None,
 ) -> None:
-    """Check pipeline files and print every problem found, with its line."""
+    """Check pipeline files, then their governance: every problem, with its line.
+
+    Governance: every open stage is held by someone and has a time limit, every ladder
+    ends at the chair, a bundled pipeline cites its sources; with no files named, the
+    calendar's closed days are also reviewed twelve months ahead. A file's problems
+    exit 65; governance gaps alone exit 1.
+    """
+    from states import governance
+    from states.calendar import load_calendar
+    from states.catalogue import BUNDLED_PIPELINES, pipeline_files
+    from taskforce.app import definition_dirs
+
+    settings = None if paths else load_settings()
+    files = list(paths) if paths else pipeline_files(definition_dirs(load_settings()))
     failed = 0
-    for path in paths:
+    checked: list[tuple[Pipeline, bool]] = []
+    for path in files:
         try:
             pipeline = load_pipeline_file(path)
         except TaskforceError as error:
             failed += 1
             err.print(error.message, markup=False, highlight=False)
             continue
+        checked.append((pipeline, path.resolve().parent == BUNDLED_PIPELINES.resolve()))
         out.print(
             f"{path}: ok — {pipeline.key} version {pipeline.version},"
             f" {len(pipeline.stages)} stages, {len(pipeline.transitions)} actions"
         )
     if failed:
         raise typer.Exit(65)
+    findings = [
+        f for p, bundled in checked for f in governance.pipeline_findings(p, bundled=bundled)
+    ]
+    if settings is not None:
+        calendar = load_calendar(settings.calendar_file) if settings.calendar_file else None
+        findings += governance.calendar_findings(calendar, today=local_day(now()))
+    for finding in findings:
+        err.print(f"governance: {finding}", markup=False, highlight=False)
+    if findings:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -194,6 +194,22 @@ def test_check_accepts_the_bundled_pipelines(taskforce: Taskforce) -> None:
     assert checked.stdout.count(": ok") == len(files)
 
 
+def test_check_of_the_installation_asks_for_a_calendar_reviewed_a_year_ahead(
+    taskforce: Taskforce, tmp_path: Path
+) -> None:
+    calendar = tmp_path / "closed_days.yaml"
+    ahead = date.today().replace(day=1)
+    calendar.write_text(f"reviewed_through: {ahead.isoformat()}\n", encoding="utf-8")
+
+    short = taskforce("check", TASKFORCE_CALENDAR_FILE=str(calendar))
+    assert short.code == 1
+    assert short.stdout.count(": ok") == len(list(BUNDLED_PIPELINES.glob("*.yaml")))
+    assert f"governance: calendar: its closed days are reviewed only through {ahead}" in short.said
+
+    calendar.write_text(f"reviewed_through: {ahead.year + 2}-01-01\n", encoding="utf-8")
+    ok(taskforce("check", TASKFORCE_CALENDAR_FILE=str(calendar)))
+
+
 def test_check_reports_a_broken_file_with_its_line(taskforce: Taskforce, tmp_path: Path) -> None:
     text = (BUNDLED_PIPELINES / "committee_activation.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "broken.yaml"
