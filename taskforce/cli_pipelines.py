@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -98,28 +99,20 @@ def migrate_(
     """
     with opened() as application, transaction(application.sessions) as session:
         actor = people.actor_for(people.by_email(session, as_))
-        if rollback:
-            plan = pipeline_migration.roll_back(
-                session,
-                application.catalogue,
-                key,
-                from_version=to,
-                actor=actor,
-                now=now(),
-                calendar=application.calendar,
-                dry_run=dry_run,
-            )
-        else:
-            plan = pipeline_migration.migrate(
-                session,
-                application.catalogue,
-                key,
-                to_version=to,
-                actor=actor,
-                now=now(),
-                calendar=application.calendar,
-                dry_run=dry_run,
-            )
+        move = (
+            partial(pipeline_migration.roll_back, from_version=to)
+            if rollback
+            else partial(pipeline_migration.migrate, to_version=to)
+        )
+        plan = move(
+            session,
+            application.catalogue,
+            key,
+            actor=actor,
+            now=now(),
+            calendar=application.calendar,
+            dry_run=dry_run,
+        )
         if dry_run:
             session.rollback()
     if as_json:

@@ -15,7 +15,8 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,34 +103,45 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to the latest schema, made once per run."""
     path = tmp_path_factory.mktemp("migrated") / "taskforce.sqlite3"
-    template = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade(template)
-    finally:
-        # Closed, so its write-ahead log is checkpointed into the file before any copy.
-        template.dispose()
+    # The engine is closed after, so its write-ahead log is in the file before any copy.
+    _migrate(f"sqlite:///{path}")
     return path
+
+
+@contextmanager
+def prepared_postgres(
+    server: Engine, prefix: str, prepare: Callable[[str], None], *, template: str | None = None
+) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of `template`, or empty) that `prepare(url)` fills;
+    its name, for tests to copy it with CREATE DATABASE ... TEMPLATE; dropped afterwards.
+
+    `prepare` must leave no connection open: a template is copied only when unused.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex}"
+    copied = f' TEMPLATE "{template}"' if template else ""
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{copied}'))
+    try:
+        prepare(server.url.set(database=name).render_as_string(hide_password=False))
+        yield name
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def migrated_postgres(postgres_server: Engine) -> Iterator[str]:
     """The name of a PostgreSQL database migrated to the latest schema, made once per run."""
-    name = f"migrated_{uuid.uuid4().hex}"
-    with postgres_server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        template = make_engine(
-            postgres_server.url.set(database=name).render_as_string(hide_password=False)
-        )
-        try:
-            upgrade(template)
-        finally:
-            # A template database must have no connection when it is copied.
-            template.dispose()
+    with prepared_postgres(postgres_server, "migrated", _migrate) as name:
         yield name
-    finally:
-        with postgres_server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ one runs on a new SQLite file and on a new PostgreSQL database.
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import people, pipelines, queries, workflow
@@ -27,6 +26,7 @@ from states.calendar import WorkingCalendar
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from states.meeting import MeetingFile, load_meeting_file
 from taskforce.data import BUNDLED_MEETING
+from tests.conftest import prepared_postgres
 
 # The bundled meeting was held on 2026-06-12; everything here happens after it.
 # The microseconds make sure timestamps survive a round trip through the database whole.
@@ -92,16 +92,13 @@ def loaded_postgres(
     postgres_server: Engine, migrated_postgres: str, bundled_meeting: MeetingFile
 ) -> Iterator[str]:
     """A PostgreSQL database with the bundled meeting loaded, made once per run."""
-    name = f"loaded_{uuid.uuid4().hex}"
-    with postgres_server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_postgres}"'))
-    try:
-        url = postgres_server.url.set(database=name).render_as_string(hide_password=False)
-        _register_and_load(url, bundled_meeting)
+    with prepared_postgres(
+        postgres_server,
+        "loaded",
+        lambda url: _register_and_load(url, bundled_meeting),
+        template=migrated_postgres,
+    ) as name:
         yield name
-    finally:
-        with postgres_server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

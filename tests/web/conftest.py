@@ -32,6 +32,7 @@ from taskforce.app import App, open_app
 from taskforce.data import BUNDLED_MEETING
 from taskforce.settings import Settings
 from taskforce.web.app import create_app
+from tests.conftest import prepared_postgres
 
 LOADED_AT = datetime(2026, 6, 12, 10, 0, tzinfo=UTC)
 WEB_NOW = datetime(2026, 7, 27, 6, 0, tzinfo=UTC)
@@ -108,17 +109,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_server: Engine) -> Iterator[str]:
+def postgres_template(postgres_server: Engine, migrated_postgres: str) -> Iterator[str]:
     """A prepared PostgreSQL database, made once; each test gets a copy (CREATE ... TEMPLATE)."""
-    name = f"web_template_{uuid.uuid4().hex}"
-    with postgres_server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        _prepare(postgres_server.url.set(database=name).render_as_string(hide_password=False))
+    with prepared_postgres(postgres_server, "web", _prepare, template=migrated_postgres) as name:
         yield name
-    finally:
-        with postgres_server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(
