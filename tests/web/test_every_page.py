@@ -9,7 +9,6 @@ axe-playwright-python ships), which must find no violation.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,14 +17,12 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from db import accounts, people
 from db.engine import transaction
-from db.models import Commitment, CommitmentRef, CommitmentTag, Meeting
-from taskforce.app import App, open_app
+from taskforce.app import open_app
 from taskforce.settings import Settings
+from tests.latin_words import english_words, latin_data
 from tests.web.test_browser import CHROMIUM_ARGS, chromium, web_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -59,40 +56,8 @@ STICKING_OUT = """() => {
 }"""
 
 
-# Latin words that are data, not interface: names, addresses, keys, references, tags, what
-# people typed into fields, district names, and the meeting's title (not yet bilingual).
+# Latin words that are data, not interface (tests/latin_words.py), found in the demo's database.
 LATIN_DATA: set[str] = set()
-LATIN = re.compile(r"[A-Za-z][A-Za-z0-9@._:/+'-]*")
-# Keys and codes by their shape: CSW-SINDH, sdg:5.3, CEDAW/C/PAK/CO/5, SOPs, L2.
-CODE = re.compile(r"^([A-Z0-9]+(-[A-Z0-9]+)+|[A-Z]{2,}s?|.*[0-9@:/].*)$")
-
-
-def latin_data(session: Session, installation: App) -> set[str]:
-    texts: list[str] = []
-    for person in people.all_people(session):
-        texts += [person.name, person.email]
-    for commitment in session.scalars(select(Commitment)):
-        texts += [commitment.key, *re.split(r"[/_]", commitment.jurisdiction)]
-        texts += [str(value) for value in commitment.fields.values()]
-    texts += list(session.scalars(select(Meeting.title)))
-    texts += list(session.scalars(select(CommitmentTag.tag)))
-    texts += list(session.scalars(select(CommitmentRef.value)))
-    for pipeline in installation.catalogue.latest_all():
-        texts += [pipeline.key, *pipeline.fields]
-    return {word.strip(".,;:()").lower() for text in texts for word in LATIN.findall(text)}
-
-
-def english_words(text: str) -> set[str]:
-    """The Latin words of `text` that are neither data nor a code."""
-    found = set()
-    for token in LATIN.findall(text):
-        word = token.strip(".,;:()'")
-        if not word or CODE.match(word) or word.lower() in LATIN_DATA:
-            continue
-        if word in ("taskforce", "English"):  # the product's name; the switch to English
-            continue
-        found.add(word)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +79,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             for email in (CHAIR, OFFICER):
                 person = people.by_email(session, email)
                 accounts.set_password(session, person, PASSWORD, now=datetime.now(UTC))
-            LATIN_DATA.update(latin_data(session, installation))
+            LATIN_DATA.update(latin_data(session, installation.catalogue))
     finally:
         installation.close()
 
@@ -182,7 +147,9 @@ def test_no_page_scrolls_sideways_on_a_phone_or_breaks_an_accessibility_rule(
                         f" ({', '.join(culprits)})"
                     )
                 if language == "ur":
-                    english = english_words(page.evaluate("() => document.body.innerText"))
+                    english = english_words(
+                        page.evaluate("() => document.body.innerText"), LATIN_DATA
+                    )
                     if english:
                         problems.append(f"{path}: English on an Urdu page: {sorted(english)}")
                 result = axe.run(page)
