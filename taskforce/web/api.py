@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
-from db import attention, escalations, evidence, queries, waiting, workflow
+from db import attention, escalations, evidence, pausing, queries, waiting, workflow
 from db.attention import Answers
 from db.digest import content_of, last_digest
 from db.listing import Page
@@ -79,7 +79,9 @@ from taskforce.web.schemas import (
     EventOut,
     FieldOut,
     HandledOut,
+    PauseIn,
     PersonOut,
+    ResumeIn,
     SnoozeIn,
     TimingOut,
 )
@@ -524,6 +526,57 @@ def snooze(
             reason=body.reason,
             now=now,
             today=local_day(now),
+        )
+    return detail_out(web, key, viewer)
+
+
+@router.post(
+    "/commitments/{key}/pause",
+    name="api_pause",
+    responses=_errors(400, 403, 404, 409),
+    **declared(Access.ANSWER),
+)
+def pause(
+    request: Request, viewer: SignedIn, key: CommitmentKey, body: PauseIn
+) -> CommitmentDetailOut:
+    """Stop the commitment's clocks (a court's stay, a prorogued assembly): while paused it is
+    not due, escalated or reminded. A secretary or above over it; 400 if it is paused already."""
+    web = web_of(request)
+    with web.transaction() as session:
+        details.visible(session, key, viewer, Access.ANSWER)
+        pausing.pause(
+            session,
+            key=key,
+            actor_email=viewer.email,
+            reason=body.reason,
+            until=body.until,
+            now=web.now(),
+        )
+    return detail_out(web, key, viewer)
+
+
+@router.post(
+    "/commitments/{key}/resume",
+    name="api_resume",
+    responses=_errors(400, 403, 404, 409),
+    **declared(Access.ANSWER),
+)
+def resume(
+    request: Request, viewer: SignedIn, key: CommitmentKey, body: ResumeIn
+) -> CommitmentDetailOut:
+    """Start a paused commitment's clocks again: its due time moves on by the time it stood
+    still. 400 if it is not paused."""
+    web = web_of(request)
+    installation = web.installation
+    with web.transaction() as session:
+        details.visible(session, key, viewer, Access.ANSWER)
+        pausing.resume(
+            session,
+            installation.catalogue,
+            installation.calendar,
+            key=key,
+            actor_email=viewer.email,
+            now=web.now(),
         )
     return detail_out(web, key, viewer)
 

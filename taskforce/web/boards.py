@@ -177,6 +177,8 @@ class Card:
     exempt: bool
     closed_at: datetime | None
     latest_remark: str | None = None  # the latest remark's text ("" when it only attached files)
+    paused: bool = False  # its clocks stand still (never stalled meanwhile)
+    paused_until: date | None = None
 
     @property
     def stalled(self) -> bool:
@@ -361,6 +363,8 @@ def _cards(
         Commitment.due_at,
         Commitment.closed_at,
         Commitment.exempt,
+        Commitment.paused_at,
+        Commitment.paused_until,
     ).where(*where)
     page = listing.by_urgency(session, query, after=after, before=before, limit=limit)
     ids = [row.id for row in page.rows]
@@ -368,7 +372,7 @@ def _cards(
     cards = []
     for row in page.rows:
         (_, key, title, title_ur, pkey, pversion, jurisdiction, department, stage, entered_at,
-         status, deadline, due_at, closed_at, exempt) = row  # fmt: skip
+         status, deadline, due_at, closed_at, exempt, paused_at, paused_until) = row  # fmt: skip
         pipeline = catalogue.get(pkey, pversion)
         overdue_days = level = None
         if status == "open" and due_at is not None and due_at <= now:
@@ -401,6 +405,8 @@ def _cards(
                 exempt=exempt,
                 closed_at=closed_at,
                 latest_remark=remarks.get(key),
+                paused=paused_at is not None,
+                paused_until=paused_until,
             )
         )
     return cards, page.next, page.previous

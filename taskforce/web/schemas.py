@@ -227,6 +227,25 @@ class SnoozeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=COMMENT_MAX)
 
 
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1,
+        max_length=COMMENT_MAX,
+        description="why its clocks stop, e.g. the court's stay order; kept in its history",
+    )
+    until: date | None = Field(
+        default=None,
+        description="the last day of the pause (today or later); its clocks run again after"
+        " it. Null: until someone resumes it",
+    )
+
+
+class ResumeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
 class DigestOut(_Out):
     id: int
     scope: str

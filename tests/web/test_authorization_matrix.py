@@ -148,6 +148,9 @@ def body_for(endpoint: Endpoint) -> dict[str, Any]:
         return {"text": ""}
     if endpoint.name.endswith("snooze"):
         return {"until": yesterday, "reason": "a day in the past is refused"}
+    if endpoint.name.endswith("pause"):
+        # A last day already past: refused after authorization (resume: it is not paused).
+        return {"reason": "a court's stay", "until": yesterday}
     if endpoint.name == "sign_in":
         return {"email": "nobody@example.org", "password": "wrong password here"}
     if "language" in endpoint.path:

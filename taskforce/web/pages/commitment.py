@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from db import escalations, evidence, workflow
+from db import escalations, evidence, pausing, workflow
 from db.models import Commitment
 from states import effective
 from states.access import Access
@@ -34,6 +34,8 @@ from states.errors import (
 )
 from states.evidence import Upload
 from states.localtext import LocalText
+from states.message import Message
+from states.pausing import UNTIL, PauseRefusedError
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.details import Detail, Timing
@@ -81,6 +83,28 @@ class Child:
     commitment: Commitment
     stage_title: LocalText
     timing: Timing
+
+
+@dataclass(frozen=True)
+class Paused:
+    """Why and since when an item's clocks stand still, as its page says it."""
+
+    since: date
+    until: date | None
+    reason: str
+
+
+def paused(detail: Detail) -> Paused | None:
+    """The item's pause (the reason is the one given when it was last paused), or None."""
+    item = detail.commitment
+    if item.paused_at is None:
+        return None
+    event = next((e for e in reversed(detail.history) if e.kind == "paused"), None)
+    return Paused(
+        since=local_day(item.paused_at),
+        until=item.paused_until,
+        reason=(event.comment or "") if event is not None else "",
+    )
 
 
 def steps(pipeline: Pipeline, detail: Detail) -> list[Step]:
@@ -141,6 +165,7 @@ def _show(
         ]
         pipeline = found.pipeline
         context: dict[str, Any] = {
+            "pause": paused(found),
             "detail": found,
             "item": found.commitment,
             "steps": steps(pipeline, found),
@@ -453,3 +478,96 @@ def snooze(
         "values": {"key": target.rsplit("/", 1)[-1], "until": day.isoformat()},
     }
     return RedirectResponse(back_to(back, target.rsplit("/", 1)[-1]), status_code=303)
+
+
+@router.post(
+    "/commitments/{key}/pause",
+    name="commitment_pause",
+    dependencies=[Depends(verify_csrf)],
+    **declared(Access.ANSWER),
+)
+def pause(
+    request: Request,
+    key: str,
+    viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))],
+    reason: Annotated[str, Form(max_length=REASON_LIMIT)] = "",
+    until: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    kept = Attempt("pause", {"reason": reason, "until": until})
+    web = web_of(request)
+    try:
+        last_day = date.fromisoformat(until.strip()) if until.strip() else None
+    except ValueError:
+        problems = {"until": DAY_NEEDED}
+        if not reason.strip():
+            problems["reason"] = REASON_NEEDED
+        return _show(request, viewer, key, status=422, attempt=_with(kept, problems))
+    try:
+        with web.transaction() as session:
+            item = details.visible(session, key, viewer, Access.ANSWER)
+            pausing.pause(
+                session,
+                key=key,
+                actor_email=viewer.email,
+                reason=reason,
+                until=last_day,
+                now=web.now(),
+            )
+            target = item.key
+    except PauseRefusedError as error:
+        # Beside the field it is about: the last day, or else the reason.
+        about = (
+            UNTIL if isinstance(error.text, Message) and UNTIL in error.text.params else "reason"
+        )
+        said = say(error.text, render.language_of(request))
+        return _show(request, viewer, key, status=422, attempt=_with(kept, {about: said}))
+    request.session[FLASH] = (
+        {
+            "text": N_("The clocks of {key} are paused until {until}."),
+            "values": {"key": target, "until": last_day.isoformat()},
+        }
+        if last_day is not None
+        else {
+            "text": N_("The clocks of {key} are paused until resumed."),
+            "values": {"key": target},
+        }
+    )
+    return RedirectResponse(f"/commitments/{target}", status_code=303)
+
+
+@router.post(
+    "/commitments/{key}/resume",
+    name="commitment_resume",
+    dependencies=[Depends(verify_csrf)],
+    **declared(Access.ANSWER),
+)
+def resume(
+    request: Request, key: str, viewer: Annotated[Viewer, Depends(page(Access.SIGNED_IN))]
+) -> Response:
+    web = web_of(request)
+    installation = web.installation
+    try:
+        with web.transaction() as session:
+            item = details.visible(session, key, viewer, Access.ANSWER)
+            pausing.resume(
+                session,
+                installation.catalogue,
+                installation.calendar,
+                key=key,
+                actor_email=viewer.email,
+                now=web.now(),
+            )
+            target = item.key
+    except PauseRefusedError as error:
+        # Someone resumed it first: say so at the top of the page, as it now is.
+        request.session[FLASH] = {
+            "text": N_("Nothing was changed: {problem}"),
+            "values": {"problem": say(error.text, render.language_of(request))},
+            "error": True,
+        }
+        return RedirectResponse(f"/commitments/{key.upper()}", status_code=303)
+    request.session[FLASH] = {
+        "text": N_("The clocks of {key} run again; its due time moved on by the pause."),
+        "values": {"key": target},
+    }
+    return RedirectResponse(f"/commitments/{target}", status_code=303)
