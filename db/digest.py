@@ -83,6 +83,20 @@ class DigestItem(_Value):
     waiting_on: tuple[WaitingPerson, ...] = ()  # most expected first (states.waiting)
 
 
+class PausedItem(_Value):
+    """An open commitment whose clocks stand still: listed apart, never as overdue."""
+
+    key: str
+    title: Bilingual
+    jurisdiction: str
+    province: str
+    department: str
+    stage_title: Bilingual
+    paused_at: datetime
+    paused_until: date | None  # the last day of the pause; None until someone resumes it
+    reason: str  # as given when it was paused
+
+
 class DepartmentGroup(_Value):
     """The stalled items of one department within a province, most overdue first."""
 
@@ -162,6 +176,7 @@ class DigestContent(_Value):
     completed: tuple[Completed, ...]
     overdue_by_province: dict[str, int]  # stalled and exempt: everything past due
     stalled_by_department: dict[str, int]
+    paused: tuple[PausedItem, ...] = ()  # by province, then key; digests made before have none
 
     def items(self) -> Iterator[DigestItem]:
         """The stalled items (not the exempt ones), province by province."""
@@ -235,12 +250,17 @@ def count_by_department(items: Iterable[DigestItem]) -> dict[str, int]:
 
 
 def compare(
-    current: Iterable[DigestItem], previous: Iterable[DigestItem], *, previous_at: datetime
+    current: Iterable[DigestItem],
+    previous: Iterable[DigestItem],
+    *,
+    previous_at: datetime,
+    paused: Collection[str] = (),
 ) -> Changes:
     """New, resolved and worsened stalls between the last digest's items and these.
 
     A stall is a commitment in one stage (its episode): an item that moved on and
-    stalled again in its next stage counts as resolved and as new.
+    stalled again in its next stage counts as resolved and as new. An item `paused`
+    since is not resolved: its clocks stand still, and the digest lists it apart.
     """
     now = {(item.key, item.episode): item for item in current}
     before = {(item.key, item.episode): item for item in previous}
@@ -257,7 +277,7 @@ def compare(
             overdue_days=item.overdue_days,
         )
         for ident, item in sorted(before.items())
-        if ident not in now
+        if ident not in now and item.key not in paused
     )
     worsened = tuple(
         Worsened(key=item.key, before=before[ident].level, after=item.level)
@@ -476,6 +496,67 @@ def _waiting_on(
     return found
 
 
+def _paused_items(session: Session, catalogue: Catalogue, *, scope: str) -> tuple[PausedItem, ...]:
+    """The open commitments in scope whose clocks stand still, each with its pause's reason."""
+    latest = (
+        select(Event.commitment_id, func.max(Event.seq).label("seq"))
+        .join(Commitment, Commitment.id == Event.commitment_id)
+        .where(
+            Event.kind == EventKind.PAUSED.value,
+            Commitment.status == "open",
+            Commitment.paused_at.is_not(None),
+            in_scope(scope),
+        )
+        .group_by(Event.commitment_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Commitment.key,
+            Commitment.title,
+            Commitment.title_ur,
+            Commitment.pipeline_key,
+            Commitment.pipeline_version,
+            Commitment.jurisdiction,
+            Commitment.department,
+            Commitment.stage,
+            Commitment.paused_at,
+            Commitment.paused_until,
+            Event.comment,
+        )
+        .join(latest, latest.c.commitment_id == Commitment.id)
+        .join(Event, and_(Event.commitment_id == latest.c.commitment_id, Event.seq == latest.c.seq))
+        .order_by(Commitment.key)
+    )
+    found = [
+        PausedItem(
+            key=key,
+            title=local(title, title_ur),
+            jurisdiction=jurisdiction,
+            province=province_of(jurisdiction),
+            department=department,
+            stage_title=catalogue.get(pkey, pversion).stage(stage).title,
+            paused_at=paused_at,
+            paused_until=paused_until,
+            reason=comment or "",
+        )
+        for (
+            key,
+            title,
+            title_ur,
+            pkey,
+            pversion,
+            jurisdiction,
+            department,
+            stage,
+            paused_at,
+            paused_until,
+            comment,
+        ) in rows
+    ]
+    return tuple(sorted(found, key=lambda item: (province_order(item.province), item.key)))
+
+
 def last_digest(
     session: Session, *, scope: str, recipient_email: str | None, before: datetime
 ) -> Digest | None:
@@ -569,6 +650,7 @@ def build_digest(
     overdue = _overdue_items(session, catalogue, calendar, scope=scope, now=now)
     stalled = [item for item in overdue if not item.exempt]
     exempt = tuple(sorted((item for item in overdue if item.exempt), key=_most_overdue_first))
+    paused = _paused_items(session, catalogue, scope=scope)
     previous = last_digest(session, scope=scope, recipient_email=recipient_email, before=now)
     changes = None
     if previous is not None:
@@ -576,7 +658,12 @@ def build_digest(
         changes = _with_fates(
             session,
             catalogue,
-            compare(overdue, before.overdue(), previous_at=previous.created_at),
+            compare(
+                overdue,
+                before.overdue(),
+                previous_at=previous.created_at,
+                paused={item.key for item in paused},
+            ),
         )
     since = previous.created_at if previous is not None else now - FIRST_LOOK_BACK
     return DigestContent(
@@ -592,6 +679,7 @@ def build_digest(
         completed=_completed_since(session, catalogue, scope=scope, since=since, now=now),
         overdue_by_province=count_by_province(overdue),
         stalled_by_department=count_by_department(stalled),
+        paused=paused,
     )
 
 
@@ -699,6 +787,7 @@ def content_summary(content: DigestContent) -> dict[str, Any]:
         "resolved": len(changes.resolved) if changes else None,
         "worsened": len(changes.worsened) if changes else None,
         "completed": len(content.completed),
+        "paused": len(content.paused),
         "overdue_by_province": dict(content.overdue_by_province),
     }
 

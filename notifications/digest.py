@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
-from db.digest import DigestContent, DigestItem, Resolved
+from db.digest import DigestContent, DigestItem, PausedItem, Resolved
 from db.models import Digest
 from notifications import formatting
 from notifications.chart import BAR_COLOUR, TRACK_COLOUR, Bar, bar_chart_text, bar_rows
@@ -128,6 +128,33 @@ class CompletedView:
     department: str
     pipeline_title: LocalText
     closed_at: datetime
+
+
+@dataclass(frozen=True)
+class PausedView:
+    """An item whose clocks stand still (a court's stay): why, and until when."""
+
+    key: str
+    title: LocalText
+    link: str
+    jurisdiction: str
+    stage_title: LocalText
+    paused_at: datetime
+    paused_until: date | None
+    reason: str
+
+
+def _paused_view(item: PausedItem, base_url: str) -> PausedView:
+    return PausedView(
+        key=item.key,
+        title=item.title,
+        link=commitment_link(base_url, item.key),
+        jurisdiction=item.jurisdiction,
+        stage_title=item.stage_title,
+        paused_at=item.paused_at,
+        paused_until=item.paused_until,
+        reason=item.reason,
+    )
 
 
 @dataclass(frozen=True)
@@ -327,6 +354,8 @@ def digest_context(
         ),
         "provinces": provinces,
         "exempt": tuple(views[item.key] for item in content.exempt),
+        # Apart from the overdue: their clocks stand still, so they are not late.
+        "paused": tuple(_paused_view(item, base_url) for item in content.paused),
         "changes": changes_view,
         "completed": tuple(
             CompletedView(
