@@ -17,9 +17,11 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from sqlalchemy import select
 
-from db import accounts, people
+from db import accounts, pausing, people
 from db.engine import transaction
+from db.models import Commitment
 from taskforce.app import open_app
 from taskforce.settings import Settings
 from tests.latin_words import english_words, latin_data
@@ -58,6 +60,8 @@ STICKING_OUT = """() => {
 
 # Latin words that are data, not interface (tests/latin_words.py), found in the demo's database.
 LATIN_DATA: set[str] = set()
+# A paused item's page, visited first of its kind.
+PAUSED_PAGES: list[str] = []
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +84,26 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 person = people.by_email(session, email)
                 accounts.set_password(session, person, PASSWORD, now=datetime.now(UTC))
             LATIN_DATA.update(latin_data(session, installation.catalogue))
+            # One item the officer can see stands paused, so its page is the one visited.
+            key = session.scalars(
+                select(Commitment.key)
+                .where(
+                    Commitment.status == "open",
+                    Commitment.jurisdiction == "punjab",
+                    Commitment.department == people.by_email(session, OFFICER).department,
+                )
+                .order_by(Commitment.key)
+            ).first()
+            assert key is not None
+            pausing.pause(
+                session,
+                key=key,
+                actor_email=CHAIR,
+                reason="عدالت عالیہ کا حکم امتناع",
+                until=None,
+                now=datetime.now(UTC),
+            )
+            PAUSED_PAGES.append(f"/commitments/{key}")
     finally:
         installation.close()
 
@@ -124,7 +148,7 @@ def test_no_page_scrolls_sideways_on_a_phone_or_breaks_an_accessibility_rule(
             assert page.locator("html").get_attribute("lang") == language
 
             start = page.url
-            queue = [urlsplit(page.url).path, "/sign-in"]
+            queue = [urlsplit(page.url).path, *PAUSED_PAGES, "/sign-in"]
             while queue and len(visited) < MOST_PAGES:
                 path = queue.pop(0)
                 kind = kind_of(path)
@@ -172,4 +196,5 @@ def test_no_page_scrolls_sideways_on_a_phone_or_breaks_an_accessibility_rule(
             browser.close()
 
     assert len(visited) >= 4, f"too few pages reached from {start}: {visited}"
+    assert PAUSED_PAGES[0] in visited, "the paused item's page was not checked"
     assert not problems, "\n".join(problems)
