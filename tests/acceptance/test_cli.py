@@ -345,16 +345,24 @@ def test_the_cli_works_on_each_database(
     assert (shown["stage"], len(shown["history"])) == ("law_vetting", 2)
 
 
+def _folder_with(tmp_path: Path, pipeline: str, edit: Callable[[str], str]) -> Path:
+    """A pipelines folder holding the bundled `pipeline`'s file as `edit` changes it."""
+    extra = tmp_path / "pipelines"
+    extra.mkdir(exist_ok=True)
+    text = (BUNDLED_PIPELINES / f"{pipeline}.yaml").read_text(encoding="utf-8")
+    (extra / f"{pipeline}.yaml").write_text(edit(text), encoding="utf-8")
+    return extra
+
+
 def test_a_new_pipeline_version_leaves_started_commitments_on_theirs(
     taskforce: Taskforce, tmp_path: Path
 ) -> None:
     ok(taskforce("init"))
     ok(taskforce("load"))
-    extra = tmp_path / "pipelines"
-    extra.mkdir()
-    text = (BUNDLED_PIPELINES / "action_task.yaml").read_text(encoding="utf-8")
-    renamed = text.replace("action: take_up", "action: start_work", 1)
-    (extra / "action_task.yaml").write_text(renamed, encoding="utf-8")
+    extra = _folder_with(tmp_path, "action_task", lambda text: text.replace(
+        "action: take_up", "action: start_work", 1
+    ))  # fmt: skip
+    renamed = (extra / "action_task.yaml").read_text(encoding="utf-8")
 
     # Changed but still version 1: refused, with the way out.
     clash = taskforce("pipelines", "--json", TASKFORCE_PIPELINES_DIR=str(extra))
@@ -394,11 +402,9 @@ def test_the_running_bills_move_to_a_new_version_and_back(
 ) -> None:
     ok(taskforce("init"))
     ok(taskforce("load"))
-    extra = tmp_path / "pipelines"
-    extra.mkdir()
-    text = (BUNDLED_PIPELINES / "provincial_bill.yaml").read_text(encoding="utf-8")
-    newer = text.replace("\nversion: 3\n", "\nversion: 4\nmigrates_from: {version: 3}\n", 1)
-    (extra / "provincial_bill.yaml").write_text(newer, encoding="utf-8")
+    extra = _folder_with(tmp_path, "provincial_bill", lambda text: text.replace(
+        "\nversion: 3\n", "\nversion: 4\nmigrates_from: {version: 3}\n", 1
+    ))  # fmt: skip
     chair = ("--as", "chair@example.org")
     on = {"TASKFORCE_PIPELINES_DIR": str(extra)}
 

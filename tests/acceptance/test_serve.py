@@ -274,19 +274,19 @@ def _runs(client: Any, flow: str, since: datetime) -> list[Any]:
     return [run for run in runs if run.created and run.created >= since]
 
 
-def _prefect(served: Served, *args: str) -> str:
-    """A `prefect` command against the server that serve started, as an operator types it."""
-    env = _outside(("PREFECT_",)) | {"PREFECT_API_URL": served.api_url}
+def _command(served: Served, *command: str, outside: tuple[str, ...] = ("PREFECT_",)) -> str:
+    """A command against the Prefect server that serve started, as an operator types it;
+    what it printed, once it succeeded."""
+    env = _outside(outside) | {"PREFECT_API_URL": served.api_url}
     done = subprocess.run(
-        [str(PREFECT), "--no-prompt", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        list(command), env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def _prefect(served: Served, *args: str) -> str:
+    return _command(served, str(PREFECT), "--no-prompt", *args)
 
 
 def _run_by_hand(served: Served, client: Any, output: Output) -> Any:
@@ -326,17 +326,8 @@ def _run_by_hand(served: Served, client: Any, output: Output) -> Any:
 
 def _automations_are_created(served: Served, client: Any) -> None:
     """`taskforce automations` twice: the four automations, each once, read back from the server."""
-    env = _outside(("PREFECT_", "TASKFORCE_")) | {"PREFECT_API_URL": served.api_url}
     for _ in range(2):
-        done = subprocess.run(
-            [str(TASKFORCE), "automations"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+        _command(served, str(TASKFORCE), "automations", outside=("PREFECT_", "TASKFORCE_"))
     expected = {
         "taskforce: a run failed or crashed": ("Reactive", {"prefect.flow-run.Failed"}),
         "taskforce: no completed sweep for 2 hours": ("Proactive", {"prefect.flow-run.Completed"}),
