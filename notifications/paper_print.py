@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -63,8 +64,10 @@ class Row:
     cells: tuple[Cell, ...]
 
 
+@cache
 def environment(directory: Path = TEMPLATES) -> Environment:
-    """The paper's templates: HTML, so every value is escaped by construction."""
+    """The paper's templates: HTML, so every value is escaped by construction; one per
+    process, so each is compiled once."""
     return Environment(
         loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
     )
