@@ -71,11 +71,16 @@ brew install postgresql@15), or run the tests on SQLite only: make test PG=0
 endef
 export PG_MISSING
 
+# The suite runs in two processes (pytest-xdist), one per core of the machines it runs
+# on; the tests of the flows, which share one Prefect server, stay in one of them.
+# PYTEST_PARALLEL= runs it in one process.
+PYTEST_PARALLEL ?= -n 2 --dist loadgroup
+
 ifeq ($(PG),0)
 # SQLite only: make sure no PostgreSQL settings leak in from the environment.
 test: $(STAMP) ## Run the tests (on SQLite and a throwaway PostgreSQL; PG=0: SQLite only)
 	env -u TASKFORCE_TEST_POSTGRES_URL -u TASKFORCE_TEST_REQUIRE_POSTGRES \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 else
 # Start a PostgreSQL server in a fresh temporary directory, run pytest against
 # it (postgres tests fail rather than skip), then stop the server and remove
@@ -90,7 +95,7 @@ test: $(STAMP)
 	url=$$($(PGCTL) start "$$pgdir"); \
 	echo "TASKFORCE_TEST_POSTGRES_URL=$$url"; \
 	TASKFORCE_TEST_POSTGRES_URL="$$url" TASKFORCE_TEST_REQUIRE_POSTGRES=1 \
-		$(BIN)/pytest $(PYTEST_ARGS)
+		$(BIN)/pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 endif
 
 # --- benchmarks ----------------------------------------------------------------

@@ -7,6 +7,7 @@ for `prefect_harness`; tests that do not ask never start it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,3 +48,12 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     # The harness hands the current settings to the server it starts, so these come first.
     with temporary_settings(updates=quiet), prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The flows' tests share one Prefect server: with the suite split over processes
+    (pytest-xdist, `--dist loadgroup`), they all run in the same one."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group("prefect"))
