@@ -42,7 +42,8 @@ from sqlalchemy import func, select
 from db.engine import make_engine
 from db.models import Escalation, OutboxMessage
 
-pytestmark = pytest.mark.slow
+# One process, one Prefect data folder for the module (pytest-xdist keeps it together).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
 TASKFORCE = Path(sys.executable).parent / "taskforce"
 PREFECT = Path(sys.executable).parent / "prefect"

@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-pytestmark = pytest.mark.slow
+# One process builds and installs the wheel once for the module (pytest-xdist keeps it together).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 # The packages pyproject.toml ships, and the files a build reads beside them.
