@@ -25,6 +25,7 @@ from states.pipeline_migration import (
     Move,
     Plan,
     Running,
+    mapping_of,
     migration_event,
     move_of,
     plan_migration,
@@ -59,14 +60,9 @@ def migrate(
     maps from; with `dry_run`, only say what would move."""
     require_migrator(actor)
     new = catalogue.get(key, to_version)
-    mapping = new.migrates_from
-    old = catalogue.get(key, mapping.version) if mapping is not None else None
-    running = _running(session, key, old.version if old is not None else None)
-    plan = plan_migration(
-        old if old is not None else new,
-        new,
-        [Running(c.key, c.stage) for c in running],
-    )
+    old = catalogue.get(key, mapping_of(new).version)
+    running = _running(session, key, old.version)
+    plan = plan_migration(old, new, [Running(c.key, c.stage) for c in running])
     if not dry_run:
         _apply(session, catalogue, plan, running, actor=actor, now=now, calendar=calendar)
     return plan
@@ -98,9 +94,7 @@ def roll_back(
     return plan
 
 
-def _running(session: Session, key: str, version: int | None) -> list[Commitment]:
-    if version is None:
-        return []
+def _running(session: Session, key: str, version: int) -> list[Commitment]:
     return list(
         session.scalars(
             select(Commitment)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from states.actors import FEDERAL, Actor, Role
-from states.definition import Pipeline
+from states.definition import Pipeline, StageMapping
 from states.errors import AccessDeniedError, TaskforceError
 from states.rules import Event, EventKind
 
@@ -88,15 +88,27 @@ def require_migrator(actor: Actor) -> None:
     )
 
 
+def mapping_of(new: Pipeline) -> StageMapping:
+    """The stage mapping `new` declares from an earlier version, or a refusal saying how to
+    declare one."""
+    if new.migrates_from is None:
+        raise MigrationRefusedError(
+            f"pipeline {new.key!r} version {new.version} says from no earlier version how its"
+            " running commitments move: its file needs `migrates_from:` with the earlier"
+            " `version:` and, for stages whose key changed, `stages:`"
+        )
+    return new.migrates_from
+
+
 def plan_migration(old: Pipeline, new: Pipeline, running: Sequence[Running]) -> Plan:
     """The move of each of `running` (on `old`) to `new`, by the mapping `new` declares."""
-    mapping = new.migrates_from
-    if mapping is None or mapping.version != old.version:
-        said = f"from version {mapping.version}" if mapping else "from no earlier version"
+    mapping = mapping_of(new)
+    if mapping.version != old.version:
         raise MigrationRefusedError(
-            f"pipeline {new.key!r} version {new.version} says how commitments move {said},"
-            f" not from version {old.version}: its file needs `migrates_from:` with"
-            f" `version: {old.version}` and, for stages whose key changed, `stages:`"
+            f"pipeline {new.key!r} version {new.version} says how commitments move from"
+            f" version {mapping.version}, not from version {old.version}: its file needs"
+            f" `migrates_from:` with `version: {old.version}` and, for stages whose key"
+            " changed, `stages:`"
         )
     moves = []
     stranded = []

@@ -434,7 +434,7 @@ def check(
     from taskforce.app import definition_dirs
 
     settings = None if paths else load_settings()
-    files = list(paths) if paths else pipeline_files(definition_dirs(load_settings()))
+    files = pipeline_files(definition_dirs(settings)) if settings is not None else list(paths or ())
     failed = 0
     checked: list[tuple[Pipeline, bool]] = []
     for path in files:
