@@ -455,3 +455,34 @@ class CommitmentTag(Base):
     tag: Mapped[str] = mapped_column(String(references.TAG_MAX), primary_key=True)
 
     __table_args__ = (Index(None, "tag"),)
+
+
+class AssemblyEvent(Base):
+    """A provincial assembly dissolved, prorogued or summoned (states/assembly.py), and by whom.
+
+    Written by db/assembly.py in the transaction that applies it to the bills pending there.
+    The constraints, not a check in Python, record each event once: the same kind on the
+    same day once per province, and one event per place in a province's sequence, so two
+    events recorded at once cannot both follow the same last one.
+    """
+
+    __tablename__ = "assembly_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province: Mapped[str] = mapped_column(String(text.JURISDICTION_MAX))
+    # Its place in the province's assembly history: 1, 2, 3 ...
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date, doc="the day it took effect")
+    reason: Mapped[str | None] = mapped_column(Text, doc="e.g. the Governor's order")
+    actor_email: Mapped[str] = mapped_column(String(text.EMAIL_MAX))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]  # when it was recorded
+    # What it did: the keys moved, paused or resumed, and those left as they were and why.
+    outcome: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('dissolved', 'prorogued', 'summoned')", name="kind"),
+        UniqueConstraint("province", "kind", "effective_on"),
+        UniqueConstraint("province", "seq"),
+    )
