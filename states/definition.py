@@ -167,6 +167,16 @@ class Stage(_Strict):
         default=(),
         description="other departments whose officers and secretaries act in this stage",
     )
+    assembly: bool = Field(
+        default=False,
+        description="pending in the provincial assembly: lapses when the assembly is dissolved"
+        " (Article 117), its clocks stop while the assembly is prorogued",
+    )
+    on_time_limit: Key | None = Field(
+        default=None,
+        description="an action the system takes once the stage's time limit has passed,"
+        " e.g. assent deemed given (Article 116)",
+    )
 
 
 class CommentRule(StrEnum):
@@ -237,6 +247,11 @@ class Pipeline(_Strict):
     on_children_done: Key | None = Field(
         default=None, description="an action the system takes once every child has ended"
     )
+    on_dissolution: Key | None = Field(
+        default=None,
+        description="the action the system takes on each commitment standing in an assembly"
+        " stage when its assembly is dissolved (Article 117)",
+    )
     completes_with_open_children: bool = Field(
         default=False,
         description="whether a person may complete a commitment while children are open",
@@ -279,6 +294,10 @@ class Pipeline(_Strict):
     def terminal_stages(self) -> tuple[Stage, ...]:
         return tuple(stage for stage in self.stages if stage.terminal)
 
+    def assembly_stages(self) -> tuple[Stage, ...]:
+        """The stages in which a commitment is pending in the provincial assembly."""
+        return tuple(stage for stage in self.stages if stage.assembly)
+
     def deadline_for(self, start: date) -> date | None:
         """The overall deadline of a commitment started on `start`."""
         if self.deadline is None or isinstance(self.deadline, date):
@@ -308,12 +327,18 @@ class Pipeline(_Strict):
         # definition that does not use them keeps the checksum it was registered with.
         if not data["completes_with_open_children"]:
             del data["completes_with_open_children"]
+        if data["on_dissolution"] is None:
+            del data["on_dissolution"]
         for part in (*data["stages"], *data["transitions"]):
             if not part["departments"]:
                 del part["departments"]
         for stage in data["stages"]:
             if stage["clock"] == Clock.WORKING_DAYS:
                 del stage["clock"]
+            if not stage["assembly"]:
+                del stage["assembly"]
+            if stage["on_time_limit"] is None:
+                del stage["on_time_limit"]
         for transition in data["transitions"]:
             if not transition["confirm"]:
                 del transition["confirm"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, deque
 
 from states.actors import Role
-from states.definition import ANY_STAGE, Clock, Pipeline
+from states.definition import ANY_STAGE, Clock, Pipeline, Transition
 from states.departments import department_key
 from states.documents import Loc, Problem
 from states.text import FIELD_VALUE, TITLE, TextRule
@@ -22,10 +22,13 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
     problems += _text_rules(pipeline)
     problems += _department_lists(pipeline)
     problems += _migration_rules(pipeline)
+    problems += _assembly_and_time_limit_stages(pipeline)
     if not problems:
         problems += _reachability(pipeline)
         problems += _system_action(pipeline, "on_children_done", pipeline.on_children_done)
         problems += _system_action(pipeline, "on_deadline", pipeline.on_deadline)
+        problems += _dissolution_action(pipeline)
+        problems += _time_limit_actions(pipeline)
     return problems
 
 
@@ -355,4 +358,103 @@ def _system_action(pipeline: Pipeline, setting: str, action: str | None) -> list
             problems.append(((setting,), f"action {action!r} must lead to a terminal stage"))
         if Role.SYSTEM not in transition.roles:
             problems.append(((setting,), f"action {action!r} must be allowed to role system"))
+    return problems
+
+
+def _assembly_and_time_limit_stages(pipeline: Pipeline) -> list[Problem]:
+    """An ended commitment is pending nowhere, and an action taken when the time limit has
+    passed needs a time limit to pass."""
+    problems: list[Problem] = []
+    for index, stage in enumerate(pipeline.stages):
+        if stage.assembly and stage.terminal:
+            problems.append(
+                (
+                    ("stages", index, "assembly"),
+                    f"terminal stage {stage.key!r} cannot be pending in the assembly;"
+                    " an ended commitment is pending nowhere",
+                )
+            )
+        if stage.on_time_limit is not None and stage.time_limit is None:
+            problems.append(
+                (
+                    ("stages", index, "on_time_limit"),
+                    f"stage {stage.key!r} has on_time_limit but no time_limit to wait for;"
+                    " add a time_limit",
+                )
+            )
+    return problems
+
+
+def _system_matches(
+    pipeline: Pipeline, loc: Loc, action: str
+) -> tuple[list[Transition], list[Problem]]:
+    """The transitions named `action`, or why there are none; each must be the system's."""
+    matches = [t for t in pipeline.transitions if t.action == action]
+    if not matches:
+        actions = ", ".join(sorted({t.action for t in pipeline.transitions})) or "(none)"
+        return [], [(loc, f"unknown action {action!r}; actions are {actions}")]
+    problems: list[Problem] = [
+        (loc, f"action {action!r} must be allowed to role system")
+        for transition in matches
+        if Role.SYSTEM not in transition.roles
+    ]
+    return matches, problems
+
+
+def _dissolution_action(pipeline: Pipeline) -> list[Problem]:
+    """What the system does when an assembly is dissolved: the system's action, taken from
+    every stage pending in the assembly, and leading out of it."""
+    action = pipeline.on_dissolution
+    if action is None:
+        return []
+    loc: Loc = ("on_dissolution",)
+    matches, problems = _system_matches(pipeline, loc, action)
+    if not matches:
+        return problems
+    assembly = [stage.key for stage in pipeline.assembly_stages()]
+    if not assembly:
+        problems.append(
+            (
+                loc,
+                "no stage is pending in the assembly; mark the stages a dissolution"
+                " ends with assembly: true",
+            )
+        )
+    covered = {source for t in matches for source in pipeline.sources(t)}
+    stuck = [key for key in assembly if key not in covered]
+    if stuck:
+        problems.append(
+            (
+                loc,
+                f"action {action!r} must be possible from every stage pending in the assembly;"
+                f" it is not from {', '.join(stuck)}",
+            )
+        )
+    for transition in matches:
+        if pipeline.stage(transition.to).assembly:
+            problems.append(
+                (
+                    loc,
+                    f"action {action!r} leads to {transition.to!r}, which is pending in the"
+                    " assembly; a dissolved assembly holds nothing",
+                )
+            )
+    return problems
+
+
+def _time_limit_actions(pipeline: Pipeline) -> list[Problem]:
+    """What the system does once a stage's time limit has passed: the system's action,
+    taken from that stage."""
+    problems: list[Problem] = []
+    for index, stage in enumerate(pipeline.stages):
+        action = stage.on_time_limit
+        if action is None:
+            continue
+        loc: Loc = ("stages", index, "on_time_limit")
+        matches, found = _system_matches(pipeline, loc, action)
+        problems += found
+        if matches and not any(stage.key in pipeline.sources(t) for t in matches):
+            problems.append(
+                (loc, f"action {action!r} does not start from stage {stage.key!r}; add it to from:")
+            )
     return problems

@@ -9,7 +9,7 @@ import pytest
 
 from states import rules
 from states.actors import SYSTEM_ACTOR, Actor, Role
-from states.catalogue import BUNDLED_PIPELINES, Catalogue
+from states.catalogue import BUNDLED_PIPELINES, Catalogue, load_pipeline_file
 from states.definition import FieldKind, Pipeline, Transition
 from states.rules import CommitmentState, EventKind, Status, TransitionRequest
 
@@ -192,3 +192,16 @@ def test_every_ladder_climbs_to_the_chair(pipeline: Pipeline) -> None:
     afters = [rung.after for rung in ladder]
     assert afters == sorted(set(afters))
     assert all(rung.notify not in (Role.SYSTEM, Role.ADMINISTRATOR) for rung in ladder)
+
+
+# What installations registered provincial_bill version 3 under: a later format that adds
+# settings (assembly stages, deemed assent) must leave a definition that does not use them
+# with the checksum it had, or every installation's registration would conflict.
+PROVINCIAL_BILL_V3_CHECKSUM = "049cbad449d6329d1c10fa39127a43ae2dcb43a0d9ff643e1484b960693f2162"
+PREVIOUS_PIPELINES = BUNDLED_PIPELINES / "previous"
+
+
+def test_provincial_bill_version_3_keeps_its_checksum() -> None:
+    kept = load_pipeline_file(PREVIOUS_PIPELINES / "provincial_bill.v3.yaml")
+    assert (kept.key, kept.version) == ("provincial_bill", 3)
+    assert kept.checksum() == PROVINCIAL_BILL_V3_CHECKSUM
