@@ -46,6 +46,7 @@ _PLACES = {
 }
 _ROLES = {
     "officer": ("officer", "افسر"),
+    "deputy_commissioner": ("deputy commissioner", "ڈپٹی کمشنر"),
     "secretary": ("secretary", "سیکرٹری"),
     "chief_secretary": ("chief secretary", "چیف سیکرٹری"),
     "federal_secretary": ("federal secretary", "وفاقی سیکرٹری"),

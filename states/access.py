@@ -17,6 +17,7 @@ from states.people import may_manage_people
 # Those who oversee rather than hold items: they see the board and the digests.
 OVERSEERS = frozenset(
     {
+        Role.DEPUTY_COMMISSIONER,
         Role.SECRETARY,
         Role.CHIEF_SECRETARY,
         Role.FEDERAL_SECRETARY,
@@ -34,7 +35,8 @@ class Access(StrEnum):
     SIGNED_IN = "signed_in"
     """Any signed-in person; what they see is limited to their jurisdiction."""
     BOARD = "board"
-    """Overseers (secretaries, chief secretaries, federal secretary, chair, administrator)."""
+    """Overseers (deputy commissioners, secretaries, chief secretaries, federal secretary,
+    chair, administrator)."""
     ITEM = "item"
     """Reading one commitment: its jurisdiction must lie within the person's."""
     ADVANCE = "advance"

@@ -11,6 +11,8 @@ class Role(StrEnum):
     """What a person may do; combined with a jurisdiction it decides authority."""
 
     OFFICER = "officer"
+    DEPUTY_COMMISSIONER = "deputy_commissioner"
+    """A district's head of administration; chairs its District Human Rights Committee."""
     SECRETARY = "secretary"
     CHIEF_SECRETARY = "chief_secretary"
     FEDERAL_SECRETARY = "federal_secretary"

@@ -21,6 +21,8 @@ from states.text import COMMENT
 # How far up the hierarchy a role stands; acknowledging and snoozing need more than an officer.
 RANK = {
     Role.OFFICER: 1,
+    # A district's head: above its officers, answering for the district alone (`covers`).
+    Role.DEPUTY_COMMISSIONER: 2,
     Role.SECRETARY: 2,
     Role.CHIEF_SECRETARY: 3,
     Role.FEDERAL_SECRETARY: 3,
@@ -157,8 +159,8 @@ def _above_the_item(state: CommitmentState, actor: Actor, action: str) -> None:
     if RANK[actor.role] <= RANK[Role.OFFICER]:
         raise RoleNotAllowedError(
             Message(
-                "Can't {action} {key}: {email} is {role}; a secretary, chief"
-                " secretary, federal secretary or the chair must do it",
+                "Can't {action} {key}: {email} is {role}; a deputy commissioner, secretary,"
+                " chief secretary, federal secretary or the chair must do it",
                 email=actor.email,
                 role=actor.role,
                 **said,

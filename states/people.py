@@ -7,8 +7,8 @@ Pure: the caller passes the people and commitments as values, and `now`.
 - Reassigning an item, or handing over every item of one person, is for them, and
   for anyone above an officer whose jurisdiction covers the item (a secretary may
   move an item between the officers of their own jurisdiction).
-- The new holder must be active, hold items (officer up to federal secretary) and
-  have a jurisdiction that covers the item.
+- The new holder must be active, hold items (officer and deputy commissioner up to
+  federal secretary) and have a jurisdiction that covers the item.
 """
 
 from __future__ import annotations
@@ -36,7 +36,15 @@ from states.text import COMMENT
 
 PEOPLE_MANAGERS = frozenset({Role.ADMINISTRATOR, Role.CHAIR})
 # Who can hold an item: the chair, the administrator and the system oversee, never hold.
-HOLDERS = frozenset({Role.OFFICER, Role.SECRETARY, Role.CHIEF_SECRETARY, Role.FEDERAL_SECRETARY})
+HOLDERS = frozenset(
+    {
+        Role.OFFICER,
+        Role.DEPUTY_COMMISSIONER,
+        Role.SECRETARY,
+        Role.CHIEF_SECRETARY,
+        Role.FEDERAL_SECRETARY,
+    }
+)
 PERSON_FIELDS = ("email", "name", "role", "jurisdiction", "department", "language")
 LANGUAGES = ("en", "ur")
 

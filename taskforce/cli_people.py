@@ -91,7 +91,9 @@ def list_people(as_json: JsonOption = False) -> None:
 def add(
     email: Annotated[str, typer.Argument(help="Their email address.")],
     name: Annotated[str, typer.Option(help="Their name, as mail addresses them.")],
-    role: Annotated[str, typer.Option(help="officer, secretary, chief_secretary, ... .")],
+    role: Annotated[
+        str, typer.Option(help="officer, deputy_commissioner, secretary, chief_secretary, ... .")
+    ],
     jurisdiction: Annotated[str, typer.Option(help="federal, a province or PROVINCE/district.")],
     as_: AsAdmin,
     department: Annotated[str, typer.Option(help="Their department, e.g. law.")] = "general",

@@ -56,8 +56,8 @@ def check(
     if access is Access.ANSWER and allows(Access.ITEM, viewer.actor, jurisdiction=jurisdiction):
         raise AccessDeniedError(
             Message(
-                "only a secretary, chief secretary, the federal secretary or the chair may answer"
-                " the escalations of {what}; {email} is {role}",
+                "only a deputy commissioner, secretary, chief secretary, the federal secretary or"
+                " the chair may answer the escalations of {what}; {email} is {role}",
                 what=what,
                 email=viewer.email,
                 role=viewer.role,

@@ -10,6 +10,7 @@ from taskforce.web.i18n import N_
 
 ROLES = (
     N_("officer"),
+    N_("deputy_commissioner"),
     N_("secretary"),
     N_("chief_secretary"),
     N_("federal_secretary"),

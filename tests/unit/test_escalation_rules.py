@@ -210,7 +210,9 @@ def actor(role: Role, jurisdiction: str = "punjab") -> Actor:
 def test_an_officer_may_not_acknowledge_or_snooze() -> None:
     officer = actor(Role.OFFICER)
 
-    with pytest.raises(RoleNotAllowedError, match="a secretary, chief secretary") as refused:
+    with pytest.raises(
+        RoleNotAllowedError, match="a deputy commissioner, secretary, chief secretary"
+    ) as refused:
         escalation.acknowledge(STATE, officer, reason="working on it", now=NOW)
     assert (refused.value.key, refused.value.action) == ("CSW-PUNJAB", "acknowledge")
     with pytest.raises(RoleNotAllowedError):
@@ -240,6 +242,31 @@ def test_a_secretary_of_another_province_may_not_acknowledge() -> None:
 def test_a_district_secretary_may_not_acknowledge_a_provincial_item() -> None:
     with pytest.raises(RoleNotAllowedError):
         escalation.acknowledge(STATE, actor(Role.SECRETARY, "punjab/lahore"), reason="x", now=NOW)
+
+
+def test_a_deputy_commissioner_answers_for_their_district_alone() -> None:
+    lahore_item = replace(STATE, jurisdiction="punjab/lahore", department="law")
+    deputy_commissioner = actor(Role.DEPUTY_COMMISSIONER, "punjab/lahore")
+
+    # Any department's item of the district: the district's head is bound to no department.
+    event = escalation.acknowledge(lahore_item, deputy_commissioner, reason="seen", now=NOW)
+    assert event.actor_role is Role.DEPUTY_COMMISSIONER
+    with pytest.raises(RoleNotAllowedError, match="it belongs to punjab, and"):
+        escalation.acknowledge(STATE, deputy_commissioner, reason="seen", now=NOW)
+    with pytest.raises(RoleNotAllowedError):
+        escalation.acknowledge(
+            replace(STATE, jurisdiction="punjab/multan"), deputy_commissioner, reason="x", now=NOW
+        )
+
+
+def test_the_deputy_commissioner_rung_goes_to_the_districts_own() -> None:
+    lahore = candidate("dc.lahore@example.org", Role.DEPUTY_COMMISSIONER, "punjab/lahore", "")
+    multan = candidate("dc.multan@example.org", Role.DEPUTY_COMMISSIONER, "punjab/multan", "")
+    people = (*PEOPLE, lahore, multan)
+
+    assert recipients(Role.DEPUTY_COMMISSIONER, item("punjab/lahore"), people) == (lahore,)
+    # A province's item has no deputy commissioner: nobody holds that rung for it.
+    assert recipients(Role.DEPUTY_COMMISSIONER, item("punjab"), people) == ()
 
 
 @pytest.mark.parametrize(
