@@ -21,7 +21,7 @@ from sqlalchemy import Table, and_, false, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import acting, pausing, queries, workflow
+from db import acting, pausing, queries, rescheduling, rungs, workflow
 from db.engine import transaction
 from db.models import Commitment, Escalation, OutboxMessage, Person
 from states.actors import FEDERAL, Role, province_of
@@ -71,6 +71,8 @@ class SweepReport:
     skipped_conflicts: list[str] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
     """Paused items whose pause reached the day it was given: their clocks run again."""
+    rescheduled: list[str] = field(default_factory=list)
+    """Items whose due time a changed working calendar moved (db/rescheduling.py)."""
 
     @property
     def missing_recipients(self) -> list[Notice]:
@@ -102,6 +104,7 @@ class SweepReport:
             "lapsed": self.lapsed,
             "skipped_conflicts": self.skipped_conflicts,
             "resumed": self.resumed,
+            "rescheduled": self.rescheduled,
         }
 
 
@@ -130,6 +133,9 @@ def run_sweep(
     def unit() -> AbstractContextManager[Session]:
         return transaction(sessions) if record else _rolled_back(sessions)
 
+    # First, so every item is judged on due times counted by the calendar in force.
+    applied = rescheduling.apply_calendar(unit, catalogue, calendar, now=now, batch_size=batch_size)
+    report.rescheduled = applied.rescheduled
     _resume_ended_pauses(unit, catalogue, calendar, report, now=now, today=today)
     _automatic_transitions(unit, catalogue, calendar, report, now=now, today=today)
     with unit() as session:
@@ -480,6 +486,15 @@ class _Batch:
                 self.escalations,
             )
         }
+        rungs.record_recipients(
+            session,
+            (
+                (row["commitment_id"], row["stage_seq"], row["level"], row["recipients"])
+                for row in self.escalations
+                if (row["commitment_id"], row["stage_seq"], row["level"]) in inserted
+            ),
+        )
+        rungs.refresh(session, {c for c, _, level in inserted if level > 0})
         messages: list[dict[str, Any]] = []
         notices: list[Notice] = []
         for row, addressed, notice in zip(

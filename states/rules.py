@@ -78,6 +78,8 @@ class EventKind(StrEnum):
     """Its clocks stopped (a court's stay, a prorogued assembly): it is not escalated."""
     RESUMED = "resumed"
     """Its clocks run again; the time they stood still moved its due time on."""
+    RESCHEDULED = "rescheduled"
+    """The working calendar changed (a day closed or reopened): its due time moved."""
 
 
 @dataclass(frozen=True)
