@@ -172,12 +172,6 @@ class Commitment(Base):
     stage_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # What the current stall episode's escalations say, kept beside the order of "Needs you"
-    # so a page of it is read by an index instead of grouping every escalation: the highest
-    # rung escalated (0: none) and how many rungs wait to be acknowledged. Written only by
-    # `db.attention.refresh_rungs` (after a sweep or an answer) and reset by every move.
-    escalated_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    unanswered_rungs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     officer: Mapped[Person | None] = relationship(lazy="joined")
@@ -211,16 +205,6 @@ class Commitment(Base):
         Index(None, "status", "due_at", "key"),
         Index(None, "officer_id", "status", "due_at", "key"),
     )
-
-
-# "Needs you" by index: the highest rung escalated first, then the longest overdue, then the key.
-Index(
-    "ix_commitments_needs_order",
-    Commitment.status,
-    Commitment.escalated_level.desc(),
-    Commitment.due_at,
-    Commitment.key,
-)
 
 
 def _recorded_at(context: Any) -> Any:
@@ -279,19 +263,6 @@ class Escalation(Base):
         UniqueConstraint("commitment_id", "stage_seq", "level"),
         Index(None, "created_at"),
     )
-
-
-class EscalationRecipient(Base):
-    """Who an escalation was mailed to, one row each: "escalated to me" is an index lookup
-    instead of a search through every escalation's list of recipients."""
-
-    __tablename__ = "escalation_recipients"
-
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    """Lower case, as the lookup compares it."""
-    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
-    stage_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    level: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class Nudge(Base):
