@@ -24,6 +24,7 @@ from states.references import parse_reference, parse_tag
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
+from taskforce.cli_calendar import register as register_calendar_commands
 from taskforce.cli_decisions import decisions_template, import_decisions
 from taskforce.cli_export import register as register_export_commands
 from taskforce.cli_notes import AttachOption, file_fields, note, read_attachments
@@ -599,6 +600,8 @@ def _print_sweep(report: dict[str, Any]) -> None:
         out.print(f"  {key}: every child has ended, so it is now complete")
     for key in report["lapsed"]:
         out.print(f"  {key}: lapsed at its deadline")
+    for key in report.get("rescheduled", []):
+        out.print(f"  {key}: due time moved by a change of the working calendar")
     for problem in report["skipped_conflicts"]:
         out.print(f"  skipped (changed meanwhile; the next sweep retries): {problem}")
     if report["missing_recipients"]:
@@ -1011,6 +1014,7 @@ register_refs_commands(app)
 register_export_commands(app)
 register_pipelines_commands(app)
 register_pausing_commands(app)
+register_calendar_commands(app)
 
 mail = typer.Typer(
     help="Mail: see what a message says before anyone receives it.",
