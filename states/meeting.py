@@ -23,6 +23,7 @@ from pydantic import (
 
 from states.actors import Role, jurisdiction_problem
 from states.definition import Key
+from states.districts import bundled_districts
 from states.documents import Document, Loc, Problem, read_yaml, validate_and_check
 from states.localtext import CommitmentTitle
 from states.references import REFS_MAX, TAGS_MAX, ReferenceText, TagText
@@ -65,7 +66,11 @@ class _Strict(BaseModel):
 
 
 def _jurisdiction(value: str) -> str:
-    problem = JURISDICTION.problem(value) or jurisdiction_problem(value)
+    problem = (
+        JURISDICTION.problem(value)
+        or jurisdiction_problem(value)
+        or bundled_districts().problem(value)
+    )
     if problem:
         raise ValueError(problem)
     return value

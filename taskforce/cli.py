@@ -426,7 +426,8 @@ def check(
 
     Governance: every open stage is held by someone and has a time limit, every ladder
     ends at the chair, a bundled pipeline cites its sources; with no files named, the
-    calendar's closed days are also reviewed twelve months ahead. A file's problems
+    calendar's closed days are also reviewed twelve months ahead, and the list of
+    districts is checked and counted. A file's problems
     exit 65; governance gaps alone exit 1.
     """
     from states import governance
@@ -458,10 +459,29 @@ def check(
     if settings is not None:
         calendar = load_calendar(settings.calendar_file) if settings.calendar_file else None
         findings += governance.calendar_findings(calendar, today=local_day(now()))
+        _check_districts()
     for finding in findings:
         err.print(f"governance: {finding}", markup=False, highlight=False)
     if findings:
         raise typer.Exit(1)
+
+
+def _check_districts() -> None:
+    """Report the list of districts meeting files are checked against (65 if it is broken)."""
+    from states.districts import BUNDLED_DISTRICTS, load_districts
+
+    try:
+        districts = load_districts(BUNDLED_DISTRICTS)
+    except TaskforceError as error:
+        err.print(error.message, markup=False, highlight=False)
+        raise typer.Exit(65) from None
+    counts = ", ".join(f"{province} {count}" for province, count in districts.counts().items())
+    out.print(
+        f"{BUNDLED_DISTRICTS}: ok — {len(districts)} districts ({counts}), as of"
+        f" {districts.reflects}; review it when districts are created or merged",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()
