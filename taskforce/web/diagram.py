@@ -474,7 +474,11 @@ def time_limit_text(stage: Stage, t: Translate, language: str) -> str:
     if stage.time_limit is None:
         return t("no time limit")
     if stage.clock is Clock.WORKING_DAYS:
-        return t("{n} working days", n=stage.time_limit)
+        # Imported here: the page modules import this one, and i18n reads the catalog.
+        from taskforce.web.i18n import plural_translator
+
+        tn = plural_translator(language)
+        return tn("{n} working day", "{n} working days", stage.time_limit)
     unit = "M" if stage.clock is Clock.MONTHS else "D"
     return formatting.duration(f"P{stage.time_limit}{unit}", language)
 
