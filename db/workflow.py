@@ -636,6 +636,31 @@ def lapse_at_deadline(
     return (commitment.key, *rolled_up)
 
 
+def take_system_action(
+    session: Session,
+    catalogue: Catalogue,
+    commitment: Commitment,
+    action: str,
+    why: str,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar = PUBLIC_HOLIDAYS_ONLY,
+) -> tuple[Event, tuple[str, ...]]:
+    """The system takes `action` on `commitment` (say, its assembly was dissolved), saying
+    `why` in the event; returns the event and the keys of the parents this completed."""
+    with refusals(commitment.key):
+        event = _system_apply(
+            session, catalogue, commitment, action, why, now=now, calendar=calendar
+        )
+        rolled_up = (
+            _roll_up(session, catalogue, commitment, now=now, calendar=calendar)
+            if commitment.status != Status.OPEN
+            else ()
+        )
+        session.flush()
+    return event, rolled_up
+
+
 def _locked(session: Session, commitment_id: int) -> Commitment:
     commitment = session.get(
         Commitment,
