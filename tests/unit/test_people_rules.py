@@ -69,7 +69,7 @@ def test_a_person_is_checked_as_the_meeting_file_checks_one() -> None:
         ({"email": "not-an-address"}, "email: not an email address"),
         ({"name": ""}, "name: must not be empty"),
         ({"name": "Ayesha\nKhan"}, "name: contains a control character"),
-        ({"role": "boss"}, "role: must be one of officer, secretary"),
+        ({"role": "boss"}, "role: must be one of officer, deputy_commissioner, secretary"),
         ({"jurisdiction": "mars"}, "jurisdiction: unknown jurisdiction 'mars'"),
         ({"department": "x" * 101}, "department: is 101 characters; the limit is 100"),
         ({"language": "fr"}, "language: must be one of en, ur"),
