@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +12,20 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from states.catalogue import BUNDLED_PIPELINES, Catalogue
+from db import pipelines
+from db.engine import make_engine, session_factory, transaction
+from db.loading import load_meeting
+from states.catalogue import BUNDLED_PIPELINES, Catalogue, Source
+from states.meeting import load_meeting_file
 from taskforce.cli import app
+from taskforce.data import BUNDLED_MEETING
 
 pytestmark = pytest.mark.slow
 
 Taskforce = Callable[..., Any]
 
 LAW_OFFICER = "law.officer.punjab@example.org"
+PREVIOUS = BUNDLED_PIPELINES / "previous"
 COMMANDS = sorted(typer.main.get_group(app).commands)
 
 
@@ -399,17 +405,44 @@ def test_a_new_pipeline_version_leaves_started_commitments_on_theirs(
     assert json.loads(ok(taskforce("show", "NAP-HR-07", "--json")).stdout)["stage"] == "in_progress"
 
 
-def test_the_running_bills_move_to_a_new_version_and_back(
+def _loaded_on_provincial_bill_3(database_url: str) -> None:
+    """The bundled meeting loaded as an installation did before version 4 was bundled: its
+    bills start on version 3 (kept in states/pipelines/previous)."""
+    bundled = Catalogue.from_directories([BUNDLED_PIPELINES])
+    before = Catalogue(
+        [Source(p, "bundled") for p in bundled.all() if p.key != "provincial_bill"]
+        + [Source(p, "previous") for p in Catalogue.from_directories([PREVIOUS]).all()]
+    )
+    engine = make_engine(database_url)
+    try:
+        with transaction(session_factory(engine)) as session:
+            pipelines.register(session, before, now=datetime(2026, 6, 12, 10, 0, tzinfo=UTC))
+            load_meeting(
+                session,
+                pipelines.registered(session),
+                load_meeting_file(BUNDLED_MEETING),
+                now=datetime(2026, 6, 12, 10, 0, tzinfo=UTC),
+            )
+    finally:
+        engine.dispose()
+
+
+def test_the_running_bills_move_from_version_3_to_the_bundled_version_4_and_back(
     taskforce: Taskforce, tmp_path: Path
 ) -> None:
     ok(taskforce("init"))
-    ok(taskforce("load"))
-    extra = _folder_with(tmp_path, "provincial_bill", lambda text: text.replace(
-        "\nversion: 3\n", "\nversion: 4\nmigrates_from: {version: 3}\n", 1
-    ))  # fmt: skip
+    _loaded_on_provincial_bill_3(f"sqlite:///{tmp_path}/taskforce.sqlite3")
+    assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 3
     chair = ("--as", "chair@example.org")
-    on = {"TASKFORCE_PIPELINES_DIR": str(extra)}
+    # The installation registers the kept version 3 beside the bundled pipelines.
+    on = {"TASKFORCE_PIPELINES_DIR": str(PREVIOUS)}
 
+    changes = json.loads(
+        ok(taskforce("pipelines", "diff", "provincial_bill", "3", "4", "--json", **on)).stdout
+    )
+    assert ("stage", "cabinet_approved", "added") in {
+        (c["part"], c["key"], c["change"]) for c in changes
+    }
     officer = taskforce(
         "pipelines", "migrate", "provincial_bill", "--to", "4",
         "--as", "law.officer.punjab@example.org", **on,
@@ -424,6 +457,7 @@ def test_the_running_bills_move_to_a_new_version_and_back(
     assert "provincial_bill: moved 3 running commitments from version 3 to version 4" in moved
     history = json.loads(ok(taskforce("history", "CMB-KP", "--json")).stdout)
     assert (history[-1]["kind"], history[-1]["actor"]) == ("migrated", "chair@example.org")
+    assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 4
 
     back = json.loads(ok(taskforce(*args, "--rollback", **on)).stdout)
     assert (back["from_version"], back["to_version"], len(back["moves"])) == (4, 3, 3)

@@ -1,8 +1,10 @@
 """Moving the running bills to a new version of `provincial_bill`, and back, on both databases.
 
-Version 4 here renames `drafting` to `departmental_drafting` and declares how version
-3's commitments move (`migrates_from`); the bundled meeting's three bills start on
-version 3, one of them already moved on to Law's vetting.
+The bundled meeting's three bills start here on version 3 (kept in
+states/pipelines/previous, as an installation that loaded them before version 4 would
+have them), one of them already moved on to Law's vetting; version 4, bundled, maps
+every running stage of version 3. A made-up version 5 that renames `drafting` shows
+what is refused.
 """
 
 from __future__ import annotations
@@ -18,17 +20,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import people, pipelines, workflow
 from db.engine import transaction
+from db.loading import load_meeting
 from db.models import Commitment
 from db.pipeline_migration import migrate, roll_back
 from states.calendar import WorkingCalendar
-from states.catalogue import Catalogue, Source, parse_pipeline
+from states.catalogue import BUNDLED_PIPELINES, Catalogue, Source, parse_pipeline
 from states.documents import parse_yaml
 from states.errors import AccessDeniedError, DefinitionError
+from states.meeting import MeetingFile
 from states.pipeline_migration import MigrationRefusedError, Plan
 
 CHAIR = "chair@example.org"
 BILLS = ("CMB-BALOCHISTAN", "CMB-KP", "CMB-PUNJAB")
+LOADED_AT = datetime(2026, 6, 12, 10, 0, tzinfo=UTC)
 LATER = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+PREVIOUS = BUNDLED_PIPELINES / "previous"
 
 
 def _renamed(text: Any, old: str, new: str) -> Any:
@@ -40,15 +46,15 @@ def _renamed(text: Any, old: str, new: str) -> Any:
     return new if text == old else text
 
 
-def version_4(catalogue: Catalogue, **mapping: Any) -> Catalogue:
-    """The registered catalogue plus provincial_bill version 4, as its file would say it."""
-    written = catalogue.get("provincial_bill", 3).model_dump(
+def version_5(catalogue: Catalogue, **mapping: Any) -> Catalogue:
+    """The registered catalogue plus a provincial_bill version 5 that renames `drafting`."""
+    written = catalogue.get("provincial_bill", 4).model_dump(
         mode="json", by_alias=True, exclude_none=True
     )
     file = _renamed(written, "drafting", "departmental_drafting")
     file.update(
-        version=4,
-        migrates_from=mapping or {"version": 3, "stages": {"drafting": "departmental_drafting"}},
+        version=5,
+        migrates_from=mapping or {"version": 4, "stages": {"drafting": "departmental_drafting"}},
     )
     extended = Catalogue([Source(p, "registered") for p in catalogue.all()])
     text = yaml.safe_dump(file, allow_unicode=True, sort_keys=False)
@@ -57,20 +63,29 @@ def version_4(catalogue: Catalogue, **mapping: Any) -> Catalogue:
 
 
 @pytest.fixture
-def newer(sessions: sessionmaker[Session], loaded: Catalogue) -> Catalogue:
-    """Version 4 registered beside version 3, after CMB-KP moved on to Law's vetting."""
+def newer(sessions: sessionmaker[Session], bundled_meeting: MeetingFile) -> Catalogue:
+    """The meeting loaded while version 3 was the latest, CMB-KP moved on to Law's vetting,
+    then the bundled pipelines (version 4) registered beside it."""
+    bundled = Catalogue.from_directories([BUNDLED_PIPELINES])
+    before = Catalogue(
+        [Source(p, "bundled") for p in bundled.all() if p.key != "provincial_bill"]
+        + [Source(p, "previous") for p in Catalogue.from_directories([PREVIOUS]).all()]
+    )
+    assert before.latest("provincial_bill").version == 3
+    with transaction(sessions) as session:
+        pipelines.register(session, before, now=LOADED_AT)
+        load_meeting(session, pipelines.registered(session), bundled_meeting, now=LOADED_AT)
     with transaction(sessions) as session:
         workflow.advance(
             session,
-            loaded,
+            pipelines.registered(session),
             key="CMB-KP",
             action="send_for_vetting",
             actor_email="law.officer.kp@example.org",
             now=LATER - timedelta(days=3),
         )
-    catalogue = version_4(loaded)
     with transaction(sessions) as session:
-        pipelines.register(session, catalogue, now=LATER)
+        pipelines.register(session, bundled, now=LATER)
         return pipelines.registered(session)
 
 
@@ -78,6 +93,7 @@ def _move(
     sessions: sessionmaker[Session],
     catalogue: Catalogue,
     *,
+    to: int = 4,
     back: bool = False,
     who: str = CHAIR,
     dry_run: bool = False,
@@ -89,8 +105,8 @@ def _move(
             actor=actor, now=at, calendar=WorkingCalendar(), dry_run=dry_run
         )
         if back:
-            return roll_back(session, catalogue, "provincial_bill", from_version=4, **common)
-        return migrate(session, catalogue, "provincial_bill", to_version=4, **common)
+            return roll_back(session, catalogue, "provincial_bill", from_version=to, **common)
+        return migrate(session, catalogue, "provincial_bill", to_version=to, **common)
 
 
 def _bills(sessions: sessionmaker[Session]) -> dict[str, tuple[int, str, int, datetime | None]]:
@@ -115,10 +131,13 @@ def test_every_running_bill_moves_with_an_event_each_and_moves_back(
     before = _bills(sessions)
 
     shown = _move(sessions, newer, dry_run=True)
+    assert {m.key: (m.from_version, m.to_version) for m in shown.moves} == dict.fromkeys(
+        BILLS, (3, 4)
+    )
     assert [(m.key, m.from_stage, m.to_stage) for m in shown.moves] == [
-        ("CMB-BALOCHISTAN", "drafting", "departmental_drafting"),
+        ("CMB-BALOCHISTAN", "drafting", "drafting"),
         ("CMB-KP", "law_vetting", "law_vetting"),
-        ("CMB-PUNJAB", "drafting", "departmental_drafting"),
+        ("CMB-PUNJAB", "drafting", "drafting"),
     ]
     assert _bills(sessions) == before, "a dry run changed something"
 
@@ -128,7 +147,7 @@ def test_every_running_bill_moves_with_an_event_each_and_moves_back(
     for key in BILLS:
         version, stage, episode, due = after[key]
         assert version == 4
-        assert stage == ("law_vetting" if key == "CMB-KP" else "departmental_drafting")
+        assert stage == ("law_vetting" if key == "CMB-KP" else "drafting")
         # The same stall episode: escalations sent stay with it, its clock keeps running.
         assert episode == before[key][2]
         assert due == before[key][3]
@@ -181,8 +200,8 @@ def test_every_running_bill_moves_with_an_event_each_and_moves_back(
 def test_nothing_moves_when_any_bill_would_land_on_no_running_stage(
     sessions: sessionmaker[Session], loaded: Catalogue, stored: Callable[..., dict[str, Any]]
 ) -> None:
-    # Version 4 forgets to map `drafting`, which it renamed: every bill would be stranded.
-    catalogue = version_4(loaded, version=3)
+    # Version 5 forgets to map `drafting`, which it renamed: every bill would be stranded.
+    catalogue = version_5(loaded, version=4)
     with transaction(sessions) as session:
         pipelines.register(session, catalogue, now=LATER)
         registered = pipelines.registered(session)
@@ -190,7 +209,7 @@ def test_nothing_moves_when_any_bill_would_land_on_no_running_stage(
     events = {key: len(stored(key)["history"]) for key in BILLS}
 
     with pytest.raises(MigrationRefusedError) as refused:
-        _move(sessions, registered)
+        _move(sessions, registered, to=5)
 
     said = str(refused.value)
     assert "nothing moved: 3 running commitments" in said
@@ -213,8 +232,8 @@ def test_only_the_secretariat_or_the_chair_moves_commitments_between_versions(
 
 def test_a_version_cannot_map_to_an_end_or_come_from_a_later_version(loaded: Catalogue) -> None:
     with pytest.raises(DefinitionError) as refused:
-        version_4(loaded, version=5, stages={"drafting": "withdrawn", "law_vetting": "nowhere"})
+        version_5(loaded, version=6, stages={"drafting": "withdrawn", "law_vetting": "nowhere"})
     said = str(refused.value)
-    assert "version 5 is not earlier than this one (4)" in said
+    assert "version 6 is not earlier than this one (5)" in said
     assert "'withdrawn' is an end" in said
     assert "'nowhere' is not a stage of this version" in said

@@ -26,8 +26,8 @@ def test_stages_added_removed_and_changed_are_told_apart_with_what_changed() -> 
     written = BILL.model_dump(mode="json", by_alias=True, exclude_none=True)
     first, *rest = written["stages"]
     awaiting = {
-        "key": "cabinet_approved",
-        "title": {"en": "Approved by cabinet"},
+        "key": "legislation_committee",
+        "title": {"en": "Cabinet committee on legislation"},
         "owner": "secretary",
     }
     longer = {**rest[0], "time_limit": 99, "owner": "chief_secretary"}
@@ -36,7 +36,7 @@ def test_stages_added_removed_and_changed_are_told_apart_with_what_changed() -> 
     stages = [(c.key, c.kind) for c in changed if c.part is Part.STAGE]
     assert stages == [
         (rest[0]["key"], Kind.CHANGED),
-        ("cabinet_approved", Kind.ADDED),
+        ("legislation_committee", Kind.ADDED),
         (first["key"], Kind.REMOVED),
     ]
     assert changed[0].details == (

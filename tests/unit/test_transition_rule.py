@@ -36,11 +36,8 @@ OFFICER = person(Role.OFFICER)
 SECRETARY = person(Role.SECRETARY)
 CHIEF_SECRETARY = person(Role.CHIEF_SECRETARY)
 
-CABINET_FIELDS = {
-    "cabinet_decision": "CD-7",
-    "bill_number": "Bill No. 12 of 2026",
-    "introduced_on": "2026-06-01",
-}
+CABINET_FIELDS = {"cabinet_decision": "CD-7"}
+INTRODUCTION_FIELDS = {"bill_number": "Bill No. 12 of 2026", "introduced_on": "2026-06-01"}
 
 
 def bill(
@@ -79,11 +76,14 @@ def test_action_not_open_from_the_current_stage() -> None:
     error = caught.value
     assert (error.key, error.stage, error.action) == ("PB-1", "drafting", "pass")
     assert "it is in drafting" in error.message
-    assert "allowed here: send_for_vetting, withdraw, lapse" in error.message
+    assert "allowed here: send_for_vetting, give_notice, withdraw" in error.message
 
 
 def test_unknown_action_is_illegal_too() -> None:
-    with pytest.raises(IllegalTransitionError, match="allowed here: refer_to_committee, pass"):
+    with pytest.raises(
+        IllegalTransitionError,
+        match="allowed here: refer_to_committee, refer_to_cii, pass, withdraw",
+    ):
         act(bill("introduced"), "fly_away")
 
 
@@ -157,7 +157,7 @@ def test_a_province_does_not_cover_a_name_it_prefixes() -> None:
 
 def test_missing_stage_entry_fields_are_named_with_their_titles() -> None:
     with pytest.raises(FieldError) as caught:
-        act(bill("cabinet_approval"), "approve_in_cabinet", SECRETARY, cabinet_decision="CD-7")
+        act(bill("cabinet_approved"), "introduce", SECRETARY)
     error = caught.value
     assert error.fields == ("bill_number", "introduced_on")
     assert "missing bill_number (Bill number), introduced_on (Date introduced" in error.message
@@ -178,10 +178,10 @@ def test_blank_field_counts_as_missing() -> None:
 def test_unknown_field_is_refused_with_the_declared_ones() -> None:
     with pytest.raises(FieldError) as caught:
         act(
-            bill("cabinet_approval"),
-            "approve_in_cabinet",
+            bill("cabinet_approved"),
+            "introduce",
             SECRETARY,
-            **CABINET_FIELDS,
+            **INTRODUCTION_FIELDS,
             bil_number="12",
         )
     assert caught.value.fields == ("bil_number",)
@@ -191,9 +191,9 @@ def test_unknown_field_is_refused_with_the_declared_ones() -> None:
 
 @pytest.mark.parametrize("bad", ["1st July 2026", "2026-13-01", "01/07/2026", ""])
 def test_malformed_date_field_is_refused(bad: str) -> None:
-    fields = {**CABINET_FIELDS, "introduced_on": bad}
+    fields = {**INTRODUCTION_FIELDS, "introduced_on": bad}
     with pytest.raises(FieldError) as caught:
-        act(bill("cabinet_approval"), "approve_in_cabinet", SECRETARY, **fields)
+        act(bill("cabinet_approved"), "introduce", SECRETARY, **fields)
     assert caught.value.fields == ("introduced_on",)
     if bad:
         assert f"field introduced_on must be a date written YYYY-MM-DD, not {bad!r}" in (
@@ -202,8 +202,8 @@ def test_malformed_date_field_is_refused(bad: str) -> None:
 
 
 def test_field_values_are_stored_cleaned() -> None:
-    fields = {**CABINET_FIELDS, "introduced_on": "2026-06-01", "bill_number": " B-12 "}
-    outcome = act(bill("cabinet_approval"), "approve_in_cabinet", SECRETARY, **fields)
+    fields = {**INTRODUCTION_FIELDS, "introduced_on": "2026-06-01", "bill_number": " B-12 "}
+    outcome = act(bill("cabinet_approved"), "introduce", SECRETARY, **fields)
     assert outcome.state.fields["introduced_on"] == "2026-06-01"
     assert outcome.event.fields["bill_number"] == "B-12"
 
@@ -223,24 +223,26 @@ def test_comment_is_recorded_trimmed() -> None:
 def test_fields_recorded_earlier_are_not_asked_again() -> None:
     state = bill("cabinet_approval")
     approve = {o.transition.action: o for o in rules.options(BILL, state, SECRETARY)}
-    needs = approve["approve_in_cabinet"].needs
-    assert needs == ("cabinet_decision", "bill_number", "introduced_on")
+    assert approve["approve_in_cabinet"].needs == ("cabinet_decision",)
     state = act(state, "approve_in_cabinet", SECRETARY, **CABINET_FIELDS).state
-    state = act(state, "pass", OFFICER, passed_on="2026-06-05").state
-    state = act(state, "send_for_assent", OFFICER).state
-    assert state.stage == "governor_assent"
+    introduce = {o.transition.action: o for o in rules.options(BILL, state, SECRETARY)}
+    assert introduce["introduce"].needs == ("bill_number", "introduced_on")
+    state = act(state, "introduce", SECRETARY, **INTRODUCTION_FIELDS).state
+    assert state.stage == "introduced"
 
-    offered = {o.transition.action: o for o in rules.options(BILL, state, SECRETARY)}
-    assert offered["return_by_governor"].needs == ()
-    assert offered["return_by_governor"].comment_required is True
-    back = act(state, "return_by_governor", SECRETARY, comment="Governor's objections")
+    # Referred to the Council of Islamic Ideology and back: introduced again, nothing asked.
+    state = act(state, "refer_to_cii", OFFICER, comment="Referred by the assembly").state
+    offered = {o.transition.action: o for o in rules.options(BILL, state, OFFICER)}
+    assert offered["return_from_cii"].needs == ()
+    assert offered["return_from_cii"].comment_required is True
+    back = act(state, "return_from_cii", OFFICER, comment="The Council's advice")
     assert back.state.stage == "introduced"
     assert back.event.fields == {}
     assert back.state.fields["bill_number"] == "Bill No. 12 of 2026"
-    # Re-entering `passed` does not ask for the date of passage again either.
-    again = act(back.state, "pass", OFFICER).state
-    assert again.stage == "passed"
-    assert again.fields["passed_on"] == "2026-06-05"
+    # Passing it then asks for the date of passage only.
+    passed = act(back.state, "pass", OFFICER, passed_on="2026-06-05").state
+    assert passed.stage == "passed"
+    assert passed.fields["introduced_on"] == "2026-06-01"
 
 
 def test_apply_is_pure() -> None:
@@ -261,10 +263,10 @@ def test_apply_is_pure() -> None:
 
 
 def test_refused_request_leaves_state_untouched() -> None:
-    state = bill("cabinet_approval", cabinet_decision="CD-1")
+    state = bill("cabinet_approved", cabinet_decision="CD-1")
     snapshot = replace(state, fields=dict(state.fields))
     with pytest.raises(FieldError):
-        act(state, "approve_in_cabinet", SECRETARY, cabinet_decision="CD-2", bill_number="B")
+        act(state, "introduce", SECRETARY, bill_number="B")
     assert state == snapshot
 
 
@@ -274,20 +276,17 @@ def actions(options: list[rules.ActionOption]) -> list[str]:
 
 def test_options_are_filtered_by_actor() -> None:
     state = bill("drafting")
-    assert actions(rules.options(BILL, state)) == ["send_for_vetting", "withdraw", "lapse"]
-    assert actions(rules.options(BILL, state, OFFICER)) == ["send_for_vetting"]
+    assert actions(rules.options(BILL, state)) == ["send_for_vetting", "give_notice", "withdraw"]
+    assert actions(rules.options(BILL, state, OFFICER)) == ["send_for_vetting", "give_notice"]
     assert actions(rules.options(BILL, state, SECRETARY)) == [
         "send_for_vetting",
+        "give_notice",
         "withdraw",
-        "lapse",
     ]
-    assert actions(rules.options(BILL, state, CHIEF_SECRETARY)) == ["withdraw", "lapse"]
+    assert actions(rules.options(BILL, state, CHIEF_SECRETARY)) == ["withdraw"]
     assert rules.options(BILL, state, person(Role.OFFICER, "sindh")) == []
     assert rules.options(BILL, state, person(Role.ADMINISTRATOR, "federal")) == []
-    assert actions(rules.options(BILL, state, person(Role.CHAIR, "federal"))) == [
-        "withdraw",
-        "lapse",
-    ]
+    assert actions(rules.options(BILL, state, person(Role.CHAIR, "federal"))) == ["withdraw"]
 
 
 def test_options_hide_the_systems_actions() -> None:

@@ -1,0 +1,185 @@
+"""provincial_bill version 4 follows the procedure the Constitution and the assemblies' rules
+lay down: what it lets people and the system do, stage by stage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from states import rules
+from states.actors import SYSTEM_ACTOR, Actor, Role
+from states.catalogue import BUNDLED_PIPELINES, Catalogue
+from states.definition import Clock
+from states.errors import IllegalTransitionError
+from states.pipeline_migration import Running, plan_migration
+from states.rules import CommitmentState, Status, TransitionRequest
+
+PREVIOUS = BUNDLED_PIPELINES / "previous"
+CATALOGUE = Catalogue.from_directories([BUNDLED_PIPELINES, PREVIOUS])
+BILL = CATALOGUE.latest("provincial_bill")
+V3 = CATALOGUE.get("provincial_bill", 3)
+T0 = datetime(2026, 6, 12, 9, 0, tzinfo=UTC)
+
+
+def person(role: Role) -> Actor:
+    return Actor(email=f"{role}@example.org", role=role, jurisdiction="balochistan")
+
+
+OFFICER = person(Role.OFFICER)
+SECRETARY = person(Role.SECRETARY)
+
+
+def bill(stage: str, **fields: str) -> CommitmentState:
+    return CommitmentState(
+        key="CMB-BALOCHISTAN",
+        pipeline="provincial_bill",
+        pipeline_version=BILL.version,
+        jurisdiction="balochistan",
+        stage=stage,
+        status=Status.for_stage(BILL.stage(stage)),
+        stage_entered_at=T0,
+        fields=dict(fields),
+    )
+
+
+def act(
+    state: CommitmentState, action: str, actor: Actor, comment: str | None = None, **fields: str
+) -> CommitmentState:
+    request = TransitionRequest(action=action, actor=actor, fields=fields, comment=comment)
+    return rules.apply(BILL, state, request, now=T0 + timedelta(days=1)).state
+
+
+def offered(state: CommitmentState, actor: Actor) -> set[str]:
+    return {option.transition.action for option in rules.options(BILL, state, actor)}
+
+
+def test_version_4_is_the_latest_and_version_3_is_kept_beside_it() -> None:
+    assert BILL.version == 4
+    assert Catalogue.from_directories([BUNDLED_PIPELINES]).latest("provincial_bill").version == 4
+    assert V3.version == 3
+
+
+def test_a_bill_approved_by_cabinet_waits_for_introduction() -> None:
+    approved = act(
+        bill("cabinet_approval"), "approve_in_cabinet", SECRETARY, cabinet_decision="C-9"
+    )
+    assert approved.stage == "cabinet_approved"
+    assert approved.status is Status.OPEN
+    stage = BILL.stage("cabinet_approved")
+    assert stage.owner is Role.SECRETARY and stage.time_limit
+    introduced = act(
+        approved, "introduce", SECRETARY, bill_number="Bill No. 3", introduced_on="2026-06-10"
+    )
+    assert introduced.stage == "introduced"
+
+
+def test_the_sponsoring_department_drafts_and_the_law_department_vets() -> None:
+    assert not BILL.stage("drafting").departments
+    assert BILL.stage("law_vetting").departments == ("law",)
+    assert act(bill("drafting"), "send_for_vetting", OFFICER).stage == "law_vetting"
+
+
+def test_a_private_members_bill_is_introduced_after_notice_admission_and_views() -> None:
+    state = act(bill("drafting"), "give_notice", OFFICER)
+    assert state.stage == "notice_given"
+    state = act(state, "admit", OFFICER)
+    assert state.stage == "admitted"
+    state = act(state, "give_government_views", SECRETARY, comment="The government supports it")
+    assert state.stage == "private_members_day"
+    state = act(
+        state,
+        "introduce_on_private_members_day",
+        OFFICER,
+        bill_number="Bill No. 7",
+        introduced_on="2026-06-11",
+    )
+    assert state.stage == "introduced"
+
+
+def test_a_referral_to_the_council_of_islamic_ideology_returns_the_bill_to_the_assembly() -> None:
+    introduced = bill("introduced", bill_number="B-1", introduced_on="2026-06-01")
+    referred = act(introduced, "refer_to_cii", OFFICER, comment="Referred by the assembly")
+    assert referred.stage == "cii_referral"
+    assert BILL.stage("cii_referral").assembly
+    back = act(referred, "return_from_cii", OFFICER, comment="The Council's advice received")
+    assert back.stage == "introduced"
+
+
+def test_only_a_bill_pending_in_the_assembly_lapses_and_the_decision_stays_open() -> None:
+    assert BILL.on_dissolution == "lapse"
+    pending = {stage.key for stage in BILL.assembly_stages()}
+    assert pending == {
+        "notice_given",
+        "admitted",
+        "private_members_day",
+        "introduced",
+        "cii_referral",
+        "standing_committee",
+        "reconsideration",
+    }
+    lapse = next(t for t in BILL.transitions if t.action == "lapse")
+    assert set(BILL.sources(lapse)) == pending
+    assert lapse.roles == (Role.SYSTEM,)
+    # Not from drafting, nor once passed.
+    for stage in ("drafting", "cabinet_approved", "passed", "governor_assent"):
+        assert "lapse" not in {t.action for t in BILL.transitions_from(stage)}, stage
+
+    introduced = bill("introduced", bill_number="B-1", introduced_on="2026-06-01")
+    lapsed = act(introduced, "lapse", SYSTEM_ACTOR, comment="The assembly was dissolved")
+    assert lapsed.stage == "to_be_reintroduced"
+    assert lapsed.status is Status.OPEN
+    assert BILL.stage("to_be_reintroduced").time_limit
+    assert offered(lapsed, SECRETARY) >= {"reintroduce", "give_notice", "withdraw"}
+    assert act(lapsed, "reintroduce", SECRETARY).stage == "cabinet_approved"
+
+
+def test_nobody_but_the_system_records_a_lapse_or_deems_assent() -> None:
+    chair = Actor(email="chair@example.org", role=Role.CHAIR, jurisdiction="federal")
+    introduced = bill("introduced", bill_number="B-1", introduced_on="2026-06-01")
+    assert "lapse" not in offered(introduced, chair)
+    again = bill("governor_assent_again", passed_again_on="2026-06-01")
+    assert "deem_assent" not in offered(again, chair)
+
+
+def test_the_governor_has_ten_calendar_days_and_assent_is_deemed_only_after_reconsideration() -> (
+    None
+):
+    first = BILL.stage("governor_assent")
+    assert (first.time_limit, first.clock, first.on_time_limit) == (10, Clock.CALENDAR_DAYS, None)
+    again = BILL.stage("governor_assent_again")
+    assert (again.time_limit, again.clock, again.on_time_limit) == (
+        10,
+        Clock.CALENDAR_DAYS,
+        "deem_assent",
+    )
+    [deemed_from] = [s.key for s in BILL.stages if s.on_time_limit]
+    assert deemed_from == "governor_assent_again"
+
+    returned = act(bill("governor_assent"), "return_by_governor", SECRETARY, comment="Objections")
+    assert returned.stage == "reconsideration"
+    assert BILL.stage("reconsideration").assembly
+    presented = act(returned, "pass_again", OFFICER, passed_again_on="2026-06-12")
+    assert presented.stage == "governor_assent_again"
+    deemed = act(presented, "deem_assent", SYSTEM_ACTOR, comment="Ten days passed")
+    assert deemed.stage == "assent_deemed"
+    enacted = act(
+        deemed, "notify_in_gazette", OFFICER, act_number="Act I of 2026", gazette_notification="G-1"
+    )
+    assert enacted.status is Status.COMPLETED
+
+
+def test_a_passed_bill_cannot_be_withdrawn() -> None:
+    with pytest.raises(IllegalTransitionError):
+        act(bill("governor_assent"), "withdraw", SECRETARY, comment="Too late")
+
+
+def test_every_running_stage_of_version_3_maps_to_a_running_stage_of_version_4() -> None:
+    mapping = BILL.migrates_from
+    assert mapping is not None and mapping.version == 3
+    running = [Running(f"B-{s.key}", s.key) for s in V3.stages if not s.terminal]
+    assert set(mapping.stages) == {item.stage for item in running}
+    plan = plan_migration(V3, BILL, running)
+    assert [(m.from_stage, m.to_stage) for m in plan.moves] == [
+        (item.stage, item.stage) for item in running
+    ]
