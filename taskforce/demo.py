@@ -120,18 +120,32 @@ STEPS = (
         snooze_days=5,
     ),
     Step(22, "NAP-HR-07", "verify", "police.secretary.federal@example.org"),
+    # Balochistan's bill is vetted and approved by the cabinet, and then waits: approved,
+    # not introduced, as it has stood since 2013.
+    Step(7, "CMB-BALOCHISTAN", "send_for_vetting", "law.officer.balochistan@example.org"),
+    Step(17, "CMB-BALOCHISTAN", "vet", "law.secretary.balochistan@example.org"),
+    Step(
+        21,
+        "CMB-BALOCHISTAN",
+        "approve_in_cabinet",
+        "cs.balochistan@example.org",
+        {"cabinet_decision": "CAB-BAL-2026-7"},
+    ),
+    Step(
+        24,
+        "CMB-PUNJAB",
+        "approve_in_cabinet",
+        "cs.punjab@example.org",
+        {"cabinet_decision": "CAB-2026-41"},
+    ),
     # The assembly introduced the bill on 7 July; the chief secretary records it on 9 July,
     # dated the day it happened, so its stage clock runs from 7 July.
     Step(
         27,
         "CMB-PUNJAB",
-        "approve_in_cabinet",
+        "introduce",
         "cs.punjab@example.org",
-        {
-            "cabinet_decision": "CAB-2026-41",
-            "bill_number": "Bill No. 12 of 2026",
-            "introduced_on": "2026-07-07",
-        },
+        {"bill_number": "Bill No. 12 of 2026", "introduced_on": "2026-07-07"},
         on=date(2026, 7, 7),
     ),
 )
