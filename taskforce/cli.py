@@ -24,6 +24,7 @@ from states.references import parse_reference, parse_tag
 from taskforce import views
 from taskforce.app import App
 from taskforce.cli_accounts import tokens_app, users
+from taskforce.cli_assembly import register as register_assembly_commands
 from taskforce.cli_calendar import register as register_calendar_commands
 from taskforce.cli_decisions import decisions_template, import_decisions
 from taskforce.cli_export import register as register_export_commands
@@ -1034,6 +1035,7 @@ register_refs_commands(app)
 register_export_commands(app)
 register_pipelines_commands(app)
 register_pausing_commands(app)
+register_assembly_commands(app)
 register_calendar_commands(app)
 
 mail = typer.Typer(
