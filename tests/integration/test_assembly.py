@@ -1,8 +1,10 @@
 """A provincial assembly dissolved, prorogued and summoned, applied to the bills pending
 there, on both databases, with the bundled meeting loaded.
 
-Two small pipelines of the tests' own stand beside the bundled ones: `assembly_bill`,
-whose `in_assembly` stage is pending in the assembly and which lapses to
+The headline is the bundled meeting's own: CMB-PUNJAB, introduced in the Punjab assembly
+(provincial_bill version 4), lapses when it is dissolved and waits to be reintroduced.
+For the rest two small pipelines of the tests' own stand beside the bundled ones:
+`assembly_bill`, whose `in_assembly` stage is pending in the assembly and which lapses to
 `to_be_reintroduced` on dissolution, and `silent_bill`, pending in the assembly too but
 declaring no action on dissolution.
 """
@@ -158,6 +160,65 @@ def _everything(stored: Callable[..., dict[str, Any]]) -> dict[str, Any]:
 def _event_rows(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return session.scalar(select(func.count()).select_from(AssemblyEvent)) or 0
+
+
+def _introduce(advance: Callable[..., Any], key: str, officer: str, secretary: str) -> None:
+    """Walk a bundled provincial bill from drafting until it is introduced in the assembly."""
+    advance(key, "send_for_vetting", officer)
+    advance(key, "vet", officer)
+    advance(key, "approve_in_cabinet", secretary, fields={"cabinet_decision": "CAB/2026/14"})
+    advance(
+        key,
+        "introduce",
+        officer,
+        fields={"bill_number": "Bill No. 12 of 2026", "introduced_on": "2026-06-15"},
+    )
+
+
+def test_dissolving_the_punjab_assembly_lapses_cmb_punjab_and_leaves_the_decision_open(
+    sessions: sessionmaker[Session],
+    loaded: Catalogue,
+    advance: Callable[..., Any],
+    stored: Callable[..., dict[str, Any]],
+) -> None:
+    _introduce(advance, "CMB-PUNJAB", LAW_OFFICER, "law.secretary.punjab@example.org")
+    introduced = stored("CMB-PUNJAB")
+    assert introduced["stage"] == "introduced"
+    untouched = {key: stored(key) for key in ("CMB-KP", "CMB-BALOCHISTAN", "CSW-PUNJAB")}
+
+    done = _record(sessions, loaded, AssemblyEventKind.DISSOLVED)
+
+    assert [(m.key, m.from_stage, m.to_stage) for m in done.moved] == [
+        ("CMB-PUNJAB", "introduced", "to_be_reintroduced")
+    ]
+    bill = stored("CMB-PUNJAB")
+    assert (bill["stage"], bill["status"], bill["closed_at"]) == (
+        "to_be_reintroduced",
+        "open",
+        None,
+    )
+    assert bill["fields"] == introduced["fields"]  # the bill number and dates stay on record
+    assert bill["history"][:-1] == introduced["history"]
+    lapsed = bill["history"][-1]
+    assert (lapsed["actor"], lapsed["action"], lapsed["from"]) == ("system", "lapse", "introduced")
+    assert lapsed["comment"].startswith("Article 117")
+    # KP's and Balochistan's bills are still in drafting, in other provinces; the Punjab
+    # commission is on another pipeline, in no assembly.
+    assert {key: stored(key) for key in untouched} == untouched
+    # The department can take the decision forward again: reintroduce the bill.
+    again = advance("CMB-PUNJAB", "reintroduce", "law.secretary.punjab@example.org")
+    assert again.commitment.stage == "cabinet_approved"
+
+
+def test_a_bill_still_in_drafting_is_untouched_by_the_dissolution(
+    sessions: sessionmaker[Session], loaded: Catalogue, stored: Callable[..., dict[str, Any]]
+) -> None:
+    before = stored("CMB-PUNJAB")
+    assert before["stage"] == "drafting"
+    done = _record(sessions, loaded, AssemblyEventKind.DISSOLVED)
+    assert (done.moved, done.paused, done.left) == ((), (), ())
+    assert stored("CMB-PUNJAB") == before
+    assert _event_rows(sessions) == 1
 
 
 def test_dissolving_the_punjab_assembly_lapses_the_bills_pending_there_and_keeps_them_open(
