@@ -118,3 +118,40 @@ def test_a_wrong_assembly_event_is_refused_in_one_line_and_records_nothing(
 ) -> None:
     assert says in refused(loaded_taskforce("assembly", *args), code)
     assert ok(loaded_taskforce("assembly", "list", "--json")).stdout.strip() == "[]"
+
+
+def test_dissolving_the_punjab_assembly_lapses_the_bill_introduced_there(
+    taskforce: Taskforce,
+) -> None:
+    ok(taskforce("init"))
+    ok(taskforce("load"))
+    officer, secretary = "law.officer.punjab@example.org", "law.secretary.punjab@example.org"
+    for action, person, fields in (
+        ("send_for_vetting", officer, ()),
+        ("vet", officer, ()),
+        ("approve_in_cabinet", secretary, ("cabinet_decision=CAB/2026/14",)),
+        ("introduce", officer, ("bill_number=Bill No. 12", f"introduced_on={EARLIER}")),
+    ):
+        flags = [part for field in fields for part in ("--field", field)]
+        ok(taskforce("advance", "CMB-PUNJAB", action, "--as", person, *flags))
+
+    dissolve = ("assembly", "dissolve", "punjab", "--on", LATER, "--as", CS_PUNJAB)
+    would = ok(taskforce(*dissolve, "--dry-run")).stdout
+    assert "would do this (dry run: nothing recorded or changed)" in would
+    assert "CMB-PUNJAB" in would and "to_be_reintroduced" in would
+    assert json.loads(ok(taskforce("show", "CMB-PUNJAB", "--json")).stdout)["stage"] == (
+        "introduced"
+    )
+
+    done = json.loads(ok(taskforce(*dissolve, "--reason", "Order No. PAP-7", "--json")).stdout)
+    assert done["moved"] == [
+        {"key": "CMB-PUNJAB", "from_stage": "introduced", "to_stage": "to_be_reintroduced"}
+    ]
+    shown = json.loads(ok(taskforce("show", "CMB-PUNJAB", "--json")).stdout)
+    assert (shown["stage"], shown["status"]) == ("to_be_reintroduced", "open")
+    assert shown["history"][-1]["comment"].startswith("Article 117")
+    assert "Order No. PAP-7" in shown["history"][-1]["comment"]
+
+    said = refused(taskforce(*dissolve), 2)
+    assert f"it was dissolved on {LATER}; a new assembly is summoned first" in said
+    assert len(json.loads(ok(taskforce("assembly", "list", "--json")).stdout)) == 1
