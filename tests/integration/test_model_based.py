@@ -1129,13 +1129,9 @@ def test_a_blank_field_does_not_stand_in_for_one_a_later_stage_requires(
     except FieldError:  # refusing the blank value is as good
         advance("BILL-BLANK", "send_for_vetting", officer)
     advance("BILL-BLANK", "vet", officer)
+    advance("BILL-BLANK", "approve_in_cabinet", secretary, fields={"cabinet_decision": "CAB/1"})
 
     # Introduced in the assembly needs a bill number, and nobody has given one.
     with pytest.raises(FieldError, match="bill_number"):
-        advance(
-            "BILL-BLANK",
-            "approve_in_cabinet",
-            secretary,
-            fields={"cabinet_decision": "CAB/1", "introduced_on": "2026-06-01"},
-        )
-    assert stored("BILL-BLANK")["stage"] == "cabinet_approval"
+        advance("BILL-BLANK", "introduce", secretary, fields={"introduced_on": "2026-06-01"})
+    assert stored("BILL-BLANK")["stage"] == "cabinet_approved"
