@@ -21,7 +21,7 @@ from sqlalchemy import Table, and_, false, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import acting, pausing, queries, rescheduling, workflow
+from db import acting, pausing, queries, rescheduling, time_limits, workflow
 from db.engine import transaction
 from db.models import Commitment, Escalation, OutboxMessage, Person
 from states.actors import FEDERAL, Role, province_of
@@ -68,6 +68,9 @@ class SweepReport:
     reminders: list[Notice] = field(default_factory=list)
     completed_parents: list[str] = field(default_factory=list)
     lapsed: list[str] = field(default_factory=list)
+    acted_at_time_limit: list[str] = field(default_factory=list)
+    """Items on which the system took their stage's action once its time limit passed
+    (e.g. assent deemed given, Article 116(3))."""
     skipped_conflicts: list[str] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
     """Paused items whose pause reached the day it was given: their clocks run again."""
@@ -102,6 +105,7 @@ class SweepReport:
             "missing_recipients": [notice(n) for n in self.missing_recipients],
             "completed_parents": self.completed_parents,
             "lapsed": self.lapsed,
+            "acted_at_time_limit": self.acted_at_time_limit,
             "skipped_conflicts": self.skipped_conflicts,
             "resumed": self.resumed,
             "rescheduled": self.rescheduled,
@@ -246,6 +250,19 @@ def _automatic_transitions(
         )
         if moved:
             report.lapsed.append(moved[0])
+            report.completed_parents += moved[1:]
+    with unit() as session:
+        past_limit = time_limits.past_time_limit(session, catalogue, now=now)
+    for commitment_id in past_limit:
+        moved = _system(
+            unit,
+            report,
+            lambda s, i=commitment_id: time_limits.act_at_time_limit(
+                s, catalogue, i, now=now, calendar=calendar
+            ),
+        )
+        if moved:
+            report.acted_at_time_limit.append(moved[0])
             report.completed_parents += moved[1:]
 
 

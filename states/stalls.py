@@ -101,3 +101,47 @@ def assess(
         return None
     overdue = calendar.overdue_working_days(when.at, now, state.jurisdiction)
     return Stall(due=when, overdue_days=overdue, level=ladder_level(pipeline, overdue))
+
+
+@dataclass(frozen=True)
+class TimeLimitAction:
+    """The action the system takes on a commitment whose stage's time limit has passed."""
+
+    action: str
+    ended: datetime
+    reason: str
+
+
+def time_limit_action(
+    pipeline: Pipeline, state: CommitmentState, *, now: datetime, calendar: WorkingCalendar
+) -> TimeLimitAction | None:
+    """The stage's `on_time_limit` action once its time limit has passed at `now`, else None.
+
+    The limit counts by the stage's clock from when the commitment entered it, moved on by
+    the time it stood paused; a paused item has no due time, so nothing is taken while paused.
+    """
+    stage = pipeline.stage(state.stage)
+    if (
+        state.status is not Status.OPEN
+        or state.paused_at is not None
+        or stage.on_time_limit is None
+        or stage.time_limit is None
+    ):
+        return None
+    ended = stage_due(stage, state.stage_entered_at, state.jurisdiction, calendar)
+    ended += state.stage_paused
+    if now < ended:
+        return None
+    action = next(
+        t for t in pipeline.transitions_from(stage.key) if t.action == stage.on_time_limit
+    )
+    unit = {
+        Clock.WORKING_DAYS: "working days",
+        Clock.CALENDAR_DAYS: "calendar days",
+        Clock.MONTHS: "months",
+    }[stage.clock]
+    reason = (
+        f"{action.title.en}: the time limit of {stage.title.en} ({stage.time_limit} {unit})"
+        f" ended on {local_day(ended - timedelta(microseconds=1)):%-d %B %Y}"
+    )
+    return TimeLimitAction(action=action.action, ended=ended, reason=reason)

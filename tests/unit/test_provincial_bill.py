@@ -3,17 +3,20 @@ lay down: what it lets people and the system do, stage by stage."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from states import rules
 from states.actors import SYSTEM_ACTOR, Actor, Role
+from states.calendar import WorkingCalendar, end_of_day, local_day
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from states.definition import Clock
 from states.errors import IllegalTransitionError
 from states.pipeline_migration import Running, plan_migration
 from states.rules import CommitmentState, Status, TransitionRequest
+from states.stalls import time_limit_action
 
 PREVIOUS = BUNDLED_PIPELINES / "previous"
 CATALOGUE = Catalogue.from_directories([BUNDLED_PIPELINES, PREVIOUS])
@@ -183,3 +186,29 @@ def test_every_running_stage_of_version_3_maps_to_a_running_stage_of_version_4()
     assert [(m.from_stage, m.to_stage) for m in plan.moves] == [
         (item.stage, item.stage) for item in running
     ]
+
+
+def test_the_time_limit_action_waits_for_the_tenth_day_to_end_and_for_a_pause() -> None:
+    calendar = WorkingCalendar()
+    presented = bill("governor_assent_again", passed_again_on="2026-06-12")
+    tenth_day_over = end_of_day(local_day(T0) + timedelta(days=10))
+    before = time_limit_action(
+        BILL, presented, now=tenth_day_over - timedelta(seconds=1), calendar=calendar
+    )
+    assert before is None
+    due = time_limit_action(BILL, presented, now=tenth_day_over, calendar=calendar)
+    assert due is not None and due.action == "deem_assent"
+    assert "Article 116(3)" in due.reason and "10 calendar days" in due.reason
+    paused = replace(presented, paused_at=T0 + timedelta(days=2))
+    assert time_limit_action(BILL, paused, now=tenth_day_over, calendar=calendar) is None
+    # Three days paused before resuming: the ten days end three days later.
+    resumed = replace(presented, stage_paused=timedelta(days=3))
+    later = tenth_day_over + timedelta(days=3)
+    assert (
+        time_limit_action(BILL, resumed, now=later - timedelta(seconds=1), calendar=calendar)
+        is None
+    )
+    assert time_limit_action(BILL, resumed, now=later, calendar=calendar) is not None
+    # The first presentation declares no action.
+    first = bill("governor_assent")
+    assert time_limit_action(BILL, first, now=later, calendar=calendar) is None
