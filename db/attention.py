@@ -16,23 +16,21 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
-    String,
     and_,
-    case,
-    cast,
     func,
+    literal,
     or_,
     select,
     true,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Subquery
 
 from db import waiting
 from db.digest import in_scope
-from db.models import Commitment, Escalation, Event, Person
+from db.models import Commitment, Escalation, EscalationRecipient, Event, Person
 from db.workflow import state_of
 from states import attention, stalls
 from states.actors import FEDERAL, Actor
@@ -41,7 +39,7 @@ from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
 from states.definition import Pipeline
 from states.departments import DEPARTMENT_BOUND, department_key, reaches
-from states.paging import DUE, PAGE_SIZE, Position, needs_position
+from states.paging import COUNT_LIMIT, DUE, PAGE_SIZE, Position, needs_position
 from states.waiting import Holder, stages_for
 
 
@@ -182,9 +180,12 @@ class Needs:
     needs: list[Need]
     next: Position | None
     waiting: int = 0
-    """How many in all still wait for an answer (on every page, not only this one)."""
+    """How many in all still wait for an answer (on every page, not only this one);
+    counted up to one past `COUNT_LIMIT`, which reads "more than" it."""
     handled: int = 0
-    """How many in all someone has already handled."""
+    """How many in all someone has already handled, counted the same way."""
+    count_limit: int = COUNT_LIMIT
+    """Where counting stopped: a count above it reads "more than" it."""
 
 
 def needs(
@@ -208,47 +209,38 @@ def needs(
     afterwards; the SQL cut keeps only rows it may accept, so a page is short only in the
     rare case it refuses one (the next page still starts after every row read).
     """
-    rungs = _rungs_in_stall()
-    in_stall = and_(
-        rungs.c.commitment_id == Commitment.id, rungs.c.stage_seq == Commitment.stage_seq
-    )
-    handled = _handled_rank(rungs, today)
-    level = func.coalesce(rungs.c.level, 0)
     wanted = _candidates(catalogue, actor)
-    query = (
-        select(
-            Commitment.id,
-            Commitment.key,
-            Commitment.due_at,
-            handled.label("handled_rank"),
-            level.label("level_rank"),
+    handled = _handled(today)
+    # Those waiting for an answer, then those handled: each band walks the index in order
+    # and stops at the page's end, and one statement reads both.
+    bands = []
+    for band in (False, True):
+        if after is not None and band < after.handled:
+            continue
+        query = select(Commitment.id, literal(band).label("band"), *_SORTED).where(
+            *wanted, handled if band else ~handled
         )
-        .outerjoin(rungs, in_stall)
-        .where(*wanted)
-    )
-    if after is not None:
-        query = query.where(_after(after, handled, level))
-    # The order is decided on narrow rows; only the page's own are read whole.
-    page = query.order_by(*_order(handled, level, Commitment.due_at, Commitment.key))
-    ranked = page.limit(limit + 1).subquery("ranked")
-    rows = session.execute(
-        select(Commitment, ranked.c.handled_rank, ranked.c.level_rank)
-        .join(ranked, ranked.c.id == Commitment.id)
-        .order_by(
-            *_order(ranked.c.handled_rank, ranked.c.level_rank, ranked.c.due_at, ranked.c.key)
-        )
+        if after is not None and band == after.handled:
+            query = query.where(_after(after))
+        bands.append(select(query.order_by(*_ORDER).limit(limit + 1).subquery()))
+    both = union_all(*bands).subquery()
+    page = session.execute(
+        select(both.c.id, both.c.band)
+        .order_by(both.c.band, *_order(both.c.escalated_level, both.c.due_at, both.c.key))
+        .limit(limit + 1)
     ).all()
+    rows = _whole(session, [row.id for row in page])
     following = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         following = needs_position(
-            key=last[0].key,
-            handled=bool(last.handled_rank),
-            level=last.level_rank,
-            due_at=last[0].due_at,
+            key=last.key,
+            handled=bool(page[limit - 1].band),
+            level=last.escalated_level,
+            due_at=last.due_at,
         )
-    listed = [row[0] for row in rows if reaches(actor, row[0].department)]
+    listed = [row for row in rows if reaches(actor, row.department)]
     answers = answers_of(session, listed, today=today)
     people = waiting.holders(session)
     email = actor.email.lower()
@@ -277,15 +269,13 @@ def needs(
             )
         )
     changes = _changes(session, [need.commitment.id for need in found], since, email)
-    counted = dict(
-        session.execute(
-            select(handled, func.count())
-            .select_from(Commitment)
-            .outerjoin(rungs, in_stall)
-            .where(*wanted)
-            .group_by(handled)
-        ).all()
-    )
+    limit_of_counts = COUNT_LIMIT
+    counts = session.execute(
+        select(
+            _count_up_to(limit_of_counts, *wanted, ~handled),
+            _count_up_to(limit_of_counts, *wanted, handled),
+        )
+    ).one()
     return Needs(
         needs=[
             replace(
@@ -300,8 +290,9 @@ def needs(
             for need in found
         ],
         next=following,
-        waiting=int(counted.get(0, 0)),
-        handled=int(counted.get(1, 0)),
+        waiting=int(counts[0]),
+        handled=int(counts[1]),
+        count_limit=limit_of_counts,
     )
 
 
@@ -331,51 +322,45 @@ def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _rungs_in_stall() -> Subquery:
-    """Per stall episode (commitment, stage_seq): the highest rung escalated, how many rungs
-    and how many of them acknowledged; read in one pass, joined to a page's candidates."""
-    return (
-        select(
-            Escalation.commitment_id,
-            Escalation.stage_seq,
-            func.max(Escalation.level).label("level"),
-            func.count().label("rungs"),
-            func.count(Escalation.acknowledged_at).label("acknowledged"),
-        )
-        .where(Escalation.level > 0)
-        .group_by(Escalation.commitment_id, Escalation.stage_seq)
-        .subquery("rungs_in_stall")
+def _handled(today: date) -> ColumnElement[bool]:
+    """Whether an item's stall is answered (`states.attention.handled` in SQL): exempt,
+    snoozed through today or later, or every rung escalated acknowledged."""
+    return or_(
+        Commitment.exempt == true(),
+        # Never NULL, so the band of the rest is its plain negation.
+        and_(Commitment.snoozed_until.is_not(None), Commitment.snoozed_until >= today),
+        Commitment.answered == true(),
     )
 
 
-def _handled_rank(rungs: Subquery, today: date) -> ColumnElement[int]:
-    """1 for an item whose stall is answered (`states.attention.handled` in SQL), else 0:
-    exempt, snoozed through today or later, or every rung escalated acknowledged."""
-    return case(
-        (
-            or_(
-                Commitment.exempt == true(),
-                Commitment.snoozed_until >= today,
-                and_(rungs.c.rungs > 0, rungs.c.acknowledged == rungs.c.rungs),
-            ),
-            1,
-        ),
-        else_=0,
-    )
+_SORTED = (Commitment.escalated_level, Commitment.due_at, Commitment.key)
 
 
-def _order(
-    handled: ColumnElement[Any], level: ColumnElement[Any], due_at: Any, key: Any
-) -> tuple[ColumnElement[Any], ...]:
-    """The order of "Needs you" in SQL: unhandled first, the highest rung, then those with
-    a due time by it (the longest overdue first), then the key."""
-    return (handled, level.desc(), case((due_at.is_(None), 1), else_=0), due_at, key)
+def _order(level: Any, due_at: Any, key: Any) -> tuple[Any, ...]:
+    """The order of "Needs you" within a band (ix_commitments_needs_order): the highest rung,
+    then those with a due time by it (the longest overdue first), then the key."""
+    return (level.desc(), due_at.asc().nulls_last(), key)
 
 
-def _after(
-    after: Position, handled: ColumnElement[int], level: ColumnElement[Any]
-) -> ColumnElement[bool]:
-    """Rows strictly after `after` in the order of "Needs you" (see `needs`)."""
+_ORDER = _order(*_SORTED)
+
+
+def _count_up_to(limit: int, *where: ColumnElement[bool]) -> ScalarSelect[int]:
+    """How many commitments match `where`, counted no further than one past `limit`."""
+    limited = select(Commitment.id).where(*where).limit(limit + 1).subquery()
+    return select(func.count()).select_from(limited).scalar_subquery()
+
+
+def _whole(session: Session, ids: Sequence[int]) -> list[Commitment]:
+    """The commitments `ids`, read whole, in the order given."""
+    if not ids:
+        return []
+    found = {c.id: c for c in session.scalars(select(Commitment).where(Commitment.id.in_(ids)))}
+    return [found[i] for i in ids]
+
+
+def _after(after: Position) -> ColumnElement[bool]:
+    """Rows strictly after `after` in the order of "Needs you", within its band (see `needs`)."""
     if after.band == DUE and after.due_at is not None:
         later = or_(
             Commitment.due_at.is_(None),
@@ -384,22 +369,17 @@ def _after(
         )
     else:
         later = and_(Commitment.due_at.is_(None), Commitment.key > after.key)
-    rank = int(after.handled)
-    return or_(
-        handled > rank,
-        and_(handled == rank, or_(level < after.level, and_(level == after.level, later))),
-    )
+    level = Commitment.escalated_level
+    return or_(level < after.level, and_(level == after.level, later))
 
 
 def _maybe_mine(catalogue: Catalogue, actor: Actor) -> ColumnElement[bool]:
     """A first cut in SQL, so a national list is not read whole: items whose current stall
     was escalated to `actor`, or that stand where their role takes the next step."""
-    email = f'"{actor.email.lower()}"'
     # Read once (not once per open commitment): the stall episodes mailed to `actor`.
     escalated = tuple_(Commitment.id, Commitment.stage_seq).in_(
-        select(Escalation.commitment_id, Escalation.stage_seq).where(
-            Escalation.level > 0,
-            func.lower(cast(Escalation.recipients, String)).contains(email, autoescape=True),
+        select(EscalationRecipient.commitment_id, EscalationRecipient.stage_seq).where(
+            EscalationRecipient.email == actor.email.lower()
         )
     )
     places = [

@@ -11,7 +11,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db import people, queries, waiting, workflow
+from db import people, queries, rungs, waiting, workflow
 from db.models import Commitment, Escalation, Nudge, OutboxMessage, Person
 from states import attention
 from states import escalation as rules
@@ -69,6 +69,7 @@ def acknowledge(
             .where(*current)
             .values(acknowledged_at=now, acknowledged_by=actor.email)
         )
+        rungs.refresh(session, [commitment.id])
         seq = queries.next_event_seq(session, commitment.id)
         workflow.append_event(session, commitment, event, seq=seq)
         _tell_answer(

@@ -172,6 +172,12 @@ class Commitment(Base):
     stage_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     deadline_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     exempt: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # What the current stall episode's escalations say, kept where "Needs you" reads it by
+    # index instead of grouping every escalation: the highest rung escalated (0: none), and
+    # whether every rung escalated was acknowledged (False while none was). Written only by
+    # `db.rungs.refresh` (after a sweep or an answer) and reset by every move.
+    escalated_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    answered: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     officer: Mapped[Person | None] = relationship(lazy="joined")
@@ -204,7 +210,24 @@ class Commitment(Base):
         # and "My items" for overseers (all open items) and for holders (by officer).
         Index(None, "status", "due_at", "key"),
         Index(None, "officer_id", "status", "due_at", "key"),
+        # The few items someone has handled, found without reading the many waiting ones.
+        # Not led by the status, which would make them rivals of the index above.
+        Index(None, "answered", "status"),
+        Index(None, "exempt", "status"),
+        Index(None, "snoozed_until", "status"),
     )
+
+
+# "Needs you" by index: the highest rung escalated first, then the longest overdue, then the key.
+# The rung leads: the sweep's and the digest's reads by status and due time keep their own
+# index, and the status, fixed to 'open' by the query, does not disturb the order.
+Index(
+    "ix_commitments_needs_order",
+    Commitment.escalated_level.desc(),
+    Commitment.status,
+    Commitment.due_at,
+    Commitment.key,
+)
 
 
 def _recorded_at(context: Any) -> Any:
@@ -263,6 +286,19 @@ class Escalation(Base):
         UniqueConstraint("commitment_id", "stage_seq", "level"),
         Index(None, "created_at"),
     )
+
+
+class EscalationRecipient(Base):
+    """Who an escalation was mailed to, one row each: "escalated to me" is an index lookup
+    instead of a search through every escalation's list of recipients."""
+
+    __tablename__ = "escalation_recipients"
+
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    """Lower case, as the lookup compares it."""
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), primary_key=True)
+    stage_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class Nudge(Base):

@@ -21,7 +21,7 @@ from sqlalchemy import Table, and_, false, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import acting, pausing, queries, rescheduling, time_limits, workflow
+from db import acting, pausing, queries, rescheduling, rungs, time_limits, workflow
 from db.engine import transaction
 from db.models import Commitment, Escalation, OutboxMessage, Person
 from states.actors import FEDERAL, Role, province_of
@@ -503,6 +503,15 @@ class _Batch:
                 self.escalations,
             )
         }
+        rungs.record_recipients(
+            session,
+            (
+                (row["commitment_id"], row["stage_seq"], row["level"], row["recipients"])
+                for row in self.escalations
+                if (row["commitment_id"], row["stage_seq"], row["level"]) in inserted
+            ),
+        )
+        rungs.refresh(session, {c for c, _, level in inserted if level > 0})
         messages: list[dict[str, Any]] = []
         notices: list[Notice] = []
         for row, addressed, notice in zip(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, inspect, select, true, update
+from sqlalchemy import Table, bindparam, false, func, insert, inspect, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -509,6 +509,9 @@ def _move_statement(columns: tuple[str, ...]) -> Any:
             {
                 **{name: bindparam(f"{name}_", type_=c[name].type) for name in columns},
                 "stage_seq": next_seq,
+                # A new stage is a new stall episode: nothing escalated in it yet.
+                "escalated_level": 0,
+                "answered": false(),
                 "version": bindparam("next_version_", type_=c.version.type),
             }
         )
@@ -545,6 +548,8 @@ def _store_move(session: Session, commitment: Commitment, moved: dict[str, Any])
     for name, value in moved.items():
         set_committed_value(commitment, name, value)
     set_committed_value(commitment, "stage_seq", seq)
+    set_committed_value(commitment, "escalated_level", 0)
+    set_committed_value(commitment, "answered", False)
     set_committed_value(commitment, "version", version + 1)
     return int(seq)
 

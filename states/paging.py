@@ -25,6 +25,9 @@ from states.errors import TaskforceError
 from states.text import COMMITMENT_KEY_PATTERN, KEY_MAX
 
 PAGE_SIZE = 50
+# Counts beside a list stop here: past it a reader needs "more than", not the number, and
+# counting every one of tens of thousands costs more than the page itself.
+COUNT_LIMIT = 1_000
 PAGE_SIZE_MAX = 500  # what the API allowed before it paged by cursor
 
 _KEY = COMMITMENT_KEY_PATTERN.removeprefix("^").removesuffix("$")

@@ -328,3 +328,18 @@ def test_every_page_marks_what_changed_since_the_last_visit(site: Site) -> None:
     assert len(walked) > 3 and escalated
     # The first page records the visit; the later pages still compare with the one before.
     assert marked == escalated
+
+
+def test_counts_past_their_limit_read_more_than(
+    swept: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Counting stops one past the limit (1,000 in use): a national list is not counted whole.
+    monkeypatch.setattr("db.attention.COUNT_LIMIT", 2)
+    browser = swept.browser(CHAIR)
+    english = text_of(browser.get("/needs-you?size=3").text)
+    assert "Waiting for an answer: more than 2. Already handled: 0." in english
+    browser.post(
+        "/preferences/language",
+        data={"language": "ur", "csrf_token": csrf_of(browser, "/needs-you")},
+    )
+    assert "2 سے زیادہ" in text_of(browser.get("/needs-you?size=3").text)
