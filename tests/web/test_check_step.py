@@ -23,11 +23,8 @@ def to_introduced(site: Site) -> None:
     moves = [
         ("send_for_vetting", OFFICER, {}),
         ("vet", OFFICER, {}),
-        (
-            "approve_in_cabinet",
-            SECRETARY,
-            {"cabinet_decision": "C-9", "bill_number": "B-9", "introduced_on": "2026-07-20"},
-        ),
+        ("approve_in_cabinet", SECRETARY, {"cabinet_decision": "C-9"}),
+        ("introduce", SECRETARY, {"bill_number": "B-9", "introduced_on": "2026-07-20"}),
     ]
     with transaction(site.installation.sessions) as session:
         for action, actor, fields in moves:
