@@ -78,11 +78,11 @@ def prepare(database_url: str) -> None:
             moves = [
                 ("send_for_vetting", OFFICER, {}),
                 ("vet", OFFICER, {}),
+                ("approve_in_cabinet", SECRETARY, {"cabinet_decision": "CD-44/2026"}),
                 (
-                    "approve_in_cabinet",
+                    "introduce",
                     SECRETARY,
                     {
-                        "cabinet_decision": "CD-44/2026",
                         "bill_number": "Bill No. 12 of 2026",
                         # Not after the day it is recorded: a day already past.
                         "introduced_on": (now - timedelta(days=1)).date().isoformat(),
