@@ -57,6 +57,7 @@ _ROLES = {
 _DEPARTMENTS = {
     "administration": ("Administration", "انتظامیہ"),
     "chief_secretary_office": ("Chief Secretary's Office", "دفتر چیف سیکرٹری"),
+    "district_administration": ("District Administration", "ضلعی انتظامیہ"),
     "foreign_affairs": ("Foreign Affairs", "امور خارجہ"),
     "human_rights": ("Human Rights", "انسانی حقوق"),
     "interior": ("Interior", "داخلہ"),

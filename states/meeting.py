@@ -23,7 +23,7 @@ from pydantic import (
 
 from states.actors import Role, jurisdiction_problem
 from states.definition import Key
-from states.districts import bundled_districts
+from states.districts import Districts, bundled_districts
 from states.documents import Document, Loc, Problem, read_yaml, validate_and_check
 from states.localtext import CommitmentTitle
 from states.references import REFS_MAX, TAGS_MAX, ReferenceText, TagText
@@ -99,6 +99,24 @@ class PersonSpec(_Strict):
     _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction)
 
 
+DISTRICT_PLACEHOLDER = "{district}"
+
+
+class DistrictTemplate(_Strict):
+    """A child for every district of its parent's province, made from the list of districts.
+
+    The title says `{district}` where the district's name goes, in each language; the
+    child's key is the parent's with the district's (DHRC-PUNJAB-DERA-GHAZI-KHAN). A
+    child written out for a district (its own officer, say) is kept as written.
+    """
+
+    title: CommitmentTitle
+    pipeline: Key
+    department: Department
+    officer: Email | None = None
+    agenda_item: AgendaItem | None = None
+
+
 class CommitmentSpec(_Strict):
     """A commitment to create, with any children it fans out to."""
 
@@ -136,6 +154,9 @@ class CommitmentSpec(_Strict):
         default=(), max_length=TAGS_MAX, description="free lower-case tags: themes, groups"
     )
     children: tuple[CommitmentSpec, ...] = ()
+    each_district: DistrictTemplate | None = Field(
+        default=None, description="a child for every district of its province"
+    )
 
     _check_jurisdiction = field_validator("jurisdiction")(_jurisdiction)
 
@@ -202,9 +223,91 @@ def check_meeting(file: MeetingFile) -> list[Problem]:
     return problems
 
 
+def district_child_key(parent: str, district: str) -> str:
+    """The key of `parent`'s child for `district`: DHRC-PUNJAB, punjab/dera_ghazi_khan →
+    DHRC-PUNJAB-DERA-GHAZI-KHAN."""
+    return f"{parent}-{district.partition('/')[2].upper().replace('_', '-')}"
+
+
+def _template_problems(file: MeetingFile, districts: Districts) -> list[Problem]:
+    problems: list[Problem] = []
+    for loc, spec in _locations(file):
+        template = spec.each_district
+        if template is None:
+            continue
+        if spec.jurisdiction not in districts.provinces():
+            listed = ", ".join(districts.provinces())
+            problems.append(
+                (
+                    (*loc, "each_district"),
+                    f"each_district needs a province whose districts are listed ({listed});"
+                    f" {spec.key} is of {spec.jurisdiction}",
+                )
+            )
+        for language, text in (("en", template.title.en), ("ur", template.title.ur)):
+            if text is not None and DISTRICT_PLACEHOLDER not in text:
+                problems.append(
+                    (
+                        (*loc, "each_district", "title", language),
+                        f"the title must say {DISTRICT_PLACEHOLDER} where the district's name goes",
+                    )
+                )
+    return problems
+
+
+def _expanded(spec: CommitmentSpec, districts: Districts) -> CommitmentSpec:
+    children = tuple(_expanded(child, districts) for child in spec.children)
+    template = spec.each_district
+    if template is None:
+        return spec.model_copy(update={"children": children}) if spec.children else spec
+    written = {child.jurisdiction for child in children}
+    made = []
+    for district in districts.in_province(spec.jurisdiction):
+        if district.key in written:
+            continue
+        title = {"en": template.title.en.replace(DISTRICT_PLACEHOLDER, district.en)}
+        if template.title.ur is not None:
+            title["ur"] = template.title.ur.replace(DISTRICT_PLACEHOLDER, district.ur)
+        made.append(
+            CommitmentSpec.model_validate(
+                {
+                    "key": district_child_key(spec.key, district.key),
+                    "title": title,
+                    "pipeline": template.pipeline,
+                    "jurisdiction": district.key,
+                    "department": template.department,
+                    "officer": template.officer,
+                    "agenda_item": template.agenda_item or spec.agenda_item,
+                    "start": spec.start,
+                    "deadline": spec.deadline,
+                }
+            )
+        )
+    return spec.model_copy(update={"children": (*children, *made)})
+
+
+def expand_districts(file: MeetingFile, districts: Districts | None = None) -> MeetingFile:
+    """The file with every `each_district` made into its children, one per district."""
+    listed = districts or bundled_districts()
+    return file.model_copy(
+        update={"commitments": tuple(_expanded(spec, listed) for spec in file.commitments)}
+    )
+
+
 def parse_meeting(document: Document) -> MeetingFile:
-    """The meeting a parsed file declares, or a DefinitionError listing every problem."""
-    return validate_and_check(MeetingFile, document, check_meeting)
+    """The meeting a parsed file declares, or a DefinitionError listing every problem.
+
+    Each `each_district` is made into its children first, so they are checked (and
+    loaded) as if written out.
+    """
+    districts = bundled_districts()
+
+    def check(file: MeetingFile) -> list[Problem]:
+        return _template_problems(file, districts) or check_meeting(
+            expand_districts(file, districts)
+        )
+
+    return expand_districts(validate_and_check(MeetingFile, document, check), districts)
 
 
 def load_meeting_file(path: Path) -> MeetingFile:

@@ -50,7 +50,7 @@ def test_an_officer_loads_the_meeting_and_moves_a_bill(taskforce: Taskforce) -> 
 
     first = ok(taskforce("load")).stdout
     assert "commitments: 24 added" in first
-    assert "people: 42 added" in first
+    assert "people: 43 added" in first
     again = ok(taskforce("load")).stdout
     assert "24 already loaded" in again
     assert "nothing changed" in again
@@ -255,7 +255,7 @@ def test_the_read_only_commands_print_what_is_stored(loaded_taskforce: Taskforce
     }
 
     people = json.loads(ok(loaded_taskforce("people", "--json")).stdout)
-    assert len(people) == 42
+    assert len(people) == 43
     assert {"email", "name", "role", "jurisdiction", "department", "language", "active"} <= set(
         people[0]
     )

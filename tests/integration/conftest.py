@@ -126,7 +126,7 @@ def loaded(
     database_template: tuple[str, str],
     bundled_meeting: MeetingFile,
 ) -> Catalogue:
-    """The bundled 8th meeting loaded (42 people, 24 commitments); returns the catalogue.
+    """The bundled 8th meeting loaded (43 people, 24 commitments); returns the catalogue.
 
     A test naming `loaded` gets a copy of a database where it was loaded already
     (loading takes longer than most tests); one asking for it on the way loads it now.

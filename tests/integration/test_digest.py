@@ -135,7 +135,8 @@ def test_the_chairs_digest_groups_the_stalled_by_province_and_department(
         "women_development",
     ]
     # The digest sees the stalls the sweep escalated, at the same rungs.
-    assert content.stalled == report.stalled == 23
+    # The provincial task forces have three months for their first meeting: none is stalled yet.
+    assert content.stalled == report.stalled == 19
     assert Counter(i.level for i in content.items()) == report.by_level
     assert content.overdue_by_province == dict(report.by_jurisdiction)
     assert list(content.overdue_by_province) == [g.province for g in content.groups]
@@ -156,12 +157,11 @@ def test_a_chief_secretarys_digest_has_only_their_province_and_its_districts(
         "CSW-PUNJAB",
         "DHRC-PUNJAB",
         "DHRC-PUNJAB-LAHORE",
-        "PTF-PUNJAB",
     ]
     assert keys["DHRC-PUNJAB-LAHORE"] == "punjab/lahore"
     assert all(covers("punjab", jurisdiction) for jurisdiction in keys.values())
     assert [g.province for g in content.groups] == ["punjab"]
-    assert content.overdue_by_province == {"punjab": 5}
+    assert content.overdue_by_province == {"punjab": 4}
     with pytest.raises(TaskforceError, match="unknown digest scope 'punjab/lahore'"):
         build(sessions, loaded, "punjab/lahore", LONG_AFTER)
 
@@ -206,9 +206,9 @@ def test_acknowledged_snoozed_and_exempt_items_are_shown_as_such(
     assert "CSW-BALOCHISTAN" not in items
     assert [i.key for i in content.exempt] == ["CSW-BALOCHISTAN"]
     assert content.exempt[0].exempt
-    assert (content.stalled, content.snoozed) == (22, 1)
+    assert (content.stalled, content.snoozed) == (18, 1)
     # Exempt or not, it is still overdue: the chart counts it.
-    assert content.overdue_by_province["balochistan"] == 5
+    assert content.overdue_by_province["balochistan"] == 4
 
     # A snooze that has run out is not shown as one.
     later = build(sessions, loaded, "federal", datetime(2026, 7, 31, 5, 0, tzinfo=UTC))
@@ -283,7 +283,7 @@ def test_the_next_digest_shows_new_resolved_and_worsened_stalls_and_what_was_com
     assert punjab.changes is not None
     assert [r.key for r in punjab.changes.resolved] == ["CSW-PUNJAB"]
     assert punjab.changes.worsened == () and punjab.completed == ()
-    assert set(punjab.changes.new) == {"DHRC-PUNJAB", "DHRC-PUNJAB-LAHORE", "PTF-PUNJAB"}
+    assert set(punjab.changes.new) == {"DHRC-PUNJAB", "DHRC-PUNJAB-LAHORE"}
     sindh = next(r for r in recorded if r["scope"] == "sindh")
     assert (sindh["resolved"], sindh["completed"], sindh["since"]) == (
         1,
@@ -420,11 +420,11 @@ def test_the_flow_task_records_through_the_runtime(
         runtime.configure(_not_configured)
 
     assert [(s["scope"], s["stalled"]) for s in summaries] == [
-        ("federal", 23),
-        ("punjab", 5),
-        ("sindh", 4),
-        ("khyber_pakhtunkhwa", 5),
-        ("balochistan", 5),
+        ("federal", 19),
+        ("punjab", 4),
+        ("sindh", 3),
+        ("khyber_pakhtunkhwa", 4),
+        ("balochistan", 4),
     ]
 
 
@@ -464,7 +464,7 @@ def test_a_queued_digest_renders_with_its_chart_in_its_readers_language(
         assert "CSW-SINDH" not in html  # Punjab's chief secretary reads Punjab only
     else:
         assert '<html lang="en" dir="ltr">' in html
-        assert rendered.subject.startswith("23 stalled commitments as of 27 July 2026")
+        assert rendered.subject.startswith("19 stalled commitments as of 27 July 2026")
         for key in COMMISSIONS:
             assert f"{BASE_URL}/commitments/{key}" in html
 

@@ -92,9 +92,9 @@ def test_loading_the_bundled_meeting_creates_its_people_and_commitments(
     report = load(BUNDLED_MEETING)
 
     assert report.changed
-    assert (len(report.people_added), len(report.commitments_added)) == (42, 24)
+    assert (len(report.people_added), len(report.commitments_added)) == (43, 24)
     assert (report.people_updated, report.commitments_kept) == ([], [])
-    assert row_counts(sessions) == {"people": 42, "meetings": 1, "commitments": 24, "events": 24}
+    assert row_counts(sessions) == {"people": 43, "meetings": 1, "commitments": 24, "events": 24}
     with sessions() as session:
         bill = queries.get_commitment(session, "CMB-PUNJAB")
         assert bill.officer is not None and bill.officer.email == "law.officer.punjab@example.org"
@@ -312,7 +312,7 @@ def test_a_child_of_a_closed_parent_is_refused(
     meeting_file: Callable[[str], Path],
     sessions: sessionmaker[Session],
 ) -> None:
-    advance("PTF-PUNJAB", "drop", "cs.punjab@example.org", comment="replaced by the DHRCs")
+    advance("PTF-PUNJAB", "discontinue", "cs.punjab@example.org", comment="merged into DHRCs")
     counts = row_counts(sessions)
 
     with pytest.raises(

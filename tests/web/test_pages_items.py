@@ -27,12 +27,12 @@ def test_the_start_page_sends_officers_to_their_items_and_those_above_to_needs_y
 
 
 def test_my_items_lists_what_the_officer_holds_overdue_first(site: Site) -> None:
-    # PTF-SINDH moves today, so its stage clock starts again: no longer overdue.
+    # DHRC-SINDH moves today, so its stage clock starts again: no longer overdue.
     with transaction(site.installation.sessions) as session:
         workflow.advance(
             session,
             site.installation.catalogue,
-            key="PTF-SINDH",
+            key="DHRC-SINDH",
             action="nominate_members",
             actor_email="hr.officer.sindh@example.org",
             fields={"members": "9"},
@@ -40,7 +40,7 @@ def test_my_items_lists_what_the_officer_holds_overdue_first(site: Site) -> None
         )
     page = site.browser("hr.officer.sindh@example.org").get("/items")
     assert page.status_code == 200
-    assert listed(page.text) == ["DHRC-SINDH", "NAP-HR-15", "PTF-SINDH"]
+    assert listed(page.text) == ["NAP-HR-15", "DHRC-SINDH", "PTF-SINDH"]
     text = text_of(page.text)
     # This officer reads Urdu: "19 working days overdue", "10 working days left".
     assert 'dir="rtl"' in page.text
@@ -49,7 +49,7 @@ def test_my_items_lists_what_the_officer_holds_overdue_first(site: Site) -> None
     assert "اراکین نامزد" in text and "Members nominated" not in text
     assert "10 کاری دن باقی" in text
     # The next actions, each a link to its form on the commitment page.
-    assert 'href="/commitments/PTF-SINDH#action-hold_first_meeting"' in page.text
+    assert 'href="/commitments/DHRC-SINDH#action-hold_first_meeting"' in page.text
     assert "پہلا اجلاس درج کریں" in text and "Record the first meeting" not in text
 
 
