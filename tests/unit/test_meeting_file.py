@@ -146,3 +146,59 @@ def test_unknown_key_in_a_commitment_lists_the_allowed_ones() -> None:
     assert f"meeting.yaml:{line_of(text, 'parnet: OLD-7')}: commitments[1].parnet:" in error.message
     assert "unknown key 'parnet'; allowed here:" in error.message
     assert "parent" in error.message.split("allowed here:")[1]
+
+
+EACH_DISTRICT = """\
+meeting:
+  key: tf_2026_06
+  title: Task force, June 2026
+  held_on: 2026-06-12
+commitments:
+  - key: DHRC-SINDH
+    title: District committees in Sindh
+    pipeline: committee_activation
+    jurisdiction: sindh
+    department: human_rights
+    agenda_item: "4"
+    each_district:
+      title:
+        en: "The committee in {district}"
+        ur: "{district} کی کمیٹی"
+      pipeline: committee_activation
+      department: human_rights
+    children:
+      - key: DHRC-SINDH-SUKKUR
+        title: Sukkur's committee, written out
+        pipeline: committee_activation
+        jurisdiction: sindh/sukkur
+        department: human_rights
+"""
+
+
+def test_each_district_gives_a_child_for_every_listed_district_of_the_province() -> None:
+    children = {
+        spec.key: spec for spec, parent in parse(EACH_DISTRICT).walk() if parent == "DHRC-SINDH"
+    }
+
+    assert len(children) == 30
+    badin = children["DHRC-SINDH-BADIN"]
+    assert (badin.jurisdiction, badin.title.en, badin.title.ur) == (
+        "sindh/badin",
+        "The committee in Badin",
+        "بدین کی کمیٹی",
+    )
+    assert badin.agenda_item == "4"
+    assert "DHRC-SINDH-KARACHI-CENTRAL" in children
+    # A district written out is kept as written, not made twice.
+    assert children["DHRC-SINDH-SUKKUR"].title.en == "Sukkur's committee, written out"
+
+
+def test_each_district_needs_a_province_and_the_districts_name_in_its_title() -> None:
+    said = refuse(
+        EACH_DISTRICT.replace("jurisdiction: sindh\n", "jurisdiction: federal\n").replace(
+            'en: "The committee in {district}"', 'en: "The committee"'
+        )
+    ).message
+
+    assert "each_district needs a province whose districts are listed" in said
+    assert "the title must say {district}" in said
