@@ -417,9 +417,10 @@ def _loaded_on_provincial_bill_3(database_url: str) -> None:
     try:
         with transaction(session_factory(engine)) as session:
             pipelines.register(session, before, now=datetime(2026, 6, 12, 10, 0, tzinfo=UTC))
+            # Loaded by version 3's rules, though `init` registered version 4 already.
             load_meeting(
                 session,
-                pipelines.registered(session),
+                before,
                 load_meeting_file(BUNDLED_MEETING),
                 now=datetime(2026, 6, 12, 10, 0, tzinfo=UTC),
             )
