@@ -443,15 +443,7 @@ def answers_by_key(session: Session, keys: Collection[str], *, today: date) -> d
     return {r.key: found[r.id] for r in rows}
 
 
-def reached_level() -> ScalarSelect[Any]:
-    """The rung a commitment's current stall was actually escalated to, as a correlated SQL
-    expression (NULL when nothing was): for lists that count levels in one grouped query."""
-    return (
-        select(func.max(Escalation.level))
-        .where(
-            Escalation.commitment_id == Commitment.id,
-            Escalation.stage_seq == Commitment.stage_seq,
-            Escalation.level > 0,
-        )
-        .scalar_subquery()
-    )
+def reached_level() -> ColumnElement[int | None]:
+    """The rung a commitment's current stall was actually escalated to, as an SQL expression
+    on its row (NULL when nothing was): for lists that count levels in one grouped query."""
+    return func.nullif(Commitment.escalated_level, 0)

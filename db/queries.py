@@ -56,7 +56,7 @@ def get_commitment(session: Session, key: str, *, lock: bool = False) -> Commitm
 
 def list_commitments(session: Session, where: CommitmentFilter) -> list[Commitment]:
     """Commitments matching `where`, ordered by key."""
-    return list(session.scalars(_filtered(_with_labels(), where).order_by(Commitment.key)))
+    return list(session.scalars(_filtered(session, _with_labels(), where).order_by(Commitment.key)))
 
 
 def count_commitments(
@@ -64,8 +64,8 @@ def count_commitments(
 ) -> int:
     """How many commitments match `where`; counting stops at `at_most` when given."""
     if at_most is None:
-        return session.scalar(_filtered(select(func.count(Commitment.id)), where)) or 0
-    found = _filtered(select(Commitment.id), where).limit(at_most).subquery()
+        return session.scalar(_filtered(session, select(func.count(Commitment.id)), where)) or 0
+    found = _filtered(session, select(Commitment.id), where).limit(at_most).subquery()
     return session.scalar(select(func.count()).select_from(found)) or 0
 
 
@@ -73,7 +73,9 @@ def page_by_key(
     session: Session, where: CommitmentFilter, *, after: Position | None, limit: int
 ) -> listing.Page[Commitment]:
     """The page of commitments matching `where` after `after`, ordered by key."""
-    return listing.by_key(session, _filtered(_with_labels(), where), after=after, limit=limit)
+    return listing.by_key(
+        session, _filtered(session, _with_labels(), where), after=after, limit=limit
+    )
 
 
 def page_by_urgency(
@@ -86,7 +88,7 @@ def page_by_urgency(
 ) -> listing.Page[Commitment]:
     """The page of commitments matching `where` after `after` (or before `before`), most
     urgent first."""
-    query = _filtered(_with_labels().options(selectinload(Commitment.officer)), where)
+    query = _filtered(session, _with_labels().options(selectinload(Commitment.officer)), where)
     return listing.by_urgency(session, query, after=after, before=before, limit=limit)
 
 
@@ -95,7 +97,7 @@ def _with_labels() -> Select[Any]:
     return select(Commitment).options(selectinload(Commitment.refs), selectinload(Commitment.tags))
 
 
-def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
+def _filtered(session: Session, query: Select[Any], where: CommitmentFilter) -> Select[Any]:
     if where.pipeline:
         query = query.where(Commitment.pipeline_key == where.pipeline)
     if where.jurisdiction:
@@ -137,7 +139,7 @@ def _filtered(query: Select[Any], where: CommitmentFilter) -> Select[Any]:
     if where.officer_id is not None:
         query = query.where(Commitment.officer_id == where.officer_id)
     if where.words:
-        query = query.where(listing.matching(where.words))
+        query = query.where(listing.matching(session, where.words))
     return query
 
 

@@ -272,7 +272,9 @@ def choices(session: Session, viewer: Viewer) -> tuple[tuple[str, ...], tuple[st
     return _sorted_places(places, viewer), tuple(sorted({department for _, department in rows}))
 
 
-def _wanted(viewer: Viewer, wanted: BoardFilter, now: datetime) -> list[ColumnElement[bool]]:
+def _wanted(
+    session: Session, viewer: Viewer, wanted: BoardFilter, now: datetime
+) -> list[ColumnElement[bool]]:
     """The filter as SQL conditions, within the viewer's scope."""
     where = [_scope(viewer)]
     if wanted.pipeline:
@@ -284,7 +286,7 @@ def _wanted(viewer: Viewer, wanted: BoardFilter, now: datetime) -> list[ColumnEl
     if wanted.stalled:
         where += [Commitment.status == "open", Commitment.due_at <= now]
     if wanted.words:
-        where.append(listing.matching(wanted.words))
+        where.append(listing.matching(session, wanted.words))
     return where
 
 
@@ -571,7 +573,7 @@ def read_board(
     before: Position | None = None,
 ) -> Board:
     """The board for `viewer`, narrowed by `wanted`, as of `now`: the cards after `after`."""
-    where = _wanted(viewer, wanted, now)
+    where = _wanted(session, viewer, wanted, now)
     summary = _summary(session, catalogue, calendar, viewer, wanted, where, now)
     groups = summary.groups
     cards, following, preceding = _cards(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import make_engine, transaction
 from db.migrate import current_revision, head_revision, is_current, upgrade
+from db.migrations import in_models
 from db.models import Base, Commitment, Event, Person, PipelineVersion
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
@@ -34,7 +35,9 @@ def empty_engine(database_url: str) -> Iterator[Engine]:
 def schema_differences(engine: Engine) -> list[Any]:
     """What Alembic's autogenerate would change to make the database match the models."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": in_models}
+        )
         return list(compare_metadata(context, Base.metadata))
 
 
