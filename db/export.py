@@ -56,8 +56,10 @@ EXPORTED: tuple[str, ...] = (
     "evidence",
     "event_evidence",
     "escalations",
+    "escalation_recipients",
     "person_changes",
     "acting_charges",
+    "assembly_events",
 )
 
 NOT_EXPORTED: dict[str, str] = {

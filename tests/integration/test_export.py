@@ -18,12 +18,13 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import escalations, export, handover, pipelines, workflow
+from db import assembly, escalations, export, handover, pipelines, workflow
 from db.engine import make_engine, session_factory, transaction
 from db.loading import load_meeting
 from db.migrate import upgrade
 from db.models import Base, Person
 from db.sweep import run_sweep
+from states.assembly import AssemblyEventKind
 from states.calendar import WorkingCalendar
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
 from states.evidence import Upload
@@ -115,6 +116,17 @@ def play(sessions: sessionmaker[Session], folder: Path) -> None:
             for_email="hr.officer.sindh@example.org",
             until=date(2026, 8, 31),
             today=date(2026, 7, 24),
+            now=datetime(2026, 7, 24, 6, tzinfo=UTC),
+        )
+        assembly.record(
+            session,
+            registered,
+            WorkingCalendar(),
+            province="sindh",
+            kind=AssemblyEventKind.PROROGUED,
+            on=date(2026, 7, 23),
+            actor_email="cs.sindh@example.org",
+            reason="the Governor's order of 23 July",
             now=datetime(2026, 7, 24, 6, tzinfo=UTC),
         )
         person = session.scalars(select(Person).where(Person.email == ADMIN)).one()
