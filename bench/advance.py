@@ -60,7 +60,8 @@ class Step:
     to_stage: str
 
 
-# drafting → ... → enacted: seven advances, every stage of the pipeline's main path.
+# drafting → ... → enacted: eight advances, every stage of the pipeline's main path. The dates
+# are before the walk (2 February 2026 on): they record what was done, never the future.
 WALK = (
     Step("send_for_vetting", OFFICER, "officer", {}, "drafting", "law_vetting"),
     Step("vet", OFFICER, "officer", {}, "law_vetting", "cabinet_approval"),
@@ -68,16 +69,20 @@ WALK = (
         "approve_in_cabinet",
         SECRETARY,
         "secretary",
-        {
-            "cabinet_decision": "CAB-2026-14",
-            "bill_number": "Bill No. 12 of 2026",
-            "introduced_on": "2026-03-02",
-        },
+        {"cabinet_decision": "CAB-2026-14"},
         "cabinet_approval",
+        "cabinet_approved",
+    ),
+    Step(
+        "introduce",
+        OFFICER,
+        "officer",
+        {"bill_number": "Bill No. 12 of 2026", "introduced_on": "2026-01-12"},
+        "cabinet_approved",
         "introduced",
     ),
     Step("refer_to_committee", OFFICER, "officer", {}, "introduced", "standing_committee"),
-    Step("pass", OFFICER, "officer", {"passed_on": "2026-04-06"}, "standing_committee", "passed"),
+    Step("pass", OFFICER, "officer", {"passed_on": "2026-01-26"}, "standing_committee", "passed"),
     Step("send_for_assent", OFFICER, "officer", {}, "passed", "governor_assent"),
     Step(
         "notify_in_gazette",

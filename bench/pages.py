@@ -77,6 +77,7 @@ OPEN_STAGES = (
     "drafting",
     "law_vetting",
     "cabinet_approval",
+    "cabinet_approved",
     "introduced",
     "standing_committee",
     "passed",

@@ -28,6 +28,7 @@ TIME_LIMITS = {
     "drafting": 15,
     "law_vetting": 10,
     "cabinet_approval": 10,
+    "cabinet_approved": 10,
     "introduced": 10,
     "standing_committee": 20,
     "passed": 5,
@@ -42,6 +43,7 @@ class ProvincialBill(StateMachine):
     drafting = State(initial=True)
     law_vetting = State()
     cabinet_approval = State()
+    cabinet_approved = State()
     introduced = State()
     standing_committee = State()
     passed = State()
@@ -56,7 +58,10 @@ class ProvincialBill(StateMachine):
     )
     vet = law_vetting.to(cabinet_approval, cond="officer_or_secretary")
     approve_in_cabinet = cabinet_approval.to(
-        introduced, cond="secretary_or_chief_secretary", validators="cabinet_fields_given"
+        cabinet_approved, cond="secretary_or_chief_secretary", validators="cabinet_fields_given"
+    )
+    introduce = cabinet_approved.to(
+        introduced, cond="officer_or_secretary_or_chief_secretary", validators="bill_fields_given"
     )
     refer_to_committee = introduced.to(standing_committee, cond="officer")
     pass_bill = introduced.to(
@@ -76,6 +81,7 @@ class ProvincialBill(StateMachine):
         drafting.to(withdrawn)
         | law_vetting.to(withdrawn)
         | cabinet_approval.to(withdrawn)
+        | cabinet_approved.to(withdrawn)
         | introduced.to(withdrawn)
         | standing_committee.to(withdrawn)
         | passed.to(withdrawn)
@@ -85,6 +91,7 @@ class ProvincialBill(StateMachine):
         drafting.to(lapsed)
         | law_vetting.to(lapsed)
         | cabinet_approval.to(lapsed)
+        | cabinet_approved.to(lapsed)
         | introduced.to(lapsed)
         | standing_committee.to(lapsed)
         | passed.to(lapsed)
@@ -107,8 +114,14 @@ class ProvincialBill(StateMachine):
         if not (comment or "").strip():
             raise ValueError("this action needs a comment")
 
+    def officer_or_secretary_or_chief_secretary(self, role: str) -> bool:
+        return role in ("officer", "secretary", "chief_secretary")
+
     def cabinet_fields_given(self, fields: Mapping[str, str]) -> None:
-        _require(fields, "cabinet_decision", "bill_number", "introduced_on")
+        _require(fields, "cabinet_decision")
+
+    def bill_fields_given(self, fields: Mapping[str, str]) -> None:
+        _require(fields, "bill_number", "introduced_on")
 
     def passed_on_given(self, fields: Mapping[str, str]) -> None:
         _require(fields, "passed_on")

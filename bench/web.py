@@ -36,7 +36,7 @@ TIME_LIMIT_SECONDS = 120.0
 
 
 def run(databases: Databases, *, quick: bool) -> list[Result]:
-    count = 40 if quick else 300  # bills; seven advances each
+    count = 40 if quick else 300  # bills; eight advances each
     requests = count * len(WALK)
     url = databases.fresh("web")
     installation = install(url)
