@@ -126,7 +126,7 @@ LOCALES := taskforce/web/locales
 
 messages: $(STAMP) ## Extract the web's texts and the engine's messages into messages.pot and merge them into each .po
 	cd taskforce/web && ../../$(BIN)/pybabel extract -F ../../babel.cfg \
-		--keyword=t --keyword=tn:1,2 --keyword=N_ --keyword=Message --no-default-keywords \
+		--keyword=t --keyword=tn:1,2 --keyword=N_ --keyword=Nn_:1,2 --keyword=Message --no-default-keywords \
 		--add-comments=Translators: --add-location=file --project=taskforce \
 		--copyright-holder="" --output-file=locales/messages.pot . ../../states ../../db
 	$(BIN)/pybabel update --input-file=$(LOCALES)/messages.pot --output-dir=$(LOCALES) \

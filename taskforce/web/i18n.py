@@ -47,6 +47,11 @@ def N_(text: str) -> str:
     return text
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a text with a count for extraction; `tn(singular, plural, n)` says it where shown."""
+    return singular, plural
+
+
 def catalog_path(language: str) -> Path:
     """The language's `.po` file, where gettext tools expect it."""
     return LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"

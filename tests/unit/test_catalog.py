@@ -1,8 +1,8 @@
 """Every text the web shows has its Urdu in the gettext catalog, with the same placeholders.
 
 The texts are extracted the way `make messages` extracts them (Babel, with the mapping in
-babel.cfg and the keywords `t`, `N_` and `Message`), so a new `t("...")` in a template
-or page module, or a new engine `Message("...")` in states/ or db/, fails here, by name,
+babel.cfg and the keywords `t`, `tn`, `N_`, `Nn_` and `Message`), so a new `t("...")` in a
+template or page module, or a new engine `Message("...")` in states/ or db/, fails here, by name,
 until ur.po has its Urdu. Fuzzy entries count as
 missing: the server shows them in English until a translator has checked them.
 """
@@ -26,7 +26,7 @@ WEB = i18n.LOCALES.parent
 ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "babel.cfg"
 # The same keywords and folders as `make messages`: the pages, and the engine's messages.
-KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "Message": None}
+KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "Nn_": (1, 2), "Message": None}
 FOLDERS = (WEB, ROOT / "states", ROOT / "db")
 
 

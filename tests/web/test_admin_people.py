@@ -34,7 +34,7 @@ def test_the_administrator_deactivates_a_person_and_hands_their_items_over(site:
         "/admin/people?done=deactivated&count=1",
     )
     after = browser.get("/admin/people").text
-    assert "2 open item(s) of inactive people need a new holder." in after
+    assert "2 open items of inactive people need a new holder." in after
 
     # All or nothing: a Sindh officer cannot take Punjab items, so neither moves.
     refused = browser.post(

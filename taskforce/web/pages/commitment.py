@@ -41,7 +41,7 @@ from taskforce.web.context import web_of
 from taskforce.web.details import Detail, Timing
 from taskforce.web.errors import clipped_problems
 from taskforce.web.guard import declared, page
-from taskforce.web.i18n import N_, say
+from taskforce.web.i18n import N_, Nn_, say
 from taskforce.web.pages.attention import back_to
 from taskforce.web.pages.board import names
 from taskforce.web.security import verify_csrf
@@ -50,6 +50,9 @@ from taskforce.web.viewer import Viewer
 
 router = APIRouter(include_in_schema=False)
 
+# The notice shown once on the page after the redirect: its English "text" and "values";
+# a notice with a count also has its "plural" text and the count "n", said in the form the
+# page's language gives that count.
 FLASH = "flash"
 FIELD_PREFIX = "field."
 REASON_LIMIT = 2000
@@ -411,9 +414,15 @@ def acknowledge(
         # Nothing left to acknowledge (someone else did it first): say so beside the form.
         said = say(error.text, render.language_of(request))
         return _show(request, viewer, key, status=409, attempt=_with(kept, {"reason": said}))
+    one, many = Nn_(
+        "Acknowledged: {n} open escalation of {key}.",
+        "Acknowledged: {n} open escalations of {key}.",
+    )
     request.session[FLASH] = {
-        "text": N_("Acknowledged: {count} open escalation(s) of {key}."),
-        "values": {"count": count, "key": target.rsplit("/", 1)[-1]},
+        "text": one,
+        "plural": many,
+        "n": count,
+        "values": {"key": target.rsplit("/", 1)[-1]},
     }
     return RedirectResponse(back_to(back, target.rsplit("/", 1)[-1]), status_code=303)
 
