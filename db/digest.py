@@ -20,10 +20,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from db import waiting
+from db.latest import is_latest, latest_seqs
 from db.models import Commitment, Digest, Escalation, Event, OutboxMessage, Person
 from states import waiting as waiting_rule
 from states.actors import FEDERAL, PROVINCES, Role, province_of
@@ -381,16 +382,12 @@ def _latest_remarks(
     session: Session, scope: str, now: datetime
 ) -> dict[int, tuple[str, str, datetime]]:
     """The latest remark (text, who, when) of each overdue commitment that has one."""
-    latest = (
-        select(Event.commitment_id, func.max(Event.seq).label("seq"))
-        .join(Commitment, Commitment.id == Event.commitment_id)
-        .where(Event.kind == EventKind.NOTE.value, *_overdue_where(scope, now))
-        .group_by(Event.commitment_id)
-        .subquery()
+    latest = latest_seqs(
+        Event.kind == EventKind.NOTE.value, *_overdue_where(scope, now), with_commitment=True
     )
     rows = session.execute(
         select(Event.commitment_id, Event.comment, Event.actor_email, Event.at).join(
-            latest, and_(latest.c.commitment_id == Event.commitment_id, latest.c.seq == Event.seq)
+            latest, is_latest(latest)
         )
     )
     found: dict[int, tuple[str, str, datetime]] = {}
@@ -498,17 +495,12 @@ def _waiting_on(
 
 def _paused_items(session: Session, catalogue: Catalogue, *, scope: str) -> tuple[PausedItem, ...]:
     """The open commitments in scope whose clocks stand still, each with its pause's reason."""
-    latest = (
-        select(Event.commitment_id, func.max(Event.seq).label("seq"))
-        .join(Commitment, Commitment.id == Event.commitment_id)
-        .where(
-            Event.kind == EventKind.PAUSED.value,
-            Commitment.status == "open",
-            Commitment.paused_at.is_not(None),
-            in_scope(scope),
-        )
-        .group_by(Event.commitment_id)
-        .subquery()
+    latest = latest_seqs(
+        Event.kind == EventKind.PAUSED.value,
+        Commitment.status == "open",
+        Commitment.paused_at.is_not(None),
+        in_scope(scope),
+        with_commitment=True,
     )
     rows = session.execute(
         select(
@@ -525,7 +517,7 @@ def _paused_items(session: Session, catalogue: Catalogue, *, scope: str) -> tupl
             Event.comment,
         )
         .join(latest, latest.c.commitment_id == Commitment.id)
-        .join(Event, and_(Event.commitment_id == latest.c.commitment_id, Event.seq == latest.c.seq))
+        .join(Event, is_latest(latest))
         .order_by(Commitment.key)
     )
     found = [

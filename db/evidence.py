@@ -6,11 +6,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, insert, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from db.latest import is_latest, latest_seqs
 from db.models import Commitment, Event, EventEvidence, Evidence
 from states.evidence import CheckedFile
 
@@ -130,17 +131,8 @@ def latest_notes(session: Session, commitment_ids: Iterable[int]) -> dict[int, E
     ids = list(commitment_ids)
     if not ids:
         return {}
-    latest = (
-        select(Event.commitment_id, func.max(Event.seq).label("seq"))
-        .where(Event.commitment_id.in_(ids), Event.kind == "note")
-        .group_by(Event.commitment_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(Event).join(
-            latest, (latest.c.commitment_id == Event.commitment_id) & (latest.c.seq == Event.seq)
-        )
-    )
+    latest = latest_seqs(Event.commitment_id.in_(ids), Event.kind == "note")
+    rows = session.scalars(select(Event).join(latest, is_latest(latest)))
     return {event.commitment_id: event for event in rows}
 
 
@@ -152,16 +144,12 @@ def latest_note_texts(
     One line each, spaces collapsed; "" when the remark only attached files. `ids`, when
     given, names the commitments to read (a page of them), so only their events are read.
     """
-    notes = select(Event.commitment_id, func.max(Event.seq).label("seq")).where(
-        Event.kind == "note"
-    )
-    if ids is not None:
-        notes = notes.where(Event.commitment_id.in_(ids))
-    latest = notes.group_by(Event.commitment_id).subquery()
+    among = () if ids is None else (Event.commitment_id.in_(ids),)
+    latest = latest_seqs(Event.kind == "note", *among)
     rows = session.execute(
         select(Commitment.key, Event.comment)
         .join(latest, latest.c.commitment_id == Commitment.id)
-        .join(Event, and_(Event.commitment_id == Commitment.id, Event.seq == latest.c.seq))
+        .join(Event, is_latest(latest))
         .where(where)
     )
     return {key: " ".join((comment or "").split()) for key, comment in rows}

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import workflow
+from db.latest import is_latest, latest_seqs
 from db.models import Commitment, Event
 from states.actors import Actor
 from states.calendar import WorkingCalendar
@@ -152,17 +153,8 @@ def _latest_moves(session: Session, ids: Sequence[int]) -> dict[int, Move]:
     if not ids:
         return {}
     kinds = [str(kind) for kind in _PLACING]
-    latest = (
-        select(Event.commitment_id, func.max(Event.seq).label("seq"))
-        .where(Event.commitment_id.in_(list(ids)), Event.kind.in_(kinds))
-        .group_by(Event.commitment_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(Event).join(
-            latest, (Event.commitment_id == latest.c.commitment_id) & (Event.seq == latest.c.seq)
-        )
-    )
+    latest = latest_seqs(Event.commitment_id.in_(list(ids)), Event.kind.in_(kinds))
+    rows = session.scalars(select(Event).join(latest, is_latest(latest)))
     found = {}
     for row in rows:
         move = move_of(row.kind, row.from_stage, row.to_stage, row.fields)

@@ -14,6 +14,7 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from db import listing
+from db.latest import is_latest, latest_seqs
 from db.models import Commitment, CommitmentRef, CommitmentTag, Event, Person
 from states.errors import NotFoundError
 from states.paging import Position
@@ -256,15 +257,11 @@ def inconsistent_keys(session: Session) -> list[str]:
     as a check after restoring a backup or editing the database by hand.
     """
     latest = aliased(Event)
-    last_seq = (
-        select(Event.commitment_id, func.max(Event.seq).label("seq"))
-        .group_by(Event.commitment_id)
-        .subquery()
-    )
+    last_seq = latest_seqs()
     rows = session.execute(
         select(Commitment.key)
         .outerjoin(last_seq, last_seq.c.commitment_id == Commitment.id)
-        .outerjoin(latest, (latest.commitment_id == Commitment.id) & (latest.seq == last_seq.c.seq))
+        .outerjoin(latest, is_latest(last_seq, latest))
         .where(or_(latest.id.is_(None), latest.to_stage != Commitment.stage))
         .order_by(Commitment.key)
     )
