@@ -8,7 +8,7 @@ those whose pause has reached the day it was given (`ended`).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +18,15 @@ from db.models import Commitment, Event
 from states import pausing, rules
 from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
+
+
+def effective_deadline(commitment: Commitment) -> date | None:
+    """The commitment's deadline moved on by the pauses it has ended (whole days): the day
+    its deadline clock ends, as the sweep and every page count it."""
+    if commitment.deadline is None:
+        return None
+    paused = timedelta(seconds=commitment.deadline_paused_seconds or 0)
+    return pausing.deadline_after_pauses(commitment.deadline, paused)
 
 
 def pause(

@@ -124,6 +124,11 @@ def resume(state: CommitmentState, actor: Actor | None, *, now: datetime) -> Res
 
 def deadline_after_pauses(deadline: date, paused: timedelta) -> date:
     """The last day of a deadline moved on by the time the item stood paused (a part of a day
-    counts as a day: a pause never shortens the time given)."""
+    counts as a day: a pause never shortens the time given).
+
+    The one rule for the deadline's clock: the item is due at the end of this day
+    (`states.stalls.due`), lapses at its deadline only after it, and pages and the API
+    show it as the deadline in effect.
+    """
     whole, part = divmod(paused, timedelta(days=1))
     return deadline + timedelta(days=whole + (1 if part else 0))

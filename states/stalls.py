@@ -16,6 +16,7 @@ import isodate
 
 from states.calendar import WorkingCalendar, end_of_day, local_day
 from states.definition import Clock, LadderLevel, Pipeline, Stage
+from states.pausing import deadline_after_pauses
 from states.rules import CommitmentState, Status
 
 
@@ -50,7 +51,9 @@ def due(
 
     The stage clock restarts whenever the commitment enters a stage; the deadline
     clock runs from the start. The earlier one wins. Time the item stood paused moves
-    each clock on by as much; while paused it is not due at all.
+    each clock on by as much (the deadline by whole days, as `deadline_after_pauses`
+    says: the day shown as its deadline, and after which the sweep lapses it, is the
+    day it is due at the end of); while paused it is not due at all.
     """
     if state.status is not Status.OPEN or state.paused_at is not None:
         return None  # a paused item's clocks stand still: it is never due while paused
@@ -60,7 +63,7 @@ def due(
         at = stage_due(stage, state.stage_entered_at, state.jurisdiction, calendar)
         candidates.append(Due(at=at + state.stage_paused, reason=StallReason.STAGE_LIMIT))
     if deadline is not None:
-        at = end_of_day(deadline) + state.deadline_paused
+        at = end_of_day(deadline_after_pauses(deadline, state.deadline_paused))
         candidates.append(Due(at=at, reason=StallReason.DEADLINE))
     return min(candidates, key=lambda d: d.at) if candidates else None
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from db.evidence import Attachment
 from db.models import Commitment, Event
+from db.pausing import effective_deadline
 from states.definition import Pipeline
 from states.rules import ActionOption
 
@@ -59,6 +60,7 @@ def commitment_record(commitment: Commitment, pipeline: Pipeline) -> dict[str, A
         "status": commitment.status,
         "start_date": iso(commitment.start_date),
         "deadline": iso(commitment.deadline),
+        "effective_deadline": iso(effective_deadline(commitment)),
         "meeting": commitment.meeting.key if commitment.meeting else None,
         "agenda_item": commitment.agenda_item,
         "fields": dict(commitment.fields),

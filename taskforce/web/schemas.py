@@ -82,7 +82,12 @@ class CommitmentOut(_Out):
     stage_entered_at: datetime
     status: str = Field(description="open, completed, withdrawn or lapsed")
     start_date: date | None
-    deadline: date | None
+    deadline: date | None = Field(description="the deadline as decided")
+    effective_deadline: date | None = Field(
+        description="the deadline moved on by the time its clocks stood paused (a part of a"
+        " day counts as a day): the last day before it is overdue, and lapses where its"
+        " pipeline says so"
+    )
     meeting: str | None
     agenda_item: str | None
     fields: dict[str, Any]

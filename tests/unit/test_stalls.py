@@ -13,6 +13,7 @@ from states.catalogue import BUNDLED_PIPELINES, Catalogue, parse_pipeline
 from states.definition import Pipeline
 from states.documents import parse_yaml
 from states.errors import DefinitionError
+from states.pausing import deadline_after_pauses
 from states.rules import CommitmentState, Status
 from states.stalls import StallReason, assess, due, ladder_level
 
@@ -155,3 +156,27 @@ def test_a_clock_needs_a_limit_and_the_default_clock_leaves_the_checksum_as_it_w
         )
     assert '"clock"' not in COMMISSION.canonical_json()
     assert '"clock":"months"' in _commission_counting("months", 1).canonical_json()
+
+
+@pytest.mark.parametrize(
+    ("paused", "last_day"),
+    [
+        (timedelta(0), date(2026, 7, 12)),
+        (timedelta(hours=1), date(2026, 7, 13)),
+        (timedelta(days=1), date(2026, 7, 13)),
+        (timedelta(days=1, hours=12), date(2026, 7, 14)),
+    ],
+    ids=["never paused", "an hour", "a day", "a day and a half"],
+)
+def test_the_deadline_moves_by_whole_days_of_pause_by_one_rule(
+    paused: timedelta, last_day: date
+) -> None:
+    # The day shown as the deadline, the day after which the sweep lapses an item, and the
+    # due time all come from deadline_after_pauses: a part of a day of pause counts as a day.
+    assert deadline_after_pauses(DEADLINE, paused) == last_day
+    moved = commission(stage="shortlisted", stage_entered_at=datetime(2026, 7, 10, 6, tzinfo=UTC))
+    when = due(
+        COMMISSION, replace(moved, deadline_paused=paused), deadline=DEADLINE, calendar=CALENDAR
+    )
+    assert when is not None and when.reason is StallReason.DEADLINE
+    assert when.at == end_of_day(last_day)

@@ -167,8 +167,13 @@ def _show(
             for child, timing in found.children
         ]
         pipeline = found.pipeline
+        deadline = pausing.effective_deadline(found.commitment)
+        stored = found.commitment.deadline
         context: dict[str, Any] = {
             "pause": paused(found),
+            # The deadline in effect, and by how many days pauses moved it on.
+            "deadline": deadline,
+            "deadline_moved": (deadline - stored).days if deadline and stored else 0,
             "detail": found,
             "item": found.commitment,
             "steps": steps(pipeline, found),
