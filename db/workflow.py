@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db import acting, evidence, people, queries
 from db.models import Commitment, Event, Meeting, Person
-from states import remarks, rules, stalls
+from states import follow_up, remarks, rules, stalls
 from states.actors import SYSTEM_ACTOR, Actor, Role
 from states.calendar import WorkingCalendar, local_day
 from states.catalogue import Catalogue
@@ -69,6 +69,10 @@ class NewCommitment:
     deadline: date | None = None
     parent: Commitment | None = None
     title_ur: str | None = None
+    reason: str | None = None
+    """Why it was started, said in its `created` event (e.g. its parent was enacted)."""
+    follows_up: bool = False
+    """Started by its parent's completion (a stage's follow_up): the parent is closed by then."""
 
 
 @dataclass(frozen=True)
@@ -108,13 +112,18 @@ def create(
 ) -> Commitment:
     """Start a commitment on the latest version of its pipeline, with its `created` event."""
     pipeline = catalogue.latest(new.pipeline)
-    if new.parent is not None and new.parent.status != Status.OPEN:
+    if new.parent is not None and new.parent.status != Status.OPEN and not new.follows_up:
         raise TaskforceError(
             f"can't add {new.key} under {new.parent.key}: {new.parent.key} is already"
             f" {new.parent.status}"
         )
     outcome = rules.start(
-        pipeline, key=new.key, jurisdiction=new.jurisdiction, actor=actor, now=new.started_at
+        pipeline,
+        key=new.key,
+        jurisdiction=new.jurisdiction,
+        actor=actor,
+        now=new.started_at,
+        reason=new.reason,
     )
     commitment = Commitment(
         key=new.key,
@@ -449,8 +458,69 @@ def _apply(
         open_children=open_children,
     )
     due_at = _due_at(pipeline, commitment, calendar, state=outcome.state)
-    return _store_outcome(
+    event = _store_outcome(
         session, commitment, outcome, due_at=due_at, closed_at=now if outcome.closed else None
+    )
+    _start_follow_up(
+        session, catalogue, pipeline, commitment, outcome, request.action, calendar=calendar
+    )
+    return event
+
+
+def _start_follow_up(
+    session: Session,
+    catalogue: Catalogue,
+    pipeline: Pipeline,
+    commitment: Commitment,
+    outcome: rules.Outcome,
+    action: str,
+    *,
+    calendar: WorkingCalendar,
+) -> Commitment | None:
+    """Start the follow-up the stage just reached declares (an enacted bill's rules and
+    bodies), as the commitment's child, in the transaction of the move.
+
+    Exactly once: only the move into the stage starts it, and that move happens once (the
+    commitment is closed by it, and a retried move is refused); a key already taken
+    refuses the move, and the move and the follow-up are rolled back together.
+    """
+    stage = pipeline.stage(outcome.state.stage)
+    if stage.follow_up is None:
+        return None
+    made = follow_up.follow_up(
+        pipeline,
+        outcome.state,
+        catalogue.latest(stage.follow_up),
+        title=commitment.title,
+        title_ur=commitment.title_ur,
+        action=action,
+    )
+    if made is None:
+        return None
+    if session.scalar(select(Commitment.id).where(Commitment.key == made.key)) is not None:
+        raise follow_up.taken_refusal(pipeline, outcome.state, action)
+    now = outcome.event.at
+    return create(
+        session,
+        catalogue,
+        NewCommitment(
+            key=made.key,
+            title=made.title,
+            title_ur=made.title_ur,
+            pipeline=made.pipeline,
+            jurisdiction=commitment.jurisdiction,
+            department=commitment.department,
+            start_date=local_day(now),
+            started_at=now,
+            officer=commitment.officer,
+            meeting=commitment.meeting,
+            agenda_item=commitment.agenda_item,
+            parent=commitment,
+            reason=made.reason,
+            follows_up=True,
+        ),
+        actor=SYSTEM_ACTOR,
+        calendar=calendar,
     )
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from states.definition import Pipeline
-from states.documents import Document, read_yaml, validate_and_check
-from states.errors import DefinitionError, NotFoundError, VersionConflictError
+from states.documents import Document, format_loc, read_yaml, validate_and_check
+from states.errors import DefinitionError, Finding, NotFoundError, VersionConflictError
 from states.validation import check_pipeline
 
 BUNDLED_PIPELINES = Path(__file__).parent / "pipelines"
@@ -78,6 +78,9 @@ class Catalogue:
                 "pipelines",
                 [replace(f, source=f.source or e.source) for e in errors for f in e.findings],
             )
+        unknown = follow_up_findings(catalogue.sources(), catalogue.keys())
+        if unknown:
+            raise DefinitionError("pipelines", unknown)
         return catalogue
 
     def get(self, key: str, version: int | None = None) -> Pipeline:
@@ -104,6 +107,14 @@ class Catalogue:
     def origin(self, key: str, version: int) -> str:
         return self._versions[(key, version)].origin
 
+    def sources(self) -> list[Source]:
+        """Every version with where it came from, ordered by key then version."""
+        return [self._versions[ident] for ident in sorted(self._versions)]
+
+    def keys(self) -> set[str]:
+        """The key of every pipeline known."""
+        return {key for key, _ in self._versions}
+
     def all(self) -> list[Pipeline]:
         """Every version, ordered by key then version."""
         return [self._versions[ident].pipeline for ident in sorted(self._versions)]
@@ -113,3 +124,24 @@ class Catalogue:
 
     def _known(self) -> str:
         return ", ".join(sorted({key for key, _ in self._versions})) or "(none)"
+
+
+def follow_up_findings(sources: Iterable[Source], known: Iterable[str]) -> list[Finding]:
+    """A stage's `follow_up` names a pipeline of the catalogue: checked where the catalogue
+    is known (a file alone cannot tell), each finding located in the file that names it."""
+    keys = set(known)
+    findings = []
+    for source in sources:
+        for index, stage in enumerate(source.pipeline.stages):
+            if stage.follow_up is None or stage.follow_up in keys:
+                continue
+            findings.append(
+                Finding(
+                    format_loc(("stages", index, "follow_up")),
+                    f"stage {stage.key!r} follows up with pipeline {stage.follow_up!r}, which"
+                    f" is not among the pipelines: {', '.join(sorted(keys)) or '(none)'};"
+                    " add its file beside this one or name a known pipeline",
+                    source=source.origin,
+                )
+            )
+    return findings

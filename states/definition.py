@@ -177,6 +177,11 @@ class Stage(_Strict):
         description="an action the system takes once the stage's time limit has passed,"
         " e.g. assent deemed given (Article 116)",
     )
+    follow_up: Key | None = Field(
+        default=None,
+        description="the pipeline of the commitment the engine starts, as a child, when a"
+        " commitment completes here: e.g. an enacted bill's rules and bodies (post_enactment)",
+    )
 
 
 class CommentRule(StrEnum):
@@ -298,6 +303,10 @@ class Pipeline(_Strict):
         """The stages in which a commitment is pending in the provincial assembly."""
         return tuple(stage for stage in self.stages if stage.assembly)
 
+    def follow_ups(self) -> tuple[Stage, ...]:
+        """The stages that start a follow-up commitment when a commitment completes there."""
+        return tuple(stage for stage in self.stages if stage.follow_up is not None)
+
     def deadline_for(self, start: date) -> date | None:
         """The overall deadline of a commitment started on `start`."""
         if self.deadline is None or isinstance(self.deadline, date):
@@ -339,6 +348,8 @@ class Pipeline(_Strict):
                 del stage["assembly"]
             if stage["on_time_limit"] is None:
                 del stage["on_time_limit"]
+            if stage["follow_up"] is None:
+                del stage["follow_up"]
         for transition in data["transitions"]:
             if not transition["confirm"]:
                 del transition["confirm"]

@@ -162,8 +162,10 @@ def start(
     jurisdiction: str,
     actor: Actor,
     now: datetime,
+    reason: str | None = None,
 ) -> Outcome:
-    """A new commitment in the pipeline's initial stage, with its `created` event."""
+    """A new commitment in the pipeline's initial stage, with its `created` event (saying
+    `reason`, when something else started it: an enacted bill its follow-up)."""
     problem = jurisdiction_problem(jurisdiction)
     if problem:
         raise TaskforceError(f"Can't start {key}: {problem}")
@@ -188,7 +190,7 @@ def start(
         from_stage=None,
         to_stage=stage.key,
         fields=given,
-        comment=None,
+        comment=reason,
     )
     return Outcome(state=state, event=event, closed=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, deque
 
 from states.actors import Role
-from states.definition import ANY_STAGE, Clock, Pipeline, Transition
+from states.definition import ANY_STAGE, Clock, Ending, Pipeline, Transition
 from states.departments import department_key
 from states.documents import Loc, Problem
 from states.text import FIELD_VALUE, TITLE, TextRule
@@ -23,6 +23,7 @@ def check_pipeline(pipeline: Pipeline) -> list[Problem]:
     problems += _department_lists(pipeline)
     problems += _migration_rules(pipeline)
     problems += _assembly_and_time_limit_stages(pipeline)
+    problems += _follow_up_stages(pipeline)
     if not problems:
         problems += _reachability(pipeline)
         problems += _system_action(pipeline, "on_children_done", pipeline.on_children_done)
@@ -380,6 +381,33 @@ def _assembly_and_time_limit_stages(pipeline: Pipeline) -> list[Problem]:
                     ("stages", index, "on_time_limit"),
                     f"stage {stage.key!r} has on_time_limit but no time_limit to wait for;"
                     " add a time_limit",
+                )
+            )
+    return problems
+
+
+def _follow_up_stages(pipeline: Pipeline) -> list[Problem]:
+    """A follow-up starts when a commitment completes: only on a terminal stage whose outcome
+    is completed, and never the pipeline itself (each follow-up would start another)."""
+    problems: list[Problem] = []
+    for index, stage in enumerate(pipeline.stages):
+        if stage.follow_up is None:
+            continue
+        loc: Loc = ("stages", index, "follow_up")
+        if not stage.terminal or stage.outcome is not Ending.COMPLETED:
+            problems.append(
+                (
+                    loc,
+                    f"stage {stage.key!r} is not a terminal stage with outcome completed;"
+                    " a follow-up starts only when a commitment is completed",
+                )
+            )
+        if stage.follow_up == pipeline.key:
+            problems.append(
+                (
+                    loc,
+                    f"stage {stage.key!r} follows up with its own pipeline {pipeline.key!r};"
+                    " each follow-up would start another without end",
                 )
             )
     return problems

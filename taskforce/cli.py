@@ -433,13 +433,20 @@ def check(
     """
     from states import governance
     from states.calendar import load_calendar
-    from states.catalogue import BUNDLED_PIPELINES, pipeline_files
+    from states.catalogue import (
+        BUNDLED_PIPELINES,
+        Catalogue,
+        Source,
+        follow_up_findings,
+        pipeline_files,
+    )
     from taskforce.app import definition_dirs
 
     settings = None if paths else load_settings()
     files = pipeline_files(definition_dirs(settings)) if settings is not None else list(paths or ())
     failed = 0
     checked: list[tuple[Pipeline, bool]] = []
+    sources: list[Source] = []
     for path in files:
         try:
             pipeline = load_pipeline_file(path)
@@ -448,11 +455,19 @@ def check(
             err.print(error.message, markup=False, highlight=False)
             continue
         checked.append((pipeline, path.resolve().parent == BUNDLED_PIPELINES.resolve()))
+        sources.append(Source(pipeline, str(path)))
         out.print(
             f"{path}: ok — {pipeline.key} version {pipeline.version},"
             f" {len(pipeline.stages)} stages, {len(pipeline.transitions)} actions"
         )
     if failed:
+        raise typer.Exit(65)
+    # A follow-up names another pipeline: one of the files checked, or a bundled one.
+    known = {p.key for p, _ in checked} | Catalogue.from_directories([BUNDLED_PIPELINES]).keys()
+    unknown = follow_up_findings(sources, known)
+    for problem in unknown:
+        err.print(problem.render("pipelines"), markup=False, highlight=False)
+    if unknown:
         raise typer.Exit(65)
     findings = [
         f for p, bundled in checked for f in governance.pipeline_findings(p, bundled=bundled)

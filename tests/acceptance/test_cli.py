@@ -409,15 +409,16 @@ def _loaded_on_provincial_bill_3(database_url: str) -> None:
     """The bundled meeting loaded as an installation did before version 4 was bundled: its
     bills start on version 3 (kept in states/pipelines/previous)."""
     bundled = Catalogue.from_directories([BUNDLED_PIPELINES])
+    kept = Catalogue.from_directories([PREVIOUS]).get("provincial_bill", 3)
     before = Catalogue(
         [Source(p, "bundled") for p in bundled.all() if p.key != "provincial_bill"]
-        + [Source(p, "previous") for p in Catalogue.from_directories([PREVIOUS]).all()]
+        + [Source(kept, "previous")]
     )
     engine = make_engine(database_url)
     try:
         with transaction(session_factory(engine)) as session:
             pipelines.register(session, before, now=datetime(2026, 6, 12, 10, 0, tzinfo=UTC))
-            # Loaded by version 3's rules, though `init` registered version 4 already.
+            # Loaded by version 3's rules, though `init` registered version 5 already.
             load_meeting(
                 session,
                 before,
@@ -428,14 +429,14 @@ def _loaded_on_provincial_bill_3(database_url: str) -> None:
         engine.dispose()
 
 
-def test_the_running_bills_move_from_version_3_to_the_bundled_version_4_and_back(
+def test_the_running_bills_move_from_version_3_to_the_bundled_version_5_and_back(
     taskforce: Taskforce, tmp_path: Path
 ) -> None:
     ok(taskforce("init"))
     _loaded_on_provincial_bill_3(f"sqlite:///{tmp_path}/taskforce.sqlite3")
     assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 3
     chair = ("--as", "chair@example.org")
-    # The installation registers the kept version 3 beside the bundled pipelines.
+    # The installation registers the kept versions 3 and 4 beside the bundled pipelines.
     on = {"TASKFORCE_PIPELINES_DIR": str(PREVIOUS)}
 
     changes = json.loads(
@@ -463,6 +464,14 @@ def test_the_running_bills_move_from_version_3_to_the_bundled_version_4_and_back
     back = json.loads(ok(taskforce(*args, "--rollback", **on)).stdout)
     assert (back["from_version"], back["to_version"], len(back["moves"])) == (4, 3, 3)
     assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 3
+
+    # Forward again, and on to the bundled version 5, one version at a time.
+    ok(taskforce(*args[:-1], **on))
+    latest = ok(taskforce("pipelines", "migrate", "provincial_bill", "--to", "5", *chair, **on))
+    assert "provincial_bill: moved 3 running commitments from version 4 to version 5" in (
+        latest.stdout
+    )
+    assert json.loads(ok(taskforce("show", "CMB-KP", "--json")).stdout)["pipeline_version"] == 5
 
 
 def test_a_stay_order_pauses_an_item_from_the_command_line_and_it_resumes(

@@ -1,10 +1,10 @@
-"""Moving the running bills to a new version of `provincial_bill`, and back, on both databases.
+"""Moving the running bills to newer versions of `provincial_bill`, and back, on both databases.
 
 The bundled meeting's three bills start here on version 3 (kept in
 states/pipelines/previous, as an installation that loaded them before version 4 would
-have them), one of them already moved on to Law's vetting; version 4, bundled, maps
-every running stage of version 3. A made-up version 5 that renames `drafting` shows
-what is refused.
+have them), one of them already moved on to Law's vetting; version 4, kept beside it,
+maps every running stage of version 3, and version 5, bundled, every one of version 4.
+A made-up next version that renames `drafting` shows what is refused.
 """
 
 from __future__ import annotations
@@ -46,15 +46,16 @@ def _renamed(text: Any, old: str, new: str) -> Any:
     return new if text == old else text
 
 
-def version_5(catalogue: Catalogue, **mapping: Any) -> Catalogue:
-    """The registered catalogue plus a provincial_bill version 5 that renames `drafting`."""
-    written = catalogue.get("provincial_bill", 4).model_dump(
-        mode="json", by_alias=True, exclude_none=True
-    )
+def renaming_drafting(catalogue: Catalogue, **mapping: Any) -> Catalogue:
+    """The registered catalogue plus a made-up provincial_bill version, next after the
+    latest, that renames `drafting`."""
+    latest = catalogue.latest("provincial_bill")
+    written = latest.model_dump(mode="json", by_alias=True, exclude_none=True)
     file = _renamed(written, "drafting", "departmental_drafting")
     file.update(
-        version=5,
-        migrates_from=mapping or {"version": 4, "stages": {"drafting": "departmental_drafting"}},
+        version=latest.version + 1,
+        migrates_from=mapping
+        or {"version": latest.version, "stages": {"drafting": "departmental_drafting"}},
     )
     extended = Catalogue([Source(p, "registered") for p in catalogue.all()])
     text = yaml.safe_dump(file, allow_unicode=True, sort_keys=False)
@@ -65,11 +66,11 @@ def version_5(catalogue: Catalogue, **mapping: Any) -> Catalogue:
 @pytest.fixture
 def newer(sessions: sessionmaker[Session], bundled_meeting: MeetingFile) -> Catalogue:
     """The meeting loaded while version 3 was the latest, CMB-KP moved on to Law's vetting,
-    then the bundled pipelines (version 4) registered beside it."""
-    bundled = Catalogue.from_directories([BUNDLED_PIPELINES])
+    then the kept version 4 and the bundled pipelines (version 5) registered beside it."""
+    bundled = Catalogue.from_directories([BUNDLED_PIPELINES, PREVIOUS])
     before = Catalogue(
         [Source(p, "bundled") for p in bundled.all() if p.key != "provincial_bill"]
-        + [Source(p, "previous") for p in Catalogue.from_directories([PREVIOUS]).all()]
+        + [Source(bundled.get("provincial_bill", 3), "previous")]
     )
     assert before.latest("provincial_bill").version == 3
     with transaction(sessions) as session:
@@ -141,26 +142,32 @@ def test_every_running_bill_moves_with_an_event_each_and_moves_back(
     ]
     assert _bills(sessions) == before, "a dry run changed something"
 
+    # From the kept version 3 to the kept version 4, then to the bundled version 5.
     moved = _move(sessions, newer)
     assert moved.moves == shown.moves
+    latest = _move(sessions, newer, to=5, at=LATER + timedelta(minutes=30))
+    assert [(m.key, m.from_version, m.to_version) for m in latest.moves] == [
+        (key, 4, 5) for key in BILLS
+    ]
     after = _bills(sessions)
     for key in BILLS:
         version, stage, episode, due = after[key]
-        assert version == 4
+        assert version == 5
         assert stage == ("law_vetting" if key == "CMB-KP" else "drafting")
         # The same stall episode: escalations sent stay with it, its clock keeps running.
         assert episode == before[key][2]
         assert due == before[key][3]
-        last = stored(key)["history"][-1]
-        assert (last["kind"], last["actor"], last["from"], last["to"]) == (
-            "migrated",
-            CHAIR,
-            before[key][1],
-            stage,
-        )
-        assert last["fields"] == {"from_version": "3", "to_version": "4"}
+        *_, to_4, to_5 = stored(key)["history"]
+        for last, versions in ((to_4, ("3", "4")), (to_5, ("4", "5"))):
+            assert (last["kind"], last["actor"], last["from"], last["to"]) == (
+                "migrated",
+                CHAIR,
+                before[key][1],
+                stage,
+            )
+            assert last["fields"] == {"from_version": versions[0], "to_version": versions[1]}
 
-    # Punjab's bill moves on under version 4; the others go back whence they came.
+    # Punjab's bill moves on under version 5; the others go back whence they came.
     with transaction(sessions) as session:
         workflow.advance(
             session,
@@ -170,22 +177,22 @@ def test_every_running_bill_moves_with_an_event_each_and_moves_back(
             actor_email="law.officer.punjab@example.org",
             now=LATER + timedelta(hours=1),
         )
-    undone = _move(sessions, newer, back=True, at=LATER + timedelta(hours=2))
+    undone = _move(sessions, newer, to=5, back=True, at=LATER + timedelta(hours=2))
     assert [(m.key, m.to_version, m.to_stage) for m in undone.moves] == [
-        ("CMB-BALOCHISTAN", 3, "drafting"),
-        ("CMB-KP", 3, "law_vetting"),
+        ("CMB-BALOCHISTAN", 4, "drafting"),
+        ("CMB-KP", 4, "law_vetting"),
     ]
     assert [(s.key, s.stage) for s in undone.staying] == [("CMB-PUNJAB", "law_vetting")]
     back = _bills(sessions)
-    assert back["CMB-BALOCHISTAN"][:2] == (3, "drafting")
-    assert back["CMB-KP"][:2] == (3, "law_vetting")
-    assert back["CMB-PUNJAB"][:2] == (4, "law_vetting")
+    assert back["CMB-BALOCHISTAN"][:2] == (4, "drafting")
+    assert back["CMB-KP"][:2] == (4, "law_vetting")
+    assert back["CMB-PUNJAB"][:2] == (5, "law_vetting")
     assert stored("CMB-KP")["history"][-1]["fields"] == {
-        "from_version": "4",
-        "to_version": "3",
+        "from_version": "5",
+        "to_version": "4",
         "rolled_back": "yes",
     }
-    # Back on version 3, a bill is moved by version 3's actions again.
+    # Back on version 4, a bill is moved by version 4's actions again.
     with transaction(sessions) as session:
         workflow.advance(
             session,
@@ -195,13 +202,14 @@ def test_every_running_bill_moves_with_an_event_each_and_moves_back(
             actor_email="law.officer.balochistan@example.org",
             now=LATER + timedelta(hours=3),
         )
+    assert stored("CMB-BALOCHISTAN")["pipeline"] == ("provincial_bill", 4)
 
 
 def test_nothing_moves_when_any_bill_would_land_on_no_running_stage(
     sessions: sessionmaker[Session], loaded: Catalogue, stored: Callable[..., dict[str, Any]]
 ) -> None:
-    # Version 5 forgets to map `drafting`, which it renamed: every bill would be stranded.
-    catalogue = version_5(loaded, version=4)
+    # Version 6 forgets to map `drafting`, which it renamed: every bill would be stranded.
+    catalogue = renaming_drafting(loaded, version=5)
     with transaction(sessions) as session:
         pipelines.register(session, catalogue, now=LATER)
         registered = pipelines.registered(session)
@@ -209,7 +217,7 @@ def test_nothing_moves_when_any_bill_would_land_on_no_running_stage(
     events = {key: len(stored(key)["history"]) for key in BILLS}
 
     with pytest.raises(MigrationRefusedError) as refused:
-        _move(sessions, registered, to=5)
+        _move(sessions, registered, to=6)
 
     said = str(refused.value)
     assert "nothing moved: 3 running commitments" in said
@@ -232,8 +240,10 @@ def test_only_the_secretariat_or_the_chair_moves_commitments_between_versions(
 
 def test_a_version_cannot_map_to_an_end_or_come_from_a_later_version(loaded: Catalogue) -> None:
     with pytest.raises(DefinitionError) as refused:
-        version_5(loaded, version=6, stages={"drafting": "withdrawn", "law_vetting": "nowhere"})
+        renaming_drafting(
+            loaded, version=7, stages={"drafting": "withdrawn", "law_vetting": "nowhere"}
+        )
     said = str(refused.value)
-    assert "version 6 is not earlier than this one (5)" in said
+    assert "version 7 is not earlier than this one (6)" in said
     assert "'withdrawn' is an end" in said
     assert "'nowhere' is not a stage of this version" in said

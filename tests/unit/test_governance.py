@@ -36,13 +36,12 @@ def test_a_stage_without_a_limit_a_short_ladder_and_no_citation_are_each_found()
 
     said = [str(f) for f in pipeline_findings(gappy, bundled=True)]
 
+    named = f"pipeline provincial_bill version {bill.version}"
     assert said == [
-        "pipeline provincial_bill version 4: stage 'drafting' has no time limit:"
-        " an item can stay there unescalated",
-        f"pipeline provincial_bill version 4: its ladder ends at {bill.ladder[-2].notify},"
-        " not at the chair",
-        "pipeline provincial_bill version 4: cites no source (an Article, an Act, rules of"
-        " procedure or the meeting's decision) for its procedure",
+        f"{named}: stage 'drafting' has no time limit: an item can stay there unescalated",
+        f"{named}: its ladder ends at {bill.ladder[-2].notify}, not at the chair",
+        f"{named}: cites no source (an Article, an Act, rules of procedure or the meeting's"
+        " decision) for its procedure",
     ]
     # A pipeline of one's own need not cite; one carried by its children needs no limit.
     assert len(pipeline_findings(gappy, bundled=False)) == 2

@@ -1,5 +1,6 @@
-"""provincial_bill version 4 follows the procedure the Constitution and the assemblies' rules
-lay down: what it lets people and the system do, stage by stage."""
+"""provincial_bill follows the procedure the Constitution and the assemblies' rules lay down
+(since version 4), and its enactment starts what the act requires (version 5): what it lets
+people and the system do, stage by stage."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from states import rules
 from states.actors import SYSTEM_ACTOR, Actor, Role
 from states.calendar import WorkingCalendar, end_of_day, local_day
 from states.catalogue import BUNDLED_PIPELINES, Catalogue
-from states.definition import Clock
+from states.definition import Clock, Pipeline
 from states.errors import IllegalTransitionError
 from states.pipeline_migration import Running, plan_migration
 from states.rules import CommitmentState, Status, TransitionRequest
@@ -22,6 +23,7 @@ PREVIOUS = BUNDLED_PIPELINES / "previous"
 CATALOGUE = Catalogue.from_directories([BUNDLED_PIPELINES, PREVIOUS])
 BILL = CATALOGUE.latest("provincial_bill")
 V3 = CATALOGUE.get("provincial_bill", 3)
+V4 = CATALOGUE.get("provincial_bill", 4)
 T0 = datetime(2026, 6, 12, 9, 0, tzinfo=UTC)
 
 
@@ -57,10 +59,10 @@ def offered(state: CommitmentState, actor: Actor) -> set[str]:
     return {option.transition.action for option in rules.options(BILL, state, actor)}
 
 
-def test_version_4_is_the_latest_and_version_3_is_kept_beside_it() -> None:
-    assert BILL.version == 4
-    assert Catalogue.from_directories([BUNDLED_PIPELINES]).latest("provincial_bill").version == 4
-    assert V3.version == 3
+def test_version_5_is_the_latest_and_versions_3_and_4_are_kept_beside_it() -> None:
+    assert BILL.version == 5
+    assert Catalogue.from_directories([BUNDLED_PIPELINES]).latest("provincial_bill").version == 5
+    assert (V3.version, V4.version) == (3, 4)
 
 
 def test_a_bill_approved_by_cabinet_waits_for_introduction() -> None:
@@ -177,15 +179,32 @@ def test_a_passed_bill_cannot_be_withdrawn() -> None:
         act(bill("governor_assent"), "withdraw", SECRETARY, comment="Too late")
 
 
-def test_every_running_stage_of_version_3_maps_to_a_running_stage_of_version_4() -> None:
-    mapping = BILL.migrates_from
-    assert mapping is not None and mapping.version == 3
-    running = [Running(f"B-{s.key}", s.key) for s in V3.stages if not s.terminal]
+@pytest.mark.parametrize(("old", "new"), [(V3, V4), (V4, BILL)], ids=["3-to-4", "4-to-5"])
+def test_every_running_stage_of_a_version_maps_to_a_running_stage_of_the_next(
+    old: Pipeline, new: Pipeline
+) -> None:
+    mapping = new.migrates_from
+    assert mapping is not None and mapping.version == old.version
+    running = [Running(f"B-{s.key}", s.key) for s in old.stages if not s.terminal]
     assert set(mapping.stages) == {item.stage for item in running}
-    plan = plan_migration(V3, BILL, running)
+    plan = plan_migration(old, new, running)
     assert [(m.from_stage, m.to_stage) for m in plan.moves] == [
         (item.stage, item.stage) for item in running
     ]
+
+
+def test_version_5_changes_only_what_follows_enactment() -> None:
+    assert BILL.stage("enacted").follow_up == "post_enactment"
+    assert [stage.key for stage in BILL.follow_ups()] == ["enacted"]
+    assert V4.stage("enacted").follow_up is None
+    # Whether assent was given or deemed, enactment is recorded in the one stage.
+    notify = next(t for t in BILL.transitions if t.action == "notify_in_gazette")
+    assert set(notify.from_) == {"governor_assent", "governor_assent_again", "assent_deemed"}
+    assert notify.to == "enacted"
+    assert [s.model_dump() for s in V4.stages] == [
+        s.model_copy(update={"follow_up": None}).model_dump() for s in BILL.stages
+    ]
+    assert V4.transitions == BILL.transitions
 
 
 def test_the_time_limit_action_waits_for_the_tenth_day_to_end_and_for_a_pause() -> None:

@@ -13,7 +13,7 @@ from states.calendar import WorkingCalendar
 from taskforce.app import open_app
 from taskforce.settings import Settings
 from taskforce.web.app import create_app
-from tests.integration.test_pipeline_migration import version_5
+from tests.integration.test_pipeline_migration import renaming_drafting
 from tests.web.conftest import WEB_NOW, Site, csrf_of
 
 CHAIR = "chair@example.org"
@@ -26,13 +26,13 @@ def test_the_history_says_a_bill_moved_to_a_new_version_in_english_and_urdu(
     installation = open_app(settings)
     try:
         with transaction(installation.sessions) as session:
-            pipelines.register(session, version_5(installation.catalogue), now=WEB_NOW)
+            pipelines.register(session, renaming_drafting(installation.catalogue), now=WEB_NOW)
             registered = pipelines.registered(session)
             migrate(
                 session,
                 registered,
                 "provincial_bill",
-                to_version=5,
+                to_version=6,
                 actor=people.actor_for(people.by_email(session, CHAIR)),
                 now=WEB_NOW - timedelta(hours=1),
                 calendar=WorkingCalendar(),
@@ -48,7 +48,7 @@ def test_the_history_says_a_bill_moved_to_a_new_version_in_english_and_urdu(
         )
         chair = site.browser(CHAIR)
         page = chair.get("/commitments/CMB-PUNJAB").text
-        assert "Moved to version 5 of its pipeline</strong>: drafting →" in page
+        assert "Moved to version 6 of its pipeline</strong>: drafting →" in page
         assert "from_version" not in page
 
         chair.post(
@@ -56,6 +56,6 @@ def test_the_history_says_a_bill_moved_to_a_new_version_in_english_and_urdu(
             data={"language": "ur", "next": "/board", "csrf_token": csrf_of(chair, "/board")},
         )
         page = chair.get("/commitments/CMB-PUNJAB").text
-        assert "اپنی پائپ لائن کے ورژن 5 پر منتقل" in page
+        assert "اپنی پائپ لائن کے ورژن 6 پر منتقل" in page
     finally:
         installation.close()
