@@ -636,6 +636,11 @@ def _print_sweep(report: dict[str, Any]) -> None:
         out.print(f"  {key}: every child has ended, so it is now complete")
     for key in report["lapsed"]:
         out.print(f"  {key}: lapsed at its deadline")
+    for key in report.get("acted_at_time_limit", []):
+        out.print(
+            f"  {key}: its stage's time limit passed, so the system took the stage's action"
+            " (a bill presented again: assent deemed given); its history says what was done"
+        )
     for key in report.get("rescheduled", []):
         out.print(f"  {key}: due time moved by a change of the working calendar")
     for problem in report["skipped_conflicts"]:
