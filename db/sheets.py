@@ -27,6 +27,7 @@ from states.catalogue import Catalogue
 from states.definition import FieldKind, Pipeline, Transition
 from states.effective import DEFAULT_MAX_DAYS_BACK, start_of_day
 from states.errors import TaskforceError
+from states.localtext import LocalText
 from states.message import Listing, Message, Term
 from states.sheets import ParsedSheet, RowRequest, comment, needs_text
 
@@ -101,16 +102,17 @@ class RowResult:
     it as parts, for a page to put in the reader's language: the commitment's title,
     the action's title and the stage it leads to (for a conflict: the action as the row
     wrote it and the stage the item is in now), the remark, the day the row is dated,
-    and the version the sheet had and the item has now.
+    and the version the sheet had and the item has now. Titles are kept in both
+    languages; what the row wrote is kept as it was written.
     """
 
     row: int
     key: str | None
     outcome: Outcome
     detail: str
-    title: str = ""
-    action: str | None = None
-    stage: str = ""
+    title: LocalText | str = ""
+    action: LocalText | str | None = None
+    stage: LocalText | str = ""
     remark: str | None = None
     happened_on: date | None = None
     version_then: int | None = None
@@ -191,14 +193,13 @@ def _apply_row(
 ) -> RowResult:
     commitment = queries.get_commitment(session, request.key)
     pipeline = _pipeline(catalogue, commitment)
-    stage = str(pipeline.stage(commitment.stage).title)
     told = RowResult(
         row=request.row,
         key=commitment.key,
         outcome=Outcome.APPLIED,
         detail="",
-        title=commitment.title,
-        stage=stage,
+        title=commitment.local_title,
+        stage=pipeline.stage(commitment.stage).title,
         remark=request.remark,
         happened_on=request.happened_on,
         version_then=request.version,
@@ -236,7 +237,7 @@ def _apply_row(
         effective_at=start_of_day(request.happened_on, now=now) if request.happened_on else None,
         max_days_back=max_days_back,
     )
-    moved_to = str(pipeline.stage(done.commitment.stage).title)
+    moved_to = pipeline.stage(done.commitment.stage).title
     said = {
         "action": Term(transition.action, transition.title),
         "stage": pipeline.stage(done.commitment.stage).title,
@@ -246,7 +247,7 @@ def _apply_row(
         detail=Message("{action} → {stage} with its remark", **said)
         if request.remark
         else Message("{action} → {stage}", **said),
-        action=str(transition.title),
+        action=transition.title,
         stage=moved_to,
     )
 

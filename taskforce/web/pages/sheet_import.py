@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from db.sheets import Outcome, RowResult, SheetReport
 from states.access import Access
+from states.localtext import LocalText
 from states.sheets import SheetFileError, SheetTooLargeError, check_file
 from taskforce.web import render
 from taskforce.web.context import web_of
@@ -55,9 +56,10 @@ def _row(result: RowResult, language: str) -> dict[str, Any]:
     return {
         "row": result.row,
         "key": result.key or "",
-        "title": result.title,
-        "action": result.action,
-        "stage": result.stage,
+        # Titles in the page's language (kept as text: the result page reads them from JSON).
+        "title": _in(result.title, language),
+        "action": _in(result.action, language),
+        "stage": _in(result.stage, language),
         "remark": result.remark,
         "happened_on": result.happened_on.isoformat() if result.happened_on else None,
         "version_then": result.version_then,
@@ -65,6 +67,11 @@ def _row(result: RowResult, language: str) -> dict[str, Any]:
         # An engine's refusal of the row, in the page's language.
         "detail": say(result.detail, language),
     }
+
+
+def _in(value: LocalText | str | None, language: str) -> str | None:
+    """A title in `language`, marked where nobody has translated it; data as it was written."""
+    return value.in_(language).marked if isinstance(value, LocalText) else value
 
 
 def _summary(name: str, report: SheetReport, language: str) -> dict[str, Any]:
