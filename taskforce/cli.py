@@ -425,8 +425,9 @@ def check(
 ) -> None:
     """Check pipeline files, then their governance: every problem, with its line.
 
-    Governance: every open stage is held by someone and has a time limit, every ladder
-    ends at the chair, a bundled pipeline cites its sources; with no files named, the
+    A stage's follow_up must name a pipeline checked or bundled. Governance: every open
+    stage is held by someone and has a time limit, every ladder ends at the chair, a
+    bundled pipeline cites its sources; with no files named, the
     calendar's closed days are also reviewed twelve months ahead, and the list of
     districts is checked and counted. A file's problems
     exit 65; governance gaps alone exit 1.
