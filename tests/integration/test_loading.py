@@ -61,25 +61,27 @@ def meeting_file(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
+# The bundled meeting already has a District Human Rights Committee in every district of
+# the four provinces; the capital territory's is left for a later meeting to add.
 NINTH_MEETING = """\
     meeting:
       key: ntf_hr_09
       title: 9th meeting of the National Task Force on Human Rights
       held_on: 2026-09-15
     people:
-      - email: hr.officer.multan@example.org
-        name: Multan Officer
+      - email: hr.officer.islamabad@example.org
+        name: Islamabad Officer
         role: officer
-        jurisdiction: punjab/multan
+        jurisdiction: islamabad
         department: human_rights
     commitments:
-      - key: DHRC-PUNJAB-MULTAN
-        title: Make the District Human Rights Committee in Multan operational
+      - key: DHRC-ISLAMABAD
+        title: Make the District Human Rights Committee in Islamabad Capital Territory operational
         pipeline: committee_activation
-        jurisdiction: punjab/multan
+        jurisdiction: islamabad/islamabad
         department: human_rights
-        officer: hr.officer.multan@example.org
-        parent: DHRC-PUNJAB
+        officer: hr.officer.islamabad@example.org
+        parent: DHRC-NATIONAL
 """
 
 
@@ -92,9 +94,12 @@ def test_loading_the_bundled_meeting_creates_its_people_and_commitments(
     report = load(BUNDLED_MEETING)
 
     assert report.changed
-    assert (len(report.people_added), len(report.commitments_added)) == (43, 24)
+    # 24 commitments written out, and 142 District Human Rights Committees made by
+    # each_district: Punjab's 41 districts but Lahore (written out), Sindh's 30,
+    # Khyber Pakhtunkhwa's 36 and Balochistan's 36.
+    assert (len(report.people_added), len(report.commitments_added)) == (43, 166)
     assert (report.people_updated, report.commitments_kept) == ([], [])
-    assert row_counts(sessions) == {"people": 43, "meetings": 1, "commitments": 24, "events": 24}
+    assert row_counts(sessions) == {"people": 43, "meetings": 1, "commitments": 166, "events": 166}
     with sessions() as session:
         bill = queries.get_commitment(session, "CMB-PUNJAB")
         assert bill.officer is not None and bill.officer.email == "law.officer.punjab@example.org"
@@ -113,6 +118,25 @@ def test_loading_the_bundled_meeting_creates_its_people_and_commitments(
             "DHRC-PUNJAB",
             "DHRC-SINDH",
         ]
+        districts = {
+            key: len(queries.children(session, queries.get_commitment(session, key)))
+            for key in ("DHRC-PUNJAB", "DHRC-SINDH", "DHRC-KP", "DHRC-BALOCHISTAN")
+        }
+        assert districts == {
+            "DHRC-PUNJAB": 41,
+            "DHRC-SINDH": 30,
+            "DHRC-KP": 36,
+            "DHRC-BALOCHISTAN": 36,
+        }
+        # Lahore keeps its own officer; a district made from the template has none yet
+        # (its deputy commissioner acts), and is titled in English and Urdu.
+        assert lahore.officer is not None
+        assert lahore.officer.email == "hr.officer.lahore@example.org"
+        multan = queries.get_commitment(session, "DHRC-PUNJAB-MULTAN")
+        assert queries.parent_key(session, multan) == "DHRC-PUNJAB"
+        assert (multan.jurisdiction, multan.officer) == ("punjab/multan", None)
+        assert multan.title == "Make the District Human Rights Committee in Multan operational"
+        assert multan.title_ur == "ملتان کی ضلعی انسانی حقوق کمیٹی کو فعال کیا جائے"
         assert queries.inconsistent_keys(session) == []
     assert stored("CMB-PUNJAB")["history"][0]["actor"] == "system"
 
@@ -131,7 +155,7 @@ def test_loading_the_same_meeting_again_changes_nothing(
 
     assert not report.changed
     assert (report.people_added, report.people_updated, report.commitments_added) == ([], [], [])
-    assert len(report.commitments_kept) == 24
+    assert len(report.commitments_kept) == 166
     assert row_counts(sessions) == counts
     # Progress made since the first load is kept, not reset to the initial stage.
     assert stored("CMB-PUNJAB") == bill
@@ -246,12 +270,12 @@ def test_a_later_meeting_can_add_a_child_to_an_existing_commitment(
     stored: Stored,
 ) -> None:
     counts = row_counts(sessions)
-    parent_before = stored("DHRC-PUNJAB")
+    parent_before = stored("DHRC-NATIONAL")
 
     report = load(meeting_file(NINTH_MEETING))
 
-    assert report.commitments_added == ["DHRC-PUNJAB-MULTAN"]
-    assert report.people_added == ["hr.officer.multan@example.org"]
+    assert report.commitments_added == ["DHRC-ISLAMABAD"]
+    assert report.people_added == ["hr.officer.islamabad@example.org"]
     assert row_counts(sessions) == {
         "people": counts["people"] + 1,
         "meetings": counts["meetings"] + 1,
@@ -259,17 +283,20 @@ def test_a_later_meeting_can_add_a_child_to_an_existing_commitment(
         "events": counts["events"] + 1,
     }
     with sessions() as session:
-        multan = queries.get_commitment(session, "DHRC-PUNJAB-MULTAN")
-        assert queries.parent_key(session, multan) == "DHRC-PUNJAB"
-        assert multan.meeting is not None and multan.meeting.key == "ntf_hr_09"
-        assert multan.start_date == date(2026, 9, 15)
-        parent = queries.get_commitment(session, "DHRC-PUNJAB")
+        capital = queries.get_commitment(session, "DHRC-ISLAMABAD")
+        assert queries.parent_key(session, capital) == "DHRC-NATIONAL"
+        assert capital.meeting is not None and capital.meeting.key == "ntf_hr_09"
+        assert capital.start_date == date(2026, 9, 15)
+        parent = queries.get_commitment(session, "DHRC-NATIONAL")
         assert [c.key for c in queries.children(session, parent)] == [
-            "DHRC-PUNJAB-LAHORE",
-            "DHRC-PUNJAB-MULTAN",
+            "DHRC-BALOCHISTAN",
+            "DHRC-ISLAMABAD",
+            "DHRC-KP",
+            "DHRC-PUNJAB",
+            "DHRC-SINDH",
         ]
     # The parent itself is untouched by gaining a child.
-    assert stored("DHRC-PUNJAB") == parent_before
+    assert stored("DHRC-NATIONAL") == parent_before
     assert not load(meeting_file(NINTH_MEETING)).changed
 
 
@@ -279,16 +306,16 @@ def test_a_child_may_be_held_by_an_officer_loaded_earlier(
     meeting_file: Callable[[str], Path],
     sessions: sessionmaker[Session],
 ) -> None:
-    text = NINTH_MEETING.replace("officer: hr.officer.multan", "officer: hr.officer.punjab")
+    text = NINTH_MEETING.replace("officer: hr.officer.islamabad", "officer: hr.officer.federal")
     text = text[: text.index("    people:")] + text[text.index("    commitments:") :]
 
     report = load(meeting_file(text))
 
-    assert (report.people_added, report.commitments_added) == ([], ["DHRC-PUNJAB-MULTAN"])
+    assert (report.people_added, report.commitments_added) == ([], ["DHRC-ISLAMABAD"])
     with sessions() as session:
-        multan = queries.get_commitment(session, "DHRC-PUNJAB-MULTAN")
-        assert multan.officer is not None
-        assert multan.officer.email == "hr.officer.punjab@example.org"
+        capital = queries.get_commitment(session, "DHRC-ISLAMABAD")
+        assert capital.officer is not None
+        assert capital.officer.email == "hr.officer.federal@example.org"
 
 
 def test_a_child_of_an_unknown_parent_is_refused(
@@ -300,7 +327,7 @@ def test_a_child_of_an_unknown_parent_is_refused(
     counts = row_counts(sessions)
 
     with pytest.raises(NotFoundError, match="no commitment 'DHRC-GILGIT'"):
-        load(meeting_file(NINTH_MEETING.replace("parent: DHRC-PUNJAB", "parent: DHRC-GILGIT")))
+        load(meeting_file(NINTH_MEETING.replace("parent: DHRC-NATIONAL", "parent: DHRC-GILGIT")))
 
     assert row_counts(sessions) == counts
 
@@ -317,8 +344,8 @@ def test_a_child_of_a_closed_parent_is_refused(
 
     with pytest.raises(
         TaskforceError,
-        match="can't add DHRC-PUNJAB-MULTAN under PTF-PUNJAB: PTF-PUNJAB is already withdrawn",
+        match="can't add DHRC-ISLAMABAD under PTF-PUNJAB: PTF-PUNJAB is already withdrawn",
     ):
-        load(meeting_file(NINTH_MEETING.replace("parent: DHRC-PUNJAB", "parent: PTF-PUNJAB")))
+        load(meeting_file(NINTH_MEETING.replace("parent: DHRC-NATIONAL", "parent: PTF-PUNJAB")))
 
     assert row_counts(sessions) == counts
