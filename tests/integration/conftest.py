@@ -7,7 +7,7 @@ one runs on a new SQLite file and on a new PostgreSQL database.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -264,6 +264,41 @@ def activate_committee(
             if stage == until:
                 return result
         raise ValueError(f"committee_activation has no stage {until!r} to walk to")
+
+    return walk
+
+
+@pytest.fixture
+def activate_districts(
+    sessions: sessionmaker[Session], catalogue: Catalogue, clock: Callable[[], datetime]
+) -> Callable[..., list[str]]:
+    """Walk every open district committee under a province's commitment to operational, as
+    the province's officer, in one transaction, but those `leaving` open; returns their keys.
+
+    activate_districts("DHRC-PUNJAB", "hr.officer.punjab@example.org",
+    leaving={"DHRC-PUNJAB-LAHORE"})
+    """
+
+    def walk(province: str, officer: str, *, leaving: Collection[str] = ()) -> list[str]:
+        with transaction(sessions) as session:
+            parent = queries.get_commitment(session, province)
+            keys = [
+                c.key
+                for c in queries.children(session, parent)
+                if c.status == "open" and c.key not in leaving
+            ]
+            for key in keys:
+                for action, _, fields in COMMITTEE_STEPS:
+                    workflow.advance(
+                        session,
+                        catalogue,
+                        key=key,
+                        action=action,
+                        actor_email=officer,
+                        fields=fields,
+                        now=clock(),
+                    )
+        return keys
 
     return walk
 

@@ -215,16 +215,23 @@ def test_the_last_two_children_ending_at_once_complete_the_parent_once(
     loaded: Catalogue,
     sessions: sessionmaker[Session],
     activate_committee: Callable[..., workflow.Advanced],
+    activate_districts: Callable[..., list[str]],
     stored: Stored,
     clock: Callable[[], datetime],
 ) -> None:
+    # Every province's districts first: a province waits for its open districts.
     activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
-    activate_committee("DHRC-PUNJAB", "hr.officer.punjab@example.org")
-    activate_committee("DHRC-KP", "hr.officer.kp@example.org")
-    last_two = {
+    officers = {
+        "DHRC-PUNJAB": "hr.officer.punjab@example.org",
+        "DHRC-KP": "hr.officer.kp@example.org",
         "DHRC-SINDH": "hr.officer.sindh@example.org",
         "DHRC-BALOCHISTAN": "hr.officer.balochistan@example.org",
     }
+    for key, officer in officers.items():
+        activate_districts(key, officer)
+    activate_committee("DHRC-PUNJAB", officers["DHRC-PUNJAB"])
+    activate_committee("DHRC-KP", officers["DHRC-KP"])
+    last_two = {key: officers[key] for key in ("DHRC-SINDH", "DHRC-BALOCHISTAN")}
     for key, officer in last_two.items():
         activate_committee(key, officer, until="first_meeting_held")
 

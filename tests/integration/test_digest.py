@@ -30,7 +30,9 @@ from notifications.render import Renderer
 from states.actors import covers
 from states.calendar import WorkingCalendar
 from states.catalogue import Catalogue
+from states.districts import bundled_districts
 from states.errors import ConfigurationError, TaskforceError
+from states.meeting import district_child_key
 
 Sweep = Callable[..., SweepReport]
 
@@ -46,6 +48,19 @@ FIRST_WEEK = datetime(2026, 6, 29, 5, 0, tzinfo=UTC)  # Monday, 10:00 in Pakista
 SECOND_WEEK = FIRST_WEEK + timedelta(days=7)
 LONG_AFTER = datetime(2026, 7, 27, 5, 0, tzinfo=UTC)
 BASE_URL = "https://taskforce.example.org"
+# Each province's District Human Rights Committees, made by the meeting's each_district.
+DISTRICT_COMMITTEES = {
+    province: {
+        district_child_key(parent, district.key)
+        for district in bundled_districts().in_province(province)
+    }
+    for province, parent in (
+        ("punjab", "DHRC-PUNJAB"),
+        ("sindh", "DHRC-SINDH"),
+        ("khyber_pakhtunkhwa", "DHRC-KP"),
+        ("balochistan", "DHRC-BALOCHISTAN"),
+    )
+}
 
 
 def move(
@@ -136,7 +151,15 @@ def test_the_chairs_digest_groups_the_stalled_by_province_and_department(
     ]
     # The digest sees the stalls the sweep escalated, at the same rungs.
     # The provincial task forces have three months for their first meeting: none is stalled yet.
-    assert content.stalled == report.stalled == 19
+    # 19 written in the meeting file, and 142 district committees (41 + 30 + 36 + 36 - 1 for
+    # Lahore, counted among the 19).
+    assert {p: len(keys) for p, keys in DISTRICT_COMMITTEES.items()} == {
+        "punjab": 41,
+        "sindh": 30,
+        "khyber_pakhtunkhwa": 36,
+        "balochistan": 36,
+    }
+    assert content.stalled == report.stalled == 19 + 142
     assert Counter(i.level for i in content.items()) == report.by_level
     assert content.overdue_by_province == dict(report.by_jurisdiction)
     assert list(content.overdue_by_province) == [g.province for g in content.groups]
@@ -152,16 +175,14 @@ def test_a_chief_secretarys_digest_has_only_their_province_and_its_districts(
     content = build(sessions, loaded, "punjab", LONG_AFTER)
 
     keys = {item.key: item.jurisdiction for item in content.items()}
-    assert sorted(keys) == [
-        "CMB-PUNJAB",
-        "CSW-PUNJAB",
-        "DHRC-PUNJAB",
-        "DHRC-PUNJAB-LAHORE",
-    ]
+    assert sorted(keys) == sorted(
+        ["CMB-PUNJAB", "CSW-PUNJAB", "DHRC-PUNJAB", *DISTRICT_COMMITTEES["punjab"]]
+    )
     assert keys["DHRC-PUNJAB-LAHORE"] == "punjab/lahore"
+    assert keys["DHRC-PUNJAB-MULTAN"] == "punjab/multan"
     assert all(covers("punjab", jurisdiction) for jurisdiction in keys.values())
     assert [g.province for g in content.groups] == ["punjab"]
-    assert content.overdue_by_province == {"punjab": 4}
+    assert content.overdue_by_province == {"punjab": 3 + 41}
     with pytest.raises(TaskforceError, match="unknown digest scope 'punjab/lahore'"):
         build(sessions, loaded, "punjab/lahore", LONG_AFTER)
 
@@ -206,9 +227,9 @@ def test_acknowledged_snoozed_and_exempt_items_are_shown_as_such(
     assert "CSW-BALOCHISTAN" not in items
     assert [i.key for i in content.exempt] == ["CSW-BALOCHISTAN"]
     assert content.exempt[0].exempt
-    assert (content.stalled, content.snoozed) == (18, 1)
-    # Exempt or not, it is still overdue: the chart counts it.
-    assert content.overdue_by_province["balochistan"] == 4
+    assert (content.stalled, content.snoozed) == (18 + 142, 1)
+    # Exempt or not, it is still overdue: the chart counts it (and 36 district committees).
+    assert content.overdue_by_province["balochistan"] == 4 + 36
 
     # A snooze that has run out is not shown as one.
     later = build(sessions, loaded, "federal", datetime(2026, 7, 31, 5, 0, tzinfo=UTC))
@@ -283,7 +304,7 @@ def test_the_next_digest_shows_new_resolved_and_worsened_stalls_and_what_was_com
     assert punjab.changes is not None
     assert [r.key for r in punjab.changes.resolved] == ["CSW-PUNJAB"]
     assert punjab.changes.worsened == () and punjab.completed == ()
-    assert set(punjab.changes.new) == {"DHRC-PUNJAB", "DHRC-PUNJAB-LAHORE"}
+    assert set(punjab.changes.new) == {"DHRC-PUNJAB", *DISTRICT_COMMITTEES["punjab"]}
     sindh = next(r for r in recorded if r["scope"] == "sindh")
     assert (sindh["resolved"], sindh["completed"], sindh["since"]) == (
         1,
@@ -419,12 +440,13 @@ def test_the_flow_task_records_through_the_runtime(
     finally:
         runtime.configure(_not_configured)
 
+    # Each province's own items, and its district committees (Lahore among Punjab's 41).
     assert [(s["scope"], s["stalled"]) for s in summaries] == [
-        ("federal", 19),
-        ("punjab", 4),
-        ("sindh", 3),
-        ("khyber_pakhtunkhwa", 4),
-        ("balochistan", 4),
+        ("federal", 19 + 142),
+        ("punjab", 3 + 41),
+        ("sindh", 3 + 30),
+        ("khyber_pakhtunkhwa", 4 + 36),
+        ("balochistan", 4 + 36),
     ]
 
 
@@ -464,7 +486,7 @@ def test_a_queued_digest_renders_with_its_chart_in_its_readers_language(
         assert "CSW-SINDH" not in html  # Punjab's chief secretary reads Punjab only
     else:
         assert '<html lang="en" dir="ltr">' in html
-        assert rendered.subject.startswith("19 stalled commitments as of 27 July 2026")
+        assert rendered.subject.startswith("161 stalled commitments as of 27 July 2026")
         for key in COMMISSIONS:
             assert f"{BASE_URL}/commitments/{key}" in html
 
@@ -475,7 +497,10 @@ def test_a_queued_digest_renders_with_its_chart_in_its_readers_language(
 def test_finding_the_overdue_uses_the_status_and_due_time_index(
     loaded: Catalogue, sessions: sessionmaker[Session]
 ) -> None:
-    query = overdue_query("federal", LONG_AFTER)
+    # A week after the meeting only the commissions are overdue, a few of the sample's 166
+    # commitments, as on a usual day: the index finds the few. Long after, nearly every one
+    # is overdue, and reading the whole table is cheaper.
+    query = overdue_query("federal", datetime(2026, 6, 24, 5, 0, tzinfo=UTC))
     with transaction(sessions) as session:
         dialect = session.get_bind().dialect
         sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))

@@ -16,6 +16,7 @@ from states.errors import RoleNotAllowedError, TaskforceError
 Advance = Callable[..., workflow.Advanced]
 Stored = Callable[..., dict[str, Any]]
 Walk = Callable[..., workflow.Advanced]
+Districts = Callable[..., list[str]]
 
 # DHRC-NATIONAL's children in the bundled meeting, with the officer of each.
 PROVINCES = {
@@ -27,9 +28,22 @@ PROVINCES = {
 CHAIR = "chair@example.org"
 
 
-def activate_provinces(activate_committee: Walk) -> list[workflow.Advanced]:
-    """Every province's committee to operational, Punjab after its district Lahore."""
-    activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
+def activate_districts_of(
+    activate_committee: Walk, activate_districts: Districts, *provinces: str
+) -> None:
+    """Every district committee of `provinces` to operational: Lahore by its own officer,
+    the others (made by each_district, with no officer named) by their province's."""
+    if "DHRC-PUNJAB" in provinces:
+        activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
+    for key in provinces:
+        assert activate_districts(key, PROVINCES[key])
+
+
+def activate_provinces(
+    activate_committee: Walk, activate_districts: Districts
+) -> list[workflow.Advanced]:
+    """Every province's committee to operational, each after all its districts."""
+    activate_districts_of(activate_committee, activate_districts, *PROVINCES)
     return [activate_committee(key, officer) for key, officer in PROVINCES.items()]
 
 
@@ -54,11 +68,12 @@ def assert_completed_by_the_system(national: dict[str, Any], *, at: Any) -> None
 def test_the_national_commitment_completes_when_its_last_child_becomes_operational(
     loaded: Catalogue,
     activate_committee: Walk,
+    activate_districts: Districts,
     stored: Stored,
     sessions: sessionmaker[Session],
 ) -> None:
-    # Punjab completes after its district (a parent waits for its open children).
-    activate_committee("DHRC-PUNJAB-LAHORE", "hr.officer.lahore@example.org")
+    # Each province completes after its districts (a parent waits for its open children).
+    activate_districts_of(activate_committee, activate_districts, *PROVINCES)
     *first, (last, last_officer) = PROVINCES.items()
     for key, officer in first:
         result = activate_committee(key, officer)
@@ -80,10 +95,12 @@ def test_the_national_commitment_completes_when_its_last_child_becomes_operation
 def test_a_dropped_child_counts_as_ended(
     loaded: Catalogue,
     activate_committee: Walk,
+    activate_districts: Districts,
     advance: Advance,
     stored: Stored,
 ) -> None:
     advance("DHRC-PUNJAB", "drop", CHAIR, comment="merged into the provincial task force")
+    activate_districts_of(activate_committee, activate_districts, "DHRC-SINDH", "DHRC-KP")
     activate_committee("DHRC-SINDH", PROVINCES["DHRC-SINDH"])
     activate_committee("DHRC-KP", PROVINCES["DHRC-KP"])
     assert stored("DHRC-NATIONAL")["status"] == "open"
@@ -126,12 +143,16 @@ def test_nobody_but_the_system_completes_a_fanned_out_commitment(
 
 
 def test_a_withdrawn_national_commitment_stays_withdrawn_when_its_children_end(
-    loaded: Catalogue, advance: Advance, activate_committee: Walk, stored: Stored
+    loaded: Catalogue,
+    advance: Advance,
+    activate_committee: Walk,
+    activate_districts: Districts,
+    stored: Stored,
 ) -> None:
     advance("DHRC-NATIONAL", "withdraw", CHAIR, comment="replaced by a provincial programme")
     withdrawn = stored("DHRC-NATIONAL")
 
-    results = activate_provinces(activate_committee)
+    results = activate_provinces(activate_committee, activate_districts)
 
     assert [r.rolled_up for r in results] == [(), (), (), ()]
     assert stored("DHRC-NATIONAL") == withdrawn
@@ -143,6 +164,7 @@ def test_no_child_can_be_added_under_a_closed_parent(
     loaded: Catalogue,
     advance: Advance,
     activate_committee: Walk,
+    activate_districts: Districts,
     make_commitment: Callable[..., Commitment],
     sessions: sessionmaker[Session],
     ending: str,
@@ -150,7 +172,7 @@ def test_no_child_can_be_added_under_a_closed_parent(
     if ending == "withdrawn":
         advance("DHRC-NATIONAL", "withdraw", CHAIR, comment="replaced by a provincial programme")
     else:
-        activate_provinces(activate_committee)
+        activate_provinces(activate_committee, activate_districts)
 
     with pytest.raises(
         TaskforceError,
@@ -170,6 +192,7 @@ def test_no_child_can_be_added_under_a_closed_parent(
 def test_a_child_added_later_holds_its_open_parent_back(
     loaded: Catalogue,
     activate_committee: Walk,
+    activate_districts: Districts,
     make_person: Callable[..., Person],
     make_commitment: Callable[..., Commitment],
     stored: Stored,
@@ -179,7 +202,7 @@ def test_a_child_added_later_holds_its_open_parent_back(
     )
     make_commitment("DHRC-ISLAMABAD", "committee_activation", "islamabad", parent="DHRC-NATIONAL")
 
-    results = activate_provinces(activate_committee)
+    results = activate_provinces(activate_committee, activate_districts)
 
     assert [r.rolled_up for r in results] == [(), (), (), ()]
     assert stored("DHRC-NATIONAL")["status"] == "open"

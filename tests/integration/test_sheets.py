@@ -24,6 +24,8 @@ from db.engine import transaction
 from db.models import Commitment, Event
 from states import sheets
 from states.catalogue import Catalogue
+from states.districts import bundled_districts
+from states.meeting import district_child_key
 from taskforce.sheets import read_rows, workbook
 
 SECRETARY = "hr.secretary.punjab@example.org"
@@ -75,7 +77,15 @@ def test_one_move_one_remark_and_one_stale_row_give_two_events_and_a_conflict(
 ) -> None:
     with transaction(sessions) as session:
         found = sheet_store.lines(session, loaded, "Punjab")
-    assert tuple(line.key for line in found) == KEYS
+    # The sheet lists every open commitment of Punjab: those above, and the committees of
+    # Punjab's other 40 districts (no row of theirs is filled here).
+    districts = [
+        district_child_key("DHRC-PUNJAB", district.key)
+        for district in bundled_districts().in_province("punjab")
+        if district.key != "punjab/lahore"
+    ]
+    assert len(districts) == 40
+    assert tuple(line.key for line in found) == tuple(sorted((*KEYS, *districts)))
     made = tmp_path / "punjab.xlsx"
     made.write_bytes(workbook(found, scope="punjab", made_at=MADE_AT))
     # The Lahore committee moves after the sheet was made: its row is stale.

@@ -3,7 +3,7 @@
 CMB-PUNJAB is the Law Department's child-marriage bill; the Women Development officer
 of Punjab may read it but not move it. At cabinet approval (a stage the secretary
 owns) the Law secretary must act, and the escalation mail names her, not the officer.
-DHRC-PUNJAB waits for its district committee in Lahore before it can be operational.
+DHRC-PUNJAB waits for its district committees (Lahore the last) before it can be operational.
 """
 
 from __future__ import annotations
@@ -111,11 +111,15 @@ def test_the_secretarys_stage_waits_on_the_secretary_and_the_mail_names_her(
 def test_a_parent_waits_for_its_open_child(
     loaded: Catalogue,
     activate_committee: Callable[..., workflow.Advanced],
+    activate_districts: Callable[..., list[str]],
     advance: Advance,
     stored: Stored,
 ) -> None:
     officer = "hr.officer.punjab@example.org"
     activate_committee("DHRC-PUNJAB", officer, until="first_meeting_held")
+    # Every district of Punjab but Lahore is operational: Lahore is the one left open.
+    activated = activate_districts("DHRC-PUNJAB", officer, leaving={"DHRC-PUNJAB-LAHORE"})
+    assert len(activated) == 40
     before = stored("DHRC-PUNJAB")
 
     with pytest.raises(OpenChildrenError) as refused:
