@@ -6,6 +6,8 @@ import re
 
 from db import workflow
 from db.engine import transaction
+from states.districts import bundled_districts
+from states.meeting import district_child_key
 from tests.web.conftest import WEB_NOW, Site
 from tests.web.pages import text_of
 
@@ -64,9 +66,13 @@ def test_an_overseer_holding_nothing_sees_the_open_items_of_their_jurisdiction(
 ) -> None:
     page = site.browser("cs.punjab@example.org").get("/items")
     keys = listed(page.text)
-    assert {"CMB-PUNJAB", "CSW-PUNJAB", "DHRC-PUNJAB", "DHRC-PUNJAB-LAHORE", "PTF-PUNJAB"} == set(
-        keys
-    )
+    # Punjab's own items and the committees of its 41 districts (Lahore's among them).
+    districts = {
+        district_child_key("DHRC-PUNJAB", district.key)
+        for district in bundled_districts().in_province("punjab")
+    }
+    assert len(districts) == 41 and "DHRC-PUNJAB-LAHORE" in districts
+    assert {"CMB-PUNJAB", "CSW-PUNJAB", "DHRC-PUNJAB", "PTF-PUNJAB", *districts} == set(keys)
     assert "in your jurisdiction" in page.text
 
 

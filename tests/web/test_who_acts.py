@@ -107,5 +107,8 @@ def test_a_parent_with_an_open_child_offers_no_completion_and_says_why(site: Sit
         json={"action": "report_operational", "fields": {"first_report_on": "2026-06-10"}},
     )
     assert refused.status_code == 422
-    assert "still open (DHRC-PUNJAB-LAHORE)" in refused.json()["error"]["message"]
+    # Punjab's 41 district committees are open: the first ten are named, the rest counted.
+    message = refused.json()["error"]["message"]
+    assert "41 of its children are still open (DHRC-PUNJAB-ATTOCK, " in message
+    assert "and 31 more); it completes once they end" in message
     assert stage_of(site, "DHRC-PUNJAB")[0] == "first_meeting_held"
