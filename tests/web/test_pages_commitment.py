@@ -293,6 +293,23 @@ def test_a_fan_out_shows_its_children_and_a_child_links_to_its_parent(site: Site
     assert 'href="/commitments/DHRC-NATIONAL"' in child
 
 
+def test_a_province_lists_its_district_committees_one_row_each(site: Site) -> None:
+    page = site.browser("chair@example.org").get("/commitments/DHRC-PUNJAB").text
+    section = page[page.index('<section class="children"') :]
+    section = section[: section.index("</section>")]
+    rows = re.findall(r'<tr[^>]*>\s*<th scope="row"><a href="/commitments/([A-Z-]+)"', section)
+    # Punjab's 41 districts, in a table of one row each rather than a card each.
+    assert len(rows) == 41 and rows == sorted(rows)
+    assert {"DHRC-PUNJAB-LAHORE", "DHRC-PUNJAB-MULTAN"} <= set(rows)
+    assert "item-card" not in section
+    # Each row says where the district stands and how late it is; the late ones are marked.
+    text = text_of(section)
+    assert "41 commitments, 41 stalled" in text
+    assert section.count('<tr class="is-overdue">') == 41
+    assert "Make the District Human Rights Committee in Multan operational" in text
+    assert "Multan, Punjab Notified Overdue by" in text
+
+
 def test_an_unknown_commitment_is_not_found(site: Site) -> None:
     assert site.browser(OFFICER).get("/commitments/NOPE-1").status_code == 404
 
