@@ -49,14 +49,14 @@ def test_an_officer_loads_the_meeting_and_moves_a_bill(taskforce: Taskforce) -> 
     assert "Database ready" in ok(taskforce("init")).stdout
 
     first = ok(taskforce("load")).stdout
-    assert "commitments: 24 added" in first
+    assert "commitments: 166 added" in first
     assert "people: 43 added" in first
     again = ok(taskforce("load")).stdout
-    assert "24 already loaded" in again
+    assert "166 already loaded" in again
     assert "nothing changed" in again
 
     records = json.loads(ok(taskforce("list", "--json")).stdout)
-    assert len(records) == 24
+    assert len(records) == 166
     for record in records:
         assert {"key", "title", "pipeline", "jurisdiction", "stage", "deadline", "status"} <= set(
             record
@@ -74,7 +74,13 @@ def test_an_officer_loads_the_meeting_and_moves_a_bill(taskforce: Taskforce) -> 
     )
 
     shown = json.loads(ok(taskforce("show", "CMB-PUNJAB", "--json")).stdout)
-    assert [a["action"] for a in shown["next_actions"]] == ["send_for_vetting", "withdraw", "lapse"]
+    # A bill in drafting may go to the Law Department, or take the private member's route;
+    # it cannot lapse, since only a bill pending in the assembly lapses (Article 117).
+    assert [a["action"] for a in shown["next_actions"]] == [
+        "send_for_vetting",
+        "give_notice",
+        "withdraw",
+    ]
     assert [(e["seq"], e["kind"], e["to"]) for e in shown["history"]] == [
         (1, "created", "drafting")
     ]
@@ -138,7 +144,7 @@ def test_an_officer_loads_the_meeting_and_moves_a_bill(taskforce: Taskforce) -> 
             ("advance", "CMB-PUNJAB", "approve_in_cabinet", "--as", LAW_OFFICER),
             2,
             "Can't approve_in_cabinet CMB-PUNJAB: it is in drafting;"
-            " allowed here: send_for_vetting, withdraw, lapse",
+            " allowed here: send_for_vetting, give_notice, withdraw",
             id="illegal-action",
         ),
         pytest.param(
@@ -265,7 +271,7 @@ def test_the_read_only_commands_print_what_is_stored(loaded_taskforce: Taskforce
     datetime.fromisoformat(history[0]["at"])
 
     board = ok(loaded_taskforce("board")).stdout
-    assert "24 commitments: 24 open" in board
+    assert "166 commitments: 166 open" in board
     assert "CMB-PUNJAB" in board
 
 
@@ -292,7 +298,7 @@ def test_the_demo_plays_the_meeting_and_prints_the_board(
 ) -> None:
     played = ok(taskforce("demo", "--database", "tmp/demo.sqlite3"))
 
-    assert "24 commitments:" in played.stdout
+    assert "166 commitments:" in played.stdout
     assert "refused" in played.stdout  # the Punjab secretary acting on a Sindh item
     assert (tmp_path / "tmp" / "demo.sqlite3").is_file()
     assert not (tmp_path / "taskforce.sqlite3").exists(), "the demo wrote to the real database"
@@ -344,10 +350,10 @@ def test_the_cli_works_on_each_database(
         # PostgreSQL is migrated only when an operator says so.
         assert "run: taskforce init" in refused(taskforce("list"), 78)
     ok(taskforce("init"))
-    assert "24 added" in ok(taskforce("load")).stdout
+    assert "166 added" in ok(taskforce("load")).stdout
     assert "nothing changed" in ok(taskforce("load")).stdout
     records = json.loads(ok(taskforce("list", "--json")).stdout)
-    assert len(records) == 24
+    assert len(records) == 166
     ok(taskforce("advance", "CMB-PUNJAB", "send_for_vetting", "--as", LAW_OFFICER))
     shown = json.loads(ok(taskforce("show", "CMB-PUNJAB", "--json")).stdout)
     assert (shown["stage"], len(shown["history"])) == ("law_vetting", 2)
