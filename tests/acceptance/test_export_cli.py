@@ -27,12 +27,12 @@ def test_export_then_restore_lists_the_same_items_and_refuses_a_second_restore(
     restored = taskforce_on(f"sqlite:///{tmp_path}/restored.sqlite3")
     done = restored("restore", str(backup))
     assert done.code == 0, done.stderr
-    assert "24 commitments" in " ".join(done.stdout.split())
+    assert "166 commitments" in " ".join(done.stdout.split())
     assert restored("list", "--json").stdout == taskforce("list", "--json").stdout
 
     again = restored("restore", str(backup))
     assert again.code == 1
-    assert again.said.startswith("error: the database is not empty (24 commitments")
+    assert again.said.startswith("error: the database is not empty (166 commitments")
 
 
 def test_a_corrupt_file_is_refused_naming_the_line(

@@ -37,7 +37,7 @@ def test_the_punjab_sheet_goes_out_and_comes_back_all_or_nothing(
     made = taskforce("report", "sheet", "--scope", "punjab")
     assert made.code == 0, made.stderr
     (sheet,) = tmp_path.glob("punjab-*.xlsx")
-    assert made.stdout.strip() == f"{sheet.name}: 5 open commitments of punjab"
+    assert made.stdout.strip() == f"{sheet.name}: 45 open commitments of punjab"
 
     book = load_workbook(sheet)
     page = book.active
