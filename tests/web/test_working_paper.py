@@ -87,10 +87,13 @@ def test_rows_say_where_each_decision_stands_and_what_changed(site: Site) -> Non
     assert punjab.officer_email == OFFICER
     assert punjab.latest_remark == "Draft sent to the Law Department"
     assert punjab.evidence_count == 1
-    assert tuple(map(str, punjab.changes.stages)) == ("Drafting", "Law Department vetting")
+    assert tuple(map(str, punjab.changes.stages)) == (
+        "Drafting in the sponsoring department",
+        "Law Department vetting",
+    )
     assert punjab.changes.remarks == 1
     assert working_paper.describe_changes(punjab.changes) == (
-        "moved Drafting → Law Department vetting; 1 remark"
+        "moved Drafting in the sponsoring department → Law Department vetting; 1 remark"
     )
     # The Urdu paper names the decision and its stages by their Urdu titles.
     urdu_changes = working_paper.describe_changes(punjab.changes, "ur")
@@ -145,7 +148,11 @@ def test_the_xlsx_in_english_and_urdu(site: Site) -> None:
     assert not sheet.sheet_view.rightToLeft
     rows = {line[0]: line for line in sheet.iter_rows(min_row=2, values_only=True)}
     punjab = dict(zip(heads, rows["CMB-PUNJAB"], strict=True))
-    assert (punjab["Stage"], punjab["Department"], punjab["Status"]) == ("Drafting", "Law", "open")
+    assert (punjab["Stage"], punjab["Department"], punjab["Status"]) == (
+        "Drafting in the sponsoring department",
+        "Law",
+        "open",
+    )
     lahore = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "DHRC-PUNJAB-LAHORE")
     assert lahore[2].alignment.indent > 0
     assert sheet.column_dimensions["C"].width > sheet.column_dimensions["B"].width
@@ -172,7 +179,7 @@ def test_the_docx_is_a_landscape_table_right_to_left_in_urdu(site: Site) -> None
     keys = [row.cells[0].text for row in table.rows[1:]]
     assert keys == [row.key for row in data.rows]
     punjab = table.rows[1 + keys.index("CMB-PUNJAB")]
-    assert punjab.cells[6].text == "Drafting"
+    assert punjab.cells[6].text == "Drafting in the sponsoring department"
 
     urdu = docx.Document(io.BytesIO(working_paper.to_docx(data, "ur")))
     (urdu_table,) = urdu.tables
