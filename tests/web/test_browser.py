@@ -9,6 +9,7 @@ Outside `make test` the test is skipped when Chromium is missing; under
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -243,11 +244,15 @@ def test_an_officer_moves_the_bill_through_a_refusal_and_a_conflict_and_the_chai
             page.get_by_role("button", name="Sign out").click()
             expect(page).to_have_url(f"{server.url}/sign-in")
 
-            # The chair starts on "Needs you", then finds the bill on the board in its new stage.
+            # The chair starts on "Needs you", then finds the bill on the board in its new stage,
+            # the board narrowed to the bills (all 166 commitments are more than a page).
             sign_in(page, CHAIR)
             expect(page).to_have_url(f"{server.url}/needs-you")
             page.get_by_role("link", name="Board").click()
             expect(page).to_have_url(f"{server.url}/board")
+            page.get_by_label("Pipeline").select_option("provincial_bill")
+            page.get_by_role("button", name="Show").click()
+            expect(page).to_have_url(re.compile(r"/board\?.*pipeline=provincial_bill"))
             card = page.locator(f'table a[href="/commitments/{ITEM}"]').first
             expect(card).to_be_visible()
             column = card.evaluate(
