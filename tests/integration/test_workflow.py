@@ -155,7 +155,7 @@ def test_the_stage_and_its_event_share_one_transaction(
             id="wrong-jurisdiction",
         ),
         pytest.param(
-            "PTF-SINDH",
+            "DHRC-SINDH-BADIN",
             "nominate_members",
             SINDH_HR_OFFICER,
             {},
@@ -164,7 +164,7 @@ def test_the_stage_and_its_event_share_one_transaction(
             id="missing-field",
         ),
         pytest.param(
-            "PTF-SINDH",
+            "DHRC-SINDH-BADIN",
             "nominate_members",
             SINDH_HR_OFFICER,
             {"members": "eleven"},
@@ -173,7 +173,7 @@ def test_the_stage_and_its_event_share_one_transaction(
             id="malformed-field",
         ),
         pytest.param(
-            "PTF-SINDH",
+            "DHRC-SINDH-BADIN",
             "nominate_members",
             SINDH_HR_OFFICER,
             {"members": "11", "colour": "blue"},
@@ -448,19 +448,19 @@ def test_a_definition_registered_before_its_translation_takes_it_in_place(
 def test_reloading_mid_way_changes_nothing(
     loaded: Catalogue, database_url: str, advance: Advance, stored: Stored
 ) -> None:
-    advance("PTF-SINDH", "nominate_members", SINDH_HR_OFFICER, fields={"members": " 11 "})
+    advance("DHRC-SINDH-BADIN", "nominate_members", SINDH_HR_OFFICER, fields={"members": " 11 "})
     last = advance(
-        "PTF-SINDH",
+        "DHRC-SINDH-BADIN",
         "hold_first_meeting",
         SINDH_HR_OFFICER,
-        fields={"first_meeting_on": "2026-06-01", "minutes_reference": "PTF-S/01"},
+        fields={"first_meeting_on": "2026-06-01", "minutes_reference": "DHRC-SB/01"},
         comment="Chaired by the Deputy Commissioner — اجلاس",
     )
-    written = stored("PTF-SINDH")
+    written = stored("DHRC-SINDH-BADIN")
 
     fresh = make_engine(database_url)
     try:
-        reloaded = stored("PTF-SINDH", through=session_factory(fresh))
+        reloaded = stored("DHRC-SINDH-BADIN", through=session_factory(fresh))
         with session_factory(fresh)() as session:
             catalogue_again = pipelines.registered(session)
     finally:
@@ -472,14 +472,14 @@ def test_reloading_mid_way_changes_nothing(
     assert reloaded["fields"] == {
         "members": "11",
         "first_meeting_on": "2026-06-01",
-        "minutes_reference": "PTF-S/01",
+        "minutes_reference": "DHRC-SB/01",
     }
     assert [e["seq"] for e in reloaded["history"]] == [1, 2, 3]
     assert reloaded["history"][-1]["comment"] == "Chaired by the Deputy Commissioner — اجلاس"
     assert all(e["at"].tzinfo is not None for e in reloaded["history"])
     # The reloaded commitment carries on exactly where it stopped.
     done = advance(
-        "PTF-SINDH",
+        "DHRC-SINDH-BADIN",
         "report_operational",
         SINDH_HR_OFFICER,
         fields={"first_report_on": "2026-06-10"},
