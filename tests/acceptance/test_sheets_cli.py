@@ -57,8 +57,8 @@ def test_the_punjab_sheet_goes_out_and_comes_back_all_or_nothing(
         "date it happened",
     )
     number = {row[0]: n for n, row in enumerate(rows, start=1)}
-    ptf = dict(zip(rows[0], rows[number["PTF-PUNJAB"] - 1], strict=True))
-    assert (ptf["current stage"], ptf["version"], ptf["what each action needs"]) == (
+    multan = dict(zip(rows[0], rows[number["DHRC-PUNJAB-MULTAN"] - 1], strict=True))
+    assert (multan["current stage"], multan["version"], multan["what each action needs"]) == (
         "Notified",
         1,
         "nominate_members: members; drop: a remark",
@@ -66,14 +66,14 @@ def test_the_punjab_sheet_goes_out_and_comes_back_all_or_nothing(
     # A dropdown of the actions possible from the row's stage; only the columns to
     # fill are unlocked on the protected sheet; the date column takes dates.
     checks = {str(v.sqref): (v.type, v.formula1) for v in page.data_validations.dataValidation}
-    assert checks[f"H{number['PTF-PUNJAB']}"] == ("list", '"nominate_members,drop"')
+    assert checks[f"H{number['DHRC-PUNJAB-MULTAN']}"] == ("list", '"nominate_members,drop"')
     assert checks[f"K2:K{len(rows)}"][0] == "date"
     assert page.protection.sheet
-    assert page.cell(number["PTF-PUNJAB"], 6).protection.locked
-    assert not page.cell(number["PTF-PUNJAB"], 8).protection.locked
+    assert page.cell(number["DHRC-PUNJAB-MULTAN"], 6).protection.locked
+    assert not page.cell(number["DHRC-PUNJAB-MULTAN"], 8).protection.locked
 
     page.cell(number["DHRC-PUNJAB"], 10).value = "Committees met in 30 of 36 districts"
-    page.cell(number["PTF-PUNJAB"], 8).value = "celebrate"
+    page.cell(number["DHRC-PUNJAB-MULTAN"], 8).value = "celebrate"
     filled = tmp_path / "filled.xlsx"
     book.save(filled)
     database = tmp_path / "taskforce.sqlite3"
@@ -82,13 +82,14 @@ def test_the_punjab_sheet_goes_out_and_comes_back_all_or_nothing(
     refused = taskforce("import", "sheet", str(filled), "--as", SECRETARY)
     assert refused.code == 1
     assert refused.stderr.strip() == (
-        f"error: filled.xlsx: 1 row(s) cannot be applied (first: row {number['PTF-PUNJAB']});"
+        "error: filled.xlsx: 1 row(s) cannot be applied"
+        f" (first: row {number['DHRC-PUNJAB-MULTAN']});"
         " nothing was changed"
     )
     assert _event_count(database) == events
 
-    page.cell(number["PTF-PUNJAB"], 8).value = "nominate_members"
-    page.cell(number["PTF-PUNJAB"], 9).value = "members=9"
+    page.cell(number["DHRC-PUNJAB-MULTAN"], 8).value = "nominate_members"
+    page.cell(number["DHRC-PUNJAB-MULTAN"], 9).value = "members=9"
     book.save(filled)
     tried = taskforce("import", "sheet", str(filled), "--as", SECRETARY, "--dry-run", "--json")
     assert (tried.code, tried.stderr.strip()) == (0, "dry run: nothing was changed")
@@ -100,7 +101,7 @@ def test_the_punjab_sheet_goes_out_and_comes_back_all_or_nothing(
     assert json.loads(tried.stdout)["rows"] == report["rows"]
     assert [(row["key"], row["outcome"]) for row in report["rows"]] == [
         ("DHRC-PUNJAB", "applied"),
-        ("PTF-PUNJAB", "applied"),
+        ("DHRC-PUNJAB-MULTAN", "applied"),
     ]
     assert _event_count(database) == events + 2
 

@@ -100,10 +100,12 @@ def test_one_move_one_remark_and_one_stale_row_give_two_events_and_a_conflict(
     def fill(key: str, title: str, value: Any) -> None:
         page.cell(row_of[key], column[title]).value = value
 
+    fill("PTF-PUNJAB", sheets.ACTION, "record the quarter's meeting")  # the title works as the name
     fill(
-        "PTF-PUNJAB", sheets.ACTION, "record the members' nomination"
-    )  # the title works as the name
-    fill("PTF-PUNJAB", sheets.VALUES, "members=9")
+        "PTF-PUNJAB",
+        sheets.VALUES,
+        "quarter=Q3 2026; meeting_on=2026-07-01; minutes_reference=PTF-P/07",
+    )
     fill("PTF-PUNJAB", sheets.HAPPENED_ON, HAPPENED)
     fill("DHRC-PUNJAB", sheets.REMARK, "Committees met in 30 of 36 districts")
     fill("DHRC-PUNJAB-LAHORE", sheets.REMARK, "Lahore committee met twice")
@@ -120,7 +122,8 @@ def test_one_move_one_remark_and_one_stale_row_give_two_events_and_a_conflict(
         (row_of["CSW-PUNJAB"], "CSW-PUNJAB", "error"),
     ]
     assert refused.errors[0].detail == (
-        "'celebrate' is not an action from Drafting; possible: send_for_vetting, withdraw, lapse"
+        "'celebrate' is not an action from Drafting in the sponsoring department;"
+        " possible: send_for_vetting, give_notice, withdraw"
     )
     assert refused.errors[1].detail == "the date '1st July' is not a date (write it as 2026-11-20)"
     assert _events(sessions) == before
@@ -152,8 +155,8 @@ def test_one_move_one_remark_and_one_stale_row_give_two_events_and_a_conflict(
     (move,) = added["PTF-PUNJAB"]
     assert (move.kind, move.action, move.to_stage, move.actor_email, move.comment) == (
         "transition",
-        "nominate_members",
-        "members_nominated",
+        "record_meeting",
+        "meeting_held",
         SECRETARY,
         f"From sheet {filled.name} row {row_of['PTF-PUNJAB']}",
     )

@@ -99,8 +99,8 @@ def test_a_filled_sheet_is_previewed_then_applied_once_as_the_viewer(site: Site)
         downloaded,
         {
             "PTF-PUNJAB": {
-                sheets.ACTION: "nominate_members",
-                sheets.VALUES: "members=9",
+                sheets.ACTION: "record_meeting",
+                sheets.VALUES: "quarter=Q3 2026; meeting_on=2026-07-20; minutes_reference=PTF-P/07",
                 sheets.HAPPENED_ON: HAPPENED,
             },
             "DHRC-PUNJAB": {sheets.REMARK: "Committees met in 30 of 36 districts"},
@@ -117,7 +117,8 @@ def test_a_filled_sheet_is_previewed_then_applied_once_as_the_viewer(site: Site)
     assert "Apply 2 changes" in preview.text
     assert "Committees met in 30 of 36 districts" in preview.text
     assert "dated 2026-07-20" in preview.text
-    assert "Members nominated" in preview.text  # the stage PTF-PUNJAB would move to
+    # The stage PTF-PUNJAB would move to.
+    assert "Met this quarter; next meeting due" in preview.text
     # The stale row: its version in the sheet and now.
     assert re.search(r"DHRC-PUNJAB-LAHORE</a></td><td>[^<]*</td><td>1</td><td>2</td>", preview.text)
     assert _event_count(site) == before  # a preview applies nothing
@@ -153,7 +154,7 @@ def test_a_filled_sheet_is_previewed_then_applied_once_as_the_viewer(site: Site)
         (
             "PTF-PUNJAB",
             "transition",
-            "members_nominated",
+            "meeting_held",
             SECRETARY,
             f"From sheet punjab-filled.xlsx row {rows['PTF-PUNJAB']}",
         ),
@@ -264,4 +265,3 @@ def test_a_new_upload_replaces_the_earlier_and_old_ones_are_swept(tmp_path: Path
     assert store.last_result(9) is None
     assert store.claim(9, old) is None
     assert store.claim(7, second) is not None
-
