@@ -25,6 +25,9 @@ from states.errors import TaskforceError
 from states.text import COMMITMENT_KEY_PATTERN, KEY_MAX
 
 PAGE_SIZE = 50
+# "Needs you" is a list to act on, each item with its answers (acknowledge, snooze, exempt,
+# nudge): twenty fill a phone's scroll and a first look, where fifty made 145 kB pages.
+NEEDS_PAGE_SIZE = 20
 # Counts beside a list stop here: past it a reader needs "more than", not the number, and
 # counting every one of tens of thousands costs more than the page itself.
 COUNT_LIMIT = 1_000
@@ -134,8 +137,8 @@ def read_cursor(text: str, order: Order, *, name: str = "after") -> Position:
     return Position(order, key, DUE, _EPOCH + timedelta(microseconds=int(micros)))
 
 
-def page_size(asked: int | None) -> int:
-    """The page size to use: the default when none is asked, never above the maximum."""
+def page_size(asked: int | None, *, default: int = PAGE_SIZE) -> int:
+    """The page size to use: `default` when none is asked, never above the maximum."""
     if asked is None:
-        return PAGE_SIZE
+        return default
     return max(1, min(asked, PAGE_SIZE_MAX))

@@ -1,4 +1,4 @@
-""""Needs you": the first page of secretaries and above, and the answers given from it.
+""" "Needs you": the first page of secretaries and above, and the answers given from it.
 
 What is listed, in what order, and whether it is handled come from `db.attention`
 and `states.attention`; acknowledging and snoozing post to the commitment's own forms
@@ -20,7 +20,14 @@ from db import attention, escalations
 from states.access import Access
 from states.calendar import local_day
 from states.errors import CommentRequiredError, FieldError
-from states.paging import CURSOR_MAX, PAGE_SIZE_MAX, Order, page_size, read_cursor
+from states.paging import (
+    CURSOR_MAX,
+    NEEDS_PAGE_SIZE,
+    PAGE_SIZE_MAX,
+    Order,
+    page_size,
+    read_cursor,
+)
 from taskforce.web import details, render
 from taskforce.web.context import web_of
 from taskforce.web.guard import declared, page
@@ -53,8 +60,11 @@ def needs_you(
     web = web_of(request)
     now = web.now()
     flash = request.session.pop(FLASH, None)
+    # The visit is recorded in a short transaction of its own, so the person's row is not
+    # held while the page is built; the page is read like every other list.
     with web.transaction() as session:
         since = _since(request, session, viewer, now, first=position is None)
+    with web.reading() as session:
         found = attention.needs(
             session,
             web.installation.catalogue,
@@ -64,7 +74,7 @@ def needs_you(
             today=local_day(now),
             since=since,
             after=position,
-            limit=page_size(size),
+            limit=page_size(size, default=NEEDS_PAGE_SIZE),
         )
         return render.page(
             request,
