@@ -412,9 +412,14 @@ def _changes(
     return found
 
 
+def last_visit(session: Session, person_id: int) -> datetime | None:
+    """When the person last opened "Needs you" (None: never)."""
+    return session.scalar(select(Person.attention_seen_at).where(Person.id == person_id))
+
+
 def visit(session: Session, person_id: int, *, now: datetime) -> datetime | None:
     """Record that the person opened "Needs you" now; when they last did before (None: never)."""
-    before = session.scalar(select(Person.attention_seen_at).where(Person.id == person_id))
+    before = last_visit(session, person_id)
     session.execute(update(Person).where(Person.id == person_id).values(attention_seen_at=now))
     return before
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from states.actors import Actor
@@ -163,3 +163,13 @@ def nudge(
         fields={"to": recipient.email},
         comment=NUDGE_TEXT,
     )
+
+
+# Opening "Needs you" again this soon after the last visit is the same visit (a reload, the
+# next page, a return from an answer): what changed stays marked, and nothing is recorded.
+SAME_VISIT = timedelta(minutes=1)
+
+
+def same_visit(last: datetime | None, *, now: datetime) -> bool:
+    """Whether opening "Needs you" at `now` continues the visit last recorded at `last`."""
+    return last is not None and timedelta(0) <= now - last < SAME_VISIT

@@ -3,7 +3,7 @@ whom a nudge reminds, and a date of something done that lies in the future."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -107,3 +107,12 @@ def test_terminal_and_confirm_moves_are_checked_and_withdrawing_ends_otherwise()
     assert pipeline.needs_check(move["pass"]) and not pipeline.ends_otherwise(move["pass"])
     assert pipeline.needs_check(move["notify_in_gazette"])
     assert not pipeline.needs_check(move["send_for_vetting"])
+
+
+def test_a_visit_within_a_minute_of_the_last_is_the_same_visit() -> None:
+    last = datetime(2026, 7, 10, 9, 0, tzinfo=UTC)
+    assert attention.same_visit(last, now=last + timedelta(seconds=59))
+    assert not attention.same_visit(last, now=last + timedelta(minutes=1))
+    assert not attention.same_visit(None, now=last)
+    # A clock set back is not taken for a reload.
+    assert not attention.same_visit(last, now=last - timedelta(seconds=1))

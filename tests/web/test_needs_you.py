@@ -336,6 +336,22 @@ def test_every_page_marks_what_changed_since_the_last_visit(site: Site) -> None:
     assert marked == escalated
 
 
+def test_opening_needs_you_again_at_once_keeps_what_changed_marked(site: Site) -> None:
+    app = site.installation
+    with transaction(app.sessions) as session:
+        chair = session.scalars(select(Person).where(Person.email == CHAIR)).one()
+        chair.attention_seen_at = WEB_NOW - timedelta(hours=1)
+    run_sweep(app.sessions, app.catalogue, app.calendar, now=WEB_NOW)
+    browser = site.browser(CHAIR)
+
+    first = browser.get("/needs-you?size=3").text
+    key = KEYS.findall(first)[0]
+    assert "Since your last visit:" in card_of(first, key)
+    # A reload (or a return from an answer) is the same visit: the marks stay.
+    again = browser.get("/needs-you?size=3").text
+    assert "Since your last visit:" in card_of(again, key)
+
+
 def test_counts_past_their_limit_read_more_than(
     swept: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:

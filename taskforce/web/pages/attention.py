@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from db import attention, escalations
 from states.access import Access
+from states.attention import same_visit
 from states.calendar import local_day
 from states.errors import CommentRequiredError, FieldError
 from states.paging import (
@@ -96,11 +97,16 @@ def _since(
 ) -> datetime | None:
     """When the viewer last looked before this visit. The first page records the visit;
     the pages after it keep the time the first page found, so their changes still show."""
-    if first:
+    kept = request.session.get(SINCE)
+    if first and not (
+        isinstance(kept, str)
+        and same_visit(attention.last_visit(session, viewer.person_id), now=now)
+    ):
         since = attention.visit(session, viewer.person_id, now=now)
         request.session[SINCE] = since.isoformat() if since is not None else ""
         return since
-    kept = request.session.get(SINCE)
+    # The next pages of a visit, or the same visit opened again: what changed since the
+    # visit before it stays marked, and nothing is written.
     return datetime.fromisoformat(kept) if isinstance(kept, str) and kept else None
 
 
