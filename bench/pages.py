@@ -4,7 +4,7 @@ at 100,000 commitments, beside the same pages on the 24-item demo database.
 
 The large database holds `provincial_bill` commitments in every district of every
 province (district names are made up, `district_01` onwards, in numbers close to the
-real ones: no data file of districts ships with the engine), written in bulk like
+real ones, so the figures do not move when the districts list is revised), written in bulk like
 `bench/dataset.py` writes them: most open and spread over the stages before
 enactment, a quarter of those past due at four ages (every rung of the ladder), some
 enacted in the last weeks and some withdrawn, each with its `created` event and,
