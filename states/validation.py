@@ -8,7 +8,7 @@ from states.actors import Role
 from states.definition import ANY_STAGE, Clock, Ending, Pipeline, Transition
 from states.departments import department_key
 from states.documents import Loc, Problem
-from states.text import FIELD_VALUE, TITLE, TextRule
+from states.text import FIELD_VALUE, TITLE, TextRule, preview
 
 
 def check_pipeline(pipeline: Pipeline) -> list[Problem]:
@@ -158,7 +158,8 @@ def _stage_references(pipeline: Pipeline) -> list[Problem]:
                 problems.append(
                     (
                         ("transitions", index, "from", position),
-                        f"unknown stage {source!r} in action {transition.action!r};"
+                        # `from` is not a key (it may be *), so it may be any length.
+                        f"unknown stage {preview(source)} in action {transition.action!r};"
                         f" stages are {_stage_list(pipeline)} (or * for any open stage)",
                     )
                 )

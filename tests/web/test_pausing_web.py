@@ -50,7 +50,7 @@ def test_the_page_pauses_shows_it_everywhere_and_resumes(site: Site) -> None:
     app = site.installation
     run_sweep(app.sessions, app.catalogue, app.calendar, now=WEB_NOW - timedelta(hours=1))
     browser = site.browser(CS_PUNJAB)
-    assert ITEM in browser.get("/needs-you").text  # escalated to the chief secretary
+    assert ITEM in browser.get("/needs-you?size=500").text  # escalated to the chief secretary
     sent = {"reason": STAY, "until": LAST_DAY.isoformat()}
     _, done = post_form(browser, PAGE, f"{PAGE}/pause", sent)
     assert done.status_code == 303, done.text[:500]
@@ -62,7 +62,7 @@ def test_the_page_pauses_shows_it_everywhere_and_resumes(site: Site) -> None:
 
     board = browser.get("/board?pipeline=provincial_bill&jurisdiction=punjab")
     assert 'class="badge paused">Paused until 10 August 2026' in board.text
-    for listing in ("/items", "/needs-you"):
+    for listing in ("/items", "/needs-you?size=500"):
         assert "Paused until 10 August 2026" in text_of(browser.get(listing).text), listing
 
     _, resumed = post_form(browser, PAGE, f"{PAGE}/resume", {})
